@@ -1,0 +1,5 @@
+"""Run the `edge` CLI with `python -m edge`."""
+
+from edge.cli import main
+
+main()

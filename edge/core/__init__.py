@@ -1,0 +1,1 @@
+"""Edge core daemon: owns the database and hardware, serves the local API."""

@@ -1,0 +1,1 @@
+"""Demo data: a Cantonese dim-sum restaurant."""

@@ -1,0 +1,1 @@
+"""Printing: ticket layout, CJK encoding, ESC/POS building, transports, simulator."""

@@ -1,0 +1,1 @@
+"""Textual UI: a pure client of the core local API."""
