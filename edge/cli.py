@@ -1,0 +1,183 @@
+"""The `edge` command line: one entry point for the daemon, the UI, the demo and technicians."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from edge.config import Config, ConfigError, config_template, default_config_path, load_config
+
+CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                             help="Config file (default: $EDGE_CONFIG, else the user config dir).")
+
+
+def _config(config_path: str | None) -> Config:
+    try:
+        return load_config(config_path)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _logging(verbose: bool = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="matou-edge")
+def cli() -> None:
+    """Matou edge device: kiosk ordering, kitchen printing, sync."""
+
+
+@cli.command()
+@click.option("--path", type=click.Path(dir_okay=False), default=None,
+              help=f"Where to write it (default: {default_config_path()}).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: str | None, force: bool) -> None:
+    """Write a commented config file to edit."""
+    target = Path(path) if path else default_config_path()
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} exists; use --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(config_template(), encoding="utf-8")
+    click.echo(f"wrote {target}; edit it, then start the core with `edge core --config {target}`")
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("-v", "--verbose", is_flag=True)
+def core(config_path: str | None, verbose: bool) -> None:
+    """Run the core daemon: database, printers, local API on 127.0.0.1."""
+    _logging(verbose)
+    from edge.core.server import serve
+
+    serve(_config(config_path))
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--url", default=None, help="Core API URL (default: from the config).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="First language.")
+def ui(config_path: str | None, url: str | None, lang: str | None) -> None:
+    """Run the Textual kiosk UI (a client of a running core)."""
+    config = _config(config_path)
+    from edge.ui.app import create_app
+
+    create_app(url or config.core_url, language=lang or config.ui.language).run()
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None)
+def run(config_path: str | None, lang: str | None) -> None:
+    """Start the core in the background and the kiosk UI in this terminal."""
+    from edge.launcher import Processes, wait_for_core
+
+    config = _config(config_path)
+    args = ["core"] + (["--config", config_path] if config_path else [])
+    with Processes(config.data_dir / "logs") as processes:
+        core_process = processes.spawn("core", args)
+        wait_for_core(config.core_url, core_process)
+        from edge.ui.app import create_app
+
+        create_app(config.core_url, language=lang or config.ui.language).run()
+
+
+@cli.command()
+@click.option("--dir", "demo_dir", type=click.Path(file_okay=False), default=".demo", show_default=True,
+              help="Where the demo keeps its config, database, logs and printed tickets.")
+@click.option("--core-port", default=8765, show_default=True)
+@click.option("--printer-port", default=9101, show_default=True, help="First virtual printer port.")
+@click.option("--no-ui", is_flag=True, help="Run without the UI until Ctrl-C (for a second terminal).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+def demo(demo_dir: str, core_port: int, printer_port: int, no_ui: bool, lang: str) -> None:
+    """The whole product on one machine: virtual printers, core with the demo menu, kiosk UI."""
+    import time
+
+    from edge.demo.setup import demo_config_text, printer_ports
+    from edge.launcher import Processes, wait_for_core, wait_for_port
+
+    root = Path(demo_dir).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    config_file = root / "edge.toml"
+    config_file.write_text(demo_config_text(root / "data", core_port, printer_port), encoding="utf-8")
+    with Processes(root / "logs") as processes:
+        for station, port in printer_ports(printer_port).items():
+            processes.spawn(f"printer-{station}", ["printer-sim", "--port", str(port), "--name", station,
+                                                   "--out", str(root / "tickets" / station)])
+            wait_for_port("127.0.0.1", port)
+        core_process = processes.spawn("core", ["core", "--config", str(config_file)])
+        url = f"http://127.0.0.1:{core_port}"
+        wait_for_core(url, core_process)
+        click.echo(f"core: {url}   tickets: {root / 'tickets'}/<station>/   logs: {root / 'logs'}")
+        if no_ui:
+            click.echo("running without UI; Ctrl-C stops the demo")
+            try:
+                while core_process.poll() is None:
+                    time.sleep(0.5)
+            except KeyboardInterrupt:
+                pass
+            return
+        from edge.ui.app import create_app
+
+        create_app(url, language=lang).run()
+
+
+@cli.group()
+def menu() -> None:
+    """The device's menu."""
+
+
+@menu.command("import")
+@CONFIG_OPTION
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def menu_import(config_path: str | None, file: str) -> None:
+    """Import a menu TOML file into the device database (the core picks it up on restart)."""
+    from edge.core.service import EdgeService, read_menu_file
+    from edge.menu import MenuError
+
+    try:
+        new_menu = read_menu_file(file)
+    except MenuError as error:
+        raise click.ClickException(str(error)) from None
+    service = EdgeService(_config(config_path)).open(start_printing=False)
+    try:
+        service.import_menu(new_menu)
+    finally:
+        service.close()
+    click.echo(f"imported menu {new_menu.version}: {len(new_menu.items)} items")
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--url", default=None, help="Core API URL (default: from the config).")
+def status(config_path: str | None, url: str | None) -> None:
+    """Show the running core's status as JSON."""
+    import requests
+
+    base = url or _config(config_path).core_url
+    try:
+        answer = requests.get(f"{base}/v1/status", timeout=5)
+    except requests.RequestException as error:
+        raise click.ClickException(f"cannot reach the core at {base}: {error}") from None
+    click.echo(json.dumps(answer.json(), ensure_ascii=False, indent=2))
+
+
+def _register_printer_sim() -> None:
+    try:
+        from edge.printer.sim_cli import printer_sim
+    except ImportError as error:  # pragma: no cover - only while the printer package is incomplete
+        print(f"printer-sim unavailable: {error}", file=sys.stderr)
+        return
+    cli.add_command(printer_sim, "printer-sim")
+
+
+_register_printer_sim()
+
+
+def main() -> None:
+    cli()

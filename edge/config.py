@@ -1,0 +1,246 @@
+"""Configuration: frozen dataclasses read from a TOML file plus EDGE_* environment overrides.
+
+Where the file comes from: `--config FILE`, else `$EDGE_CONFIG` (the test seam), else
+`<platformdirs user_config_dir>/edge.toml` if it exists, else built-in defaults.
+Environment overrides name a section and a key: `EDGE_CORE_PORT=8766`,
+`EDGE_DEVICE_TICKET_PREFIX=B`, `EDGE_DEVICE_DATA_DIR=/var/lib/matou`.
+A typo is refused with the file, the line and the key (and the key it probably meant).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "matou"
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message names file, line and key."""
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    name: str = "counter-1"
+    ticket_prefix: str = "A"
+    data_dir: str = ""  # empty: platformdirs user data dir
+
+
+@dataclass(frozen=True)
+class CoreConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765
+
+
+@dataclass(frozen=True)
+class UiConfig:
+    core_url: str = ""  # empty: http://<core.host>:<core.port>
+    language: str = "zh"
+
+
+@dataclass(frozen=True)
+class MenuConfig:
+    file: str = ""  # a menu TOML imported at start-up when its version is new to the device
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    url: str
+    profile: str = "80mm-gb18030"
+    timeout: float = 4.0
+
+
+@dataclass(frozen=True)
+class Config:
+    device: DeviceConfig = field(default_factory=DeviceConfig)
+    core: CoreConfig = field(default_factory=CoreConfig)
+    ui: UiConfig = field(default_factory=UiConfig)
+    menu: MenuConfig = field(default_factory=MenuConfig)
+    printers: dict[str, PrinterConfig] = field(default_factory=dict)
+    stations: dict[str, str] = field(default_factory=dict)  # station id -> printer name
+    source: str | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.device.data_dir or platformdirs.user_data_dir(APP_NAME))
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "edge.sqlite"
+
+    @property
+    def core_url(self) -> str:
+        return self.ui.core_url or f"http://{self.core.host}:{self.core.port}"
+
+
+SECTIONS = {"device": DeviceConfig, "core": CoreConfig, "ui": UiConfig, "menu": MenuConfig}
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "edge.toml"
+
+
+def _line_of(text: str, table: str, key: str) -> int | None:
+    """Line number (1-based) of `key = ...` inside `[table]` of a TOML text."""
+    current = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        header = re.fullmatch(r"\[\s*([^\]]+?)\s*\]", stripped)
+        if header:
+            current = header.group(1).replace('"', "")
+            continue
+        if current == table and re.match(rf'"?{re.escape(key)}"?\s*=', stripped):
+            return number
+    return None
+
+
+class _Reader:
+    def __init__(self, path: str, text: str):
+        self.path, self.text = path, text
+
+    def fail(self, table: str, key: str, problem: str) -> ConfigError:
+        line = _line_of(self.text, table, key) if key else None
+        where = f"{self.path}:{line}" if line else self.path
+        return ConfigError(f"{where}: {problem}")
+
+    def section(self, cls, table: str, values: object, required: tuple[str, ...] = ()):
+        if not isinstance(values, dict):
+            raise self.fail(table, "", f"[{table}] must be a table")
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        for key in values:
+            if key not in fields:
+                hint = difflib.get_close_matches(key, fields, n=1)
+                also = f"; did you mean '{hint[0]}'?" if hint else f"; known keys: {', '.join(fields)}"
+                raise self.fail(table, key, f"unknown key '{key}' in [{table}]{also}")
+        for key in required:
+            if key not in values:
+                raise self.fail(table, "", f"[{table}] needs '{key}'")
+        for key, value in values.items():
+            want = fields[key].type
+            ok = {
+                "str": isinstance(value, str),
+                "int": isinstance(value, int) and not isinstance(value, bool),
+                "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+            }.get(str(want), True)
+            if not ok:
+                raise self.fail(table, key, f"'{key}' in [{table}] must be {want}, got {value!r}")
+        return cls(**values)
+
+
+def _env_overrides(doc: dict, environ: dict[str, str]) -> None:
+    for name, value in environ.items():
+        if not name.startswith("EDGE_") or name == "EDGE_CONFIG":
+            continue
+        section, _, key = name[5:].lower().partition("_")
+        if section not in SECTIONS or not key:
+            continue
+        kind = {f.name: f.type for f in dataclasses.fields(SECTIONS[section])}.get(key)
+        if kind is None:
+            raise ConfigError(f"environment variable {name}: unknown key '{key}' in [{section}]")
+        if str(kind) == "int":
+            if not value.strip().isdigit():
+                raise ConfigError(f"environment variable {name} must be a whole number, got {value!r}")
+            parsed: object = int(value)
+        else:
+            parsed = value
+        doc.setdefault(section, {})[key] = parsed
+
+
+def parse_config(text: str, path: str = "<config>", environ: dict[str, str] | None = None) -> Config:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = re.search(r"line (\d+)", str(error))
+        raise ConfigError(f"{path}:{line.group(1) if line else '?'}: not valid TOML: {error}") from None
+    _env_overrides(doc, dict(os.environ if environ is None else environ))
+    reader = _Reader(path, text)
+    known = {*SECTIONS, "printers", "stations"}
+    for table in doc:
+        if table not in known:
+            hint = difflib.get_close_matches(table, known, n=1)
+            raise reader.fail(table, "", f"unknown section [{table}]" + (f"; did you mean [{hint[0]}]?" if hint else ""))
+    sections = {name: reader.section(cls, name, doc.get(name, {})) for name, cls in SECTIONS.items()}
+    printers = {
+        name: reader.section(PrinterConfig, f"printers.{name}", values, required=("url",))
+        for name, values in doc.get("printers", {}).items()
+    }
+    stations = doc.get("stations", {})
+    for station, printer in stations.items():
+        if printer not in printers:
+            raise reader.fail("stations", station,
+                              f"station '{station}' uses printer '{printer}', which has no [printers.{printer}]")
+    prefix = sections["device"].ticket_prefix
+    if not (1 <= len(prefix) <= 2 and prefix.isalpha() and prefix.isascii()):
+        raise reader.fail("device", "ticket_prefix", "ticket_prefix must be 1-2 latin letters, e.g. 'A'")
+    return Config(**sections, printers=printers, stations=dict(stations), source=path)
+
+
+def load_config(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    env = dict(os.environ if environ is None else environ)
+    chosen = Path(path) if path else Path(env["EDGE_CONFIG"]) if env.get("EDGE_CONFIG") else None
+    if chosen is None:
+        candidate = default_config_path()
+        chosen = candidate if candidate.exists() else None
+    if chosen is None:
+        return parse_config("", "<defaults>", env)
+    try:
+        text = chosen.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{chosen}: no such config file (make one with `edge init`)") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{chosen}: not UTF-8 text") from None
+    return parse_config(text, str(chosen), env)
+
+
+CONFIG_TEMPLATE = '''\
+# Matou edge device configuration. Every key is optional; shown are the defaults.
+# Environment variables override single keys: EDGE_<SECTION>_<KEY>, e.g. EDGE_CORE_PORT=8766.
+
+[device]
+# Name shown in status and on the day report.
+name = "counter-1"
+# Ticket numbers are this prefix plus a daily sequence: A001, A002, ...
+# Give every device in a store its own prefix so numbers never collide offline.
+ticket_prefix = "A"
+# Where the database lives. Empty: the platform's user data dir ({data_dir}).
+data_dir = ""
+
+[core]
+# The local API listens here. Keep it on 127.0.0.1: it has no authentication.
+host = "127.0.0.1"
+port = 8765
+
+[ui]
+# Where the UI finds the core. Empty: http://<core.host>:<core.port>
+core_url = ""
+# First language of the kiosk: "zh" or "en".
+language = "zh"
+
+[menu]
+# A menu file (TOML) imported at start-up when its version is new to this device.
+file = ""
+
+# One table per printer. url: tcp://host:port (port 9100 on most network printers).
+# profile: 80mm-gb18030 (48 columns), 80mm-gbk, 76mm-gb18030 (42), 58mm-gb18030 (32).
+#[printers.kitchen]
+#url = "tcp://192.168.1.50:9100"
+#profile = "80mm-gb18030"
+#timeout = 4.0
+
+# Which printer each kitchen station prints on (station ids come from the menu).
+[stations]
+#dimsum = "kitchen"
+#kitchen = "kitchen"
+#bar = "kitchen"
+'''
+
+
+def config_template() -> str:
+    return CONFIG_TEMPLATE.format(data_dir=platformdirs.user_data_dir(APP_NAME))

@@ -1,0 +1,158 @@
+"""Placing an order: order + lines + kitchen print jobs + `order.placed` event in ONE transaction.
+
+A client token makes placement idempotent: the same token returns the same order, so a double
+tap or a retry after a crash never makes a second order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from edge.cart import CartError, PricedLine
+from edge.config import Config
+from edge.core.clock import Clock, Instant
+from edge.menu import Menu
+from edge.orders import OrderRequest, new_id, parse_order_request, price_order, split_by_station, ticket_number
+from edge.printer.profiles import get_profile
+from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
+from edge.sync.outbox import append_event, canonical_json
+
+
+class TokenReused(CartError):
+    """The client token belongs to an order with a different content."""
+
+
+@dataclass(frozen=True)
+class Placed:
+    order_id: str
+    created: bool
+
+
+def printer_for_station(config: Config, station_id: str) -> str | None:
+    """The printer of a station: the [stations] map, else a printer named like the station,
+    else the only printer there is; None when the station has nowhere to print."""
+    if station_id in config.stations:
+        return config.stations[station_id]
+    if station_id in config.printers:
+        return station_id
+    if len(config.printers) == 1:
+        return next(iter(config.printers))
+    return None
+
+
+def request_fingerprint(request: OrderRequest) -> str:
+    body = json.dumps([request.service, request.table, request.payment, request.notes,
+                       [[l.item_id, l.qty, list(l.options), list(l.notes)] for l in request.lines]])
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _next_counter(db: sqlite_utils.Database, table: str, key_sql: str, key: list) -> int:
+    return db.execute(
+        f"INSERT INTO {table} ({key_sql}, last) VALUES ({', '.join('?' * len(key))}, 1) "
+        f"ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last", key).fetchone()[0]
+
+
+def _line_doc(line: PricedLine, menu: Menu) -> dict:
+    return {
+        "item_id": line.item.id, "name_zh": line.item.zh, "name_en": line.item.en,
+        "station_id": line.item.station, "qty": line.qty, "unit_price": line.unit_price,
+        "total": line.total,
+        "options": [{"id": o.id, "zh": o.zh, "en": o.en, "price_delta": o.price_delta} for o in line.options],
+        "notes": [{"id": c.id, "zh": c.zh, "en": c.en} for c in map(menu.note_chip, line.notes) if c],
+    }
+
+
+def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Clock, doc: object) -> Placed:
+    """Validate, price and store an order. Raises CartError (bad input) or sqlite3.Error (storage)."""
+    request = parse_order_request(doc)
+    fingerprint = request_fingerprint(request)
+    existing = db.execute("SELECT id, request_sha256 FROM orders WHERE client_token = ?",
+                          [request.client_token]).fetchone()
+    if existing:
+        if existing[1] != fingerprint:
+            raise TokenReused("token_reused", "this client_token was already used for a different order",
+                              "client_token")
+        return Placed(existing[0], created=False)
+    cart = price_order(menu, request)
+    at = clock.now()
+    day = clock.business_day(at.local)
+    order_id = new_id()
+    lines = [_line_doc(line, menu) for line in cart.lines]
+    order_notes = [{"id": c.id, "zh": c.zh, "en": c.en} for c in map(menu.note_chip, request.notes) if c]
+    with db.atomic():
+        seq = _next_counter(db, "ticket_counters", "business_day", [day])
+        ticket_no = ticket_number(config.device.ticket_prefix, seq)
+        db["orders"].insert({
+            "id": order_id, "client_token": request.client_token, "request_sha256": fingerprint,
+            "ticket_no": ticket_no, "business_day": day, "day_seq": seq, "service": request.service,
+            "table_no": request.table, "payment": request.payment, "status": "placed", "total": cart.total,
+            "notes": json.dumps(order_notes, ensure_ascii=False), "menu_version": menu.version,
+            "created_wall_ms": at.wall_ms, "created_local": at.local.isoformat(timespec="seconds"),
+        })
+        db["order_lines"].insert_all(
+            {"order_id": order_id, "line_no": n, **line,
+             "options": json.dumps(line["options"], ensure_ascii=False),
+             "notes": json.dumps(line["notes"], ensure_ascii=False)}
+            for n, line in enumerate(lines, 1))
+        jobs = _kitchen_jobs(db, config, menu, at, day, order_id, ticket_no, request, cart, order_notes)
+        append_event(db, "order.placed", {
+            "order_id": order_id, "ticket_no": ticket_no, "business_day": day, "service": request.service,
+            "table": request.table, "payment": request.payment, "total": cart.total, "lines": lines,
+            "notes": order_notes, "menu_version": menu.version, "print_jobs": jobs,
+        }, at)
+    return Placed(order_id, created=True)
+
+
+def _kitchen_jobs(db, config: Config, menu: Menu, at: Instant, day: str, order_id: str, ticket_no: str,
+                  request: OrderRequest, cart, order_notes: list[dict]) -> list[str]:
+    job_ids = []
+    for station_id, station_lines in split_by_station(cart).items():
+        station = menu.station(station_id)
+        printer = printer_for_station(config, station_id)
+        profile = get_profile(config.printers[printer].profile if printer else "80mm-gb18030")
+        station_seq = _next_counter(db, "station_counters", "station_id, business_day", [station_id, day])
+        ticket = KitchenTicket(
+            ticket_no=ticket_no, station_code=station_id, station_name=station.zh, service=request.service,
+            table=request.table, placed_at=at.local.strftime("%Y-%m-%d %H:%M"),
+            lines=tuple(TicketLine(l.item.zh, l.qty, tuple(o.zh for o in l.options),
+                                   tuple(c.zh for c in map(menu.note_chip, l.notes) if c))
+                        for l in station_lines),
+            order_notes=tuple(n["zh"] for n in order_notes), station_seq=station_seq)
+        payload = render_kitchen_ticket(ticket, profile)
+        job_id = new_id()
+        db["print_jobs"].insert({
+            "id": job_id, "order_id": order_id, "kind": "kitchen", "station_id": station_id,
+            "printer": printer, "station_seq": station_seq, "state": "queued" if printer else "attention",
+            "payload": payload, "payload_sha256": hashlib.sha256(payload).hexdigest(), "reprint": 0,
+            "attempts": 0, "last_error": None if printer else f"station {station.zh} has no printer configured",
+            "created_wall_ms": at.wall_ms, "updated_wall_ms": at.wall_ms,
+        })
+        job_ids.append(job_id)
+    return job_ids
+
+
+def order_view(db: sqlite_utils.Database, order_id: str) -> dict | None:
+    """The API form of a stored order, with its lines and print jobs."""
+    rows = list(db.query("SELECT * FROM orders WHERE id = ?", [order_id]))
+    if not rows:
+        return None
+    o = rows[0]
+    lines = [
+        {**{k: l[k] for k in ("item_id", "name_zh", "name_en", "station_id", "qty", "unit_price", "total")},
+         "options": json.loads(l["options"]), "notes": json.loads(l["notes"])}
+        for l in db.query("SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", [order_id])
+    ]
+    jobs = [dict(j) for j in db.query(
+        "SELECT id, kind, station_id, printer, station_seq, state, attempts, last_error FROM print_jobs "
+        "WHERE order_id = ? ORDER BY created_wall_ms, station_id", [order_id])]
+    return {
+        "id": o["id"], "ticket_no": o["ticket_no"], "client_token": o["client_token"],
+        "business_day": o["business_day"], "service": o["service"], "table": o["table_no"],
+        "payment": o["payment"], "status": o["status"], "total": o["total"],
+        "notes": json.loads(o["notes"]), "created_local": o["created_local"], "lines": lines,
+        "print_jobs": jobs,
+    }

@@ -1,0 +1,61 @@
+"""Run the core: open the service, serve the API with uvicorn until SIGINT/SIGTERM, close."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import uvicorn
+
+from edge.config import Config
+from edge.core.app import create_app
+from edge.core.service import EdgeService
+
+log = logging.getLogger(__name__)
+
+
+def build_server(service: EdgeService, host: str, port: int) -> uvicorn.Server:
+    config = uvicorn.Config(create_app(service), host=host, port=port, log_level="warning",
+                            access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+    return uvicorn.Server(config)
+
+
+def serve(config: Config) -> None:
+    """Blocking: the `edge core` daemon."""
+    if config.core.host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("core API bound to %s: it has no authentication, keep it on loopback", config.core.host)
+    service = EdgeService(config).open()
+    try:
+        log.info("core listening on http://%s:%d (db %s)", config.core.host, config.core.port, config.db_path)
+        build_server(service, config.core.host, config.core.port).run()
+    finally:
+        service.close()
+
+
+class BackgroundCore:
+    """The core API in a thread of this process: used by `edge run`-style tools and tests."""
+
+    def __init__(self, service: EdgeService, host: str = "127.0.0.1", port: int = 0):
+        self.service = service
+        self.server = build_server(service, host, port)
+        self.thread = threading.Thread(target=self.server.run, name="core-api", daemon=True)
+
+    def start(self, timeout: float = 10.0) -> "BackgroundCore":
+        self.thread.start()
+        waited = 0.0
+        while not self.server.started and waited < timeout:
+            threading.Event().wait(0.02)
+            waited += 0.02
+        if not self.server.started:
+            raise RuntimeError("core API did not start")
+        return self
+
+    @property
+    def url(self) -> str:
+        sock = self.server.servers[0].sockets[0]
+        host, port = sock.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)

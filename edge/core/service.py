@@ -1,0 +1,135 @@
+"""The core service: wires database, menu, event bus and print spool; the one writer.
+
+One service object serves the HTTP API (edge/core/app.py), the CLI and the tests, so that what
+the tests drive is what runs on the device.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import tomllib
+from pathlib import Path
+
+from edge.config import Config
+from edge.core.clock import Clock
+from edge.core.events import EventBus
+from edge.core.menu_store import load_menu, menu_version, save_menu
+from edge.core.placement import Placed, order_view, place_order
+from edge.db import StorageError, connect, quick_check
+from edge.menu import Menu, MenuError, menu_from_dict, menu_to_dict
+from edge.migrations import migrate
+from edge.printer.spool import PrintSpool
+from edge.sync.outbox import unsynced_count
+
+log = logging.getLogger(__name__)
+
+
+def read_menu_file(path: str | Path) -> Menu:
+    try:
+        with open(path, "rb") as handle:
+            return menu_from_dict(tomllib.load(handle))
+    except tomllib.TOMLDecodeError as error:
+        raise MenuError(f"{path}: not valid TOML: {error}") from None
+    except MenuError as error:
+        raise MenuError(f"{path}: {error}") from None
+
+
+class EdgeService:
+    def __init__(self, config: Config, clock: Clock | None = None):
+        self.config = config
+        self.clock = clock or Clock()
+        self.events = EventBus()
+        self._write_lock = threading.Lock()
+        self.db = None
+        self.menu: Menu | None = None
+        self.spool: PrintSpool | None = None
+        self.integrity = "not checked"
+
+    # -- life cycle -------------------------------------------------------------------------
+    def open(self, start_printing: bool = True) -> "EdgeService":
+        self.db = connect(self.config.db_path)
+        migrate(self.db)
+        self.integrity = quick_check(self.db)
+        if self.integrity != "ok":
+            log.error("database quick_check: %s", self.integrity)
+        if self.config.menu.file:
+            self.import_menu(read_menu_file(self.config.menu.file), only_if_new=True)
+        self.menu = load_menu(self.db)
+        self.spool = PrintSpool(self.config.printers, self.config.db_path, self._print_job_changed)
+        if start_printing:
+            self.spool.start()
+        return self
+
+    def close(self) -> None:
+        if self.spool:
+            self.spool.stop()
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    # -- menu -------------------------------------------------------------------------------
+    def import_menu(self, menu: Menu, only_if_new: bool = False) -> bool:
+        with self._write_lock:
+            if only_if_new and menu_version(self.db) == menu.version:
+                return False
+            save_menu(self.db, menu)
+            self.menu = load_menu(self.db)
+        self.events.publish("menu.changed", {"version": menu.version})
+        return True
+
+    def menu_doc(self) -> dict | None:
+        return menu_to_dict(self.menu) if self.menu else None
+
+    # -- orders -----------------------------------------------------------------------------
+    def place_order(self, doc: object) -> tuple[dict, bool]:
+        """Place an order; returns (order, created). Raises CartError or StorageError."""
+        if self.menu is None:
+            raise StorageError("no menu on this device yet: import one with `edge menu import FILE`")
+        try:
+            with self._write_lock:
+                placed: Placed = place_order(self.db, self.config, self.menu, self.clock, doc)
+                view = order_view(self.db, placed.order_id)
+        except sqlite3.Error as error:
+            from edge.db import describe_error
+            log.error("order not saved: %s", error)
+            raise StorageError(describe_error(error)) from error
+        if placed.created:
+            self.events.publish("order.placed", {"order_id": view["id"], "ticket_no": view["ticket_no"],
+                                                 "total": view["total"]})
+            if self.spool:
+                self.spool.wake()
+        return view, placed.created
+
+    def order(self, order_id: str) -> dict | None:
+        with self._write_lock:
+            return order_view(self.db, order_id)
+
+    def recent_orders(self, limit: int = 20) -> list[dict]:
+        with self._write_lock:
+            ids = [r[0] for r in self.db.execute(
+                "SELECT id FROM orders ORDER BY created_wall_ms DESC, day_seq DESC LIMIT ?", [limit])]
+            return [order_view(self.db, i) for i in ids]
+
+    # -- status -----------------------------------------------------------------------------
+    def status(self) -> dict:
+        with self._write_lock:
+            jobs = dict(self.db.execute("SELECT state, count(*) FROM print_jobs GROUP BY state").fetchall())
+            unsynced = unsynced_count(self.db)
+            orders_today = self.db.execute(
+                "SELECT count(*) FROM orders WHERE business_day = ?",
+                [self.clock.business_day(self.clock.now().local)]).fetchone()[0]
+        return {
+            "device": {"name": self.config.device.name, "ticket_prefix": self.config.device.ticket_prefix},
+            "database": {"path": str(self.config.db_path), "integrity": self.integrity},
+            "menu_version": self.menu.version if self.menu else None,
+            "orders_today": orders_today,
+            "outbox": {"unsynced": unsynced},
+            "print_jobs": jobs,
+            "printers": self.spool.printer_states() if self.spool else {},
+            "sync": {"enrolled": False, "state": "not enrolled"},
+        }
+
+    def _print_job_changed(self, change: dict) -> None:
+        self.events.publish("print.job", change)

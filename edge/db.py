@@ -1,0 +1,68 @@
+"""SQLite connection factory: every connection the device opens gets the same pragmas.
+
+WAL + synchronous=FULL: an acknowledged commit survives power loss (WAL + NORMAL does not).
+foreign_keys=ON and a busy_timeout so that a second connection waits instead of failing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 5000
+REQUIRED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": BUSY_TIMEOUT_MS}
+
+
+class StorageError(RuntimeError):
+    """The database cannot take writes (disk full, read-only, corrupt); says what to do."""
+
+
+def open_connection(path: str | Path) -> sqlite3.Connection:
+    """A raw sqlite3 connection with the device pragmas set and checked."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if mode.lower() != "wal":
+        conn.close()
+        raise StorageError(f"{path}: could not switch to WAL journal (got {mode}); is the directory writable?")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    check_pragmas(conn)
+    return conn
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """The sqlite-utils Database used everywhere in the core."""
+    return sqlite_utils.Database(open_connection(path))
+
+
+def pragmas(conn: sqlite3.Connection) -> dict[str, object]:
+    return {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in REQUIRED_PRAGMAS}
+
+
+def check_pragmas(conn: sqlite3.Connection) -> None:
+    actual = pragmas(conn)
+    wrong = {k: v for k, v in actual.items() if str(v).lower() != str(REQUIRED_PRAGMAS[k]).lower()}
+    if wrong:
+        raise StorageError(f"connection pragmas are wrong: {wrong}, expected {REQUIRED_PRAGMAS}")
+
+
+def quick_check(db: sqlite_utils.Database) -> str:
+    """'ok' or the first problem PRAGMA quick_check reports."""
+    return db.execute("PRAGMA quick_check").fetchone()[0]
+
+
+def describe_error(error: sqlite3.Error) -> str:
+    """A message a technician can act on, for errors that mean 'cannot write'."""
+    text = str(error).lower()
+    if "full" in text:
+        return "the disk is full: the order was NOT saved. Free space on the device, then retry."
+    if "readonly" in text or "read-only" in text:
+        return "the database is read-only: the order was NOT saved. Check the SD card / permissions."
+    if "locked" in text or "busy" in text:
+        return "the database is busy: the order was NOT saved. Retry in a moment."
+    return f"database error: {error}. The order was NOT saved."

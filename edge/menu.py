@@ -1,0 +1,173 @@
+"""The menu as pure data: categories, items with zh/en names, option groups and note chips.
+
+A menu is loaded from a plain dict (parsed from TOML by the caller) and validated here, so
+that a typo in a menu file is refused with the item and field it concerns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class MenuError(ValueError):
+    """A menu document that cannot be used, with the place that is wrong."""
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    zh: str
+    en: str
+    price_delta: int = 0  # fen
+
+
+@dataclass(frozen=True)
+class OptionGroup:
+    id: str
+    zh: str
+    en: str
+    options: tuple[Option, ...]
+    required: bool = True  # exactly one option must be picked when required
+    default: str | None = None
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True)
+class NoteChip:
+    id: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Station:
+    id: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    category: str
+    zh: str
+    en: str
+    price: int  # fen
+    station: str
+    option_groups: tuple[str, ...] = ()
+    sold_out: bool = False
+
+
+@dataclass(frozen=True)
+class Menu:
+    version: str
+    categories: tuple[Category, ...]
+    stations: tuple[Station, ...]
+    option_groups: dict[str, OptionGroup]
+    items: dict[str, Item]
+    note_chips: tuple[NoteChip, ...] = field(default=())
+
+    def items_in(self, category_id: str) -> list[Item]:
+        return [i for i in self.items.values() if i.category == category_id]
+
+    def station(self, station_id: str) -> Station:
+        return next(s for s in self.stations if s.id == station_id)
+
+    def note_chip(self, chip_id: str) -> NoteChip | None:
+        return next((n for n in self.note_chips if n.id == chip_id), None)
+
+
+def _require(doc: dict, key: str, where: str, kind: type = str):
+    if key not in doc:
+        raise MenuError(f"{where}: missing '{key}'")
+    value = doc[key]
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise MenuError(f"{where}: '{key}' must be an integer (fen), got {value!r}")
+    if kind is str and not (isinstance(value, str) and value.strip()):
+        raise MenuError(f"{where}: '{key}' must be a non-empty text, got {value!r}")
+    return value
+
+
+def menu_from_dict(doc: dict) -> Menu:
+    """Build and validate a Menu from its document form (see edge/demo/menu.toml)."""
+    version = str(doc.get("version", "1"))
+    categories = tuple(
+        Category(_require(c, "id", f"category #{n}"), _require(c, "zh", f"category #{n}"),
+                 c.get("en", ""))
+        for n, c in enumerate(doc.get("categories", []), 1)
+    )
+    stations = tuple(
+        Station(_require(s, "id", f"station #{n}"), _require(s, "zh", f"station #{n}"),
+                s.get("en", ""))
+        for n, s in enumerate(doc.get("stations", []), 1)
+    )
+    groups: dict[str, OptionGroup] = {}
+    for n, g in enumerate(doc.get("option_groups", []), 1):
+        where = f"option group '{g.get('id', '#%d' % n)}'"
+        options = tuple(
+            Option(_require(o, "id", where), _require(o, "zh", where), o.get("en", ""),
+                   _require(o, "price_delta", where, int) if "price_delta" in o else 0)
+            for o in g.get("options", [])
+        )
+        if not options:
+            raise MenuError(f"{where}: has no options")
+        group = OptionGroup(_require(g, "id", where), _require(g, "zh", where), g.get("en", ""),
+                            options, bool(g.get("required", True)), g.get("default"))
+        if group.default is not None and group.option(group.default) is None:
+            raise MenuError(f"{where}: default '{group.default}' is not one of its options")
+        groups[group.id] = group
+    chips = tuple(
+        NoteChip(_require(c, "id", "note chip"), _require(c, "zh", "note chip"), c.get("en", ""))
+        for c in doc.get("note_chips", [])
+    )
+    category_ids = {c.id for c in categories}
+    station_ids = {s.id for s in stations}
+    items: dict[str, Item] = {}
+    for n, i in enumerate(doc.get("items", []), 1):
+        where = f"item '{i.get('id', '#%d' % n)}'"
+        item = Item(
+            id=_require(i, "id", where), category=_require(i, "category", where),
+            zh=_require(i, "zh", where), en=i.get("en", ""),
+            price=_require(i, "price", where, int), station=_require(i, "station", where),
+            option_groups=tuple(i.get("option_groups", [])), sold_out=bool(i.get("sold_out", False)),
+        )
+        if item.price < 0:
+            raise MenuError(f"{where}: price must not be negative")
+        if item.category not in category_ids:
+            raise MenuError(f"{where}: unknown category '{item.category}'")
+        if item.station not in station_ids:
+            raise MenuError(f"{where}: unknown station '{item.station}'")
+        for gid in item.option_groups:
+            if gid not in groups:
+                raise MenuError(f"{where}: unknown option group '{gid}'")
+        if item.id in items:
+            raise MenuError(f"{where}: duplicate item id")
+        items[item.id] = item
+    return Menu(version, categories, stations, groups, items, chips)
+
+
+def menu_to_dict(menu: Menu) -> dict:
+    """The document form of a menu (what the core serves at GET /v1/menu)."""
+    return {
+        "version": menu.version,
+        "categories": [c.__dict__ for c in menu.categories],
+        "stations": [s.__dict__ for s in menu.stations],
+        "option_groups": [
+            {"id": g.id, "zh": g.zh, "en": g.en, "required": g.required, "default": g.default,
+             "options": [o.__dict__ for o in g.options]}
+            for g in menu.option_groups.values()
+        ],
+        "note_chips": [c.__dict__ for c in menu.note_chips],
+        "items": [
+            {**i.__dict__, "option_groups": list(i.option_groups)} for i in menu.items.values()
+        ],
+    }

@@ -1,0 +1,114 @@
+"""The device schema, as sqlite-utils Migrations applied in order at start-up."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+migrations = sqlite_utils.Migrations("edge")
+
+
+def _run(db: sqlite_utils.Database, script: str) -> None:
+    """Run DDL statement by statement: executescript() would COMMIT the migration's transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations()
+def m001_menu(db: sqlite_utils.Database) -> None:
+    _run(db, """
+    CREATE TABLE menu_categories (id TEXT PRIMARY KEY, zh TEXT NOT NULL, en TEXT NOT NULL, sort INTEGER NOT NULL);
+    CREATE TABLE menu_stations (id TEXT PRIMARY KEY, zh TEXT NOT NULL, en TEXT NOT NULL, sort INTEGER NOT NULL);
+    CREATE TABLE menu_option_groups (
+        id TEXT PRIMARY KEY, zh TEXT NOT NULL, en TEXT NOT NULL,
+        required INTEGER NOT NULL, default_option TEXT, sort INTEGER NOT NULL);
+    CREATE TABLE menu_options (
+        group_id TEXT NOT NULL REFERENCES menu_option_groups(id) ON DELETE CASCADE,
+        id TEXT NOT NULL, zh TEXT NOT NULL, en TEXT NOT NULL,
+        price_delta INTEGER NOT NULL DEFAULT 0, sort INTEGER NOT NULL,
+        PRIMARY KEY (group_id, id));
+    CREATE TABLE menu_items (
+        id TEXT PRIMARY KEY,
+        category_id TEXT NOT NULL REFERENCES menu_categories(id),
+        zh TEXT NOT NULL, en TEXT NOT NULL,
+        price INTEGER NOT NULL CHECK (price >= 0),
+        station_id TEXT NOT NULL REFERENCES menu_stations(id),
+        sold_out INTEGER NOT NULL DEFAULT 0, sort INTEGER NOT NULL);
+    CREATE TABLE menu_item_option_groups (
+        item_id TEXT NOT NULL REFERENCES menu_items(id) ON DELETE CASCADE,
+        group_id TEXT NOT NULL REFERENCES menu_option_groups(id),
+        sort INTEGER NOT NULL, PRIMARY KEY (item_id, group_id));
+    CREATE TABLE menu_note_chips (id TEXT PRIMARY KEY, zh TEXT NOT NULL, en TEXT NOT NULL, sort INTEGER NOT NULL);
+    CREATE TABLE device_state (key TEXT PRIMARY KEY, value TEXT);
+    """)
+
+
+@migrations()
+def m002_orders(db: sqlite_utils.Database) -> None:
+    _run(db, """
+    CREATE TABLE ticket_counters (business_day TEXT PRIMARY KEY, last INTEGER NOT NULL);
+    CREATE TABLE orders (
+        id TEXT PRIMARY KEY,
+        client_token TEXT NOT NULL UNIQUE,
+        request_sha256 TEXT NOT NULL,
+        ticket_no TEXT NOT NULL,
+        business_day TEXT NOT NULL,
+        day_seq INTEGER NOT NULL,
+        service TEXT NOT NULL CHECK (service IN ('dine_in', 'takeaway')),
+        table_no TEXT,
+        payment TEXT NOT NULL,
+        status TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        notes TEXT NOT NULL DEFAULT '[]',
+        menu_version TEXT NOT NULL,
+        created_wall_ms INTEGER NOT NULL,
+        created_local TEXT NOT NULL,
+        UNIQUE (business_day, day_seq));
+    CREATE TABLE order_lines (
+        order_id TEXT NOT NULL REFERENCES orders(id),
+        line_no INTEGER NOT NULL,
+        item_id TEXT NOT NULL,
+        name_zh TEXT NOT NULL, name_en TEXT NOT NULL,
+        station_id TEXT NOT NULL,
+        qty INTEGER NOT NULL CHECK (qty BETWEEN 1 AND 99),
+        unit_price INTEGER NOT NULL, total INTEGER NOT NULL,
+        options TEXT NOT NULL DEFAULT '[]',
+        notes TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (order_id, line_no));
+    CREATE TABLE station_counters (
+        station_id TEXT NOT NULL, business_day TEXT NOT NULL, last INTEGER NOT NULL,
+        PRIMARY KEY (station_id, business_day));
+    CREATE TABLE print_jobs (
+        id TEXT PRIMARY KEY,
+        order_id TEXT REFERENCES orders(id),
+        kind TEXT NOT NULL,
+        station_id TEXT,
+        printer TEXT,
+        station_seq INTEGER,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'printed', 'failed', 'attention')),
+        payload BLOB NOT NULL,
+        payload_sha256 TEXT NOT NULL,
+        reprint INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_wall_ms INTEGER NOT NULL,
+        updated_wall_ms INTEGER NOT NULL);
+    CREATE INDEX print_jobs_by_printer_state ON print_jobs (printer, state, created_wall_ms);
+    CREATE INDEX print_jobs_by_order ON print_jobs (order_id);
+    CREATE TABLE outbox (
+        device_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        occurred_wall_ms INTEGER NOT NULL,
+        monotonic_ns INTEGER NOT NULL,
+        boot_id TEXT NOT NULL,
+        clock_synced INTEGER,
+        payload TEXT NOT NULL,
+        payload_sha256 TEXT NOT NULL,
+        synced_at INTEGER);
+    CREATE INDEX outbox_unsynced ON outbox (device_seq) WHERE synced_at IS NULL;
+    """)
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    migrations.apply(db)

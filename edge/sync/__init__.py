@@ -1,0 +1,1 @@
+"""Sync with upstream: outbox, upstream client, signing, enrollment, downstream commands."""
