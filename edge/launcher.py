@@ -6,10 +6,25 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import requests
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM us when the launcher dies, even by kill -9."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 class Processes:
@@ -23,7 +38,8 @@ class Processes:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")
         process = subprocess.Popen([sys.executable, "-m", "edge", *args], stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+                                   stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
+                                   preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         self.children.append((name, process))
         return process
 
@@ -39,6 +55,8 @@ class Processes:
         self.children.clear()
 
     def __enter__(self) -> "Processes":
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so that close() runs on SIGTERM too
         return self
 
     def __exit__(self, *exc) -> None:

@@ -112,3 +112,39 @@ def m002_orders(db: sqlite_utils.Database) -> None:
 
 def migrate(db: sqlite_utils.Database) -> None:
     migrations.apply(db)
+
+
+@migrations()
+def m003_sync(db: sqlite_utils.Database) -> None:
+    """Sync (edge/sync): enrollment, sync state, dead events, downstream commands, table keys, PINs.
+    The device's Ed25519 private key is NOT here: it is a 0600 file under <data_dir>/keys/."""
+    _run(db, """
+    CREATE TABLE sync_enrollment (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        device_id TEXT NOT NULL, store_id TEXT NOT NULL, role TEXT NOT NULL,
+        upstream_url TEXT NOT NULL, key_file TEXT NOT NULL, public_key TEXT NOT NULL,
+        enrolled_wall_ms INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('enrolled', 'needs_reenrollment', 'revoked')),
+        reason TEXT);
+    CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT);
+    CREATE TABLE outbox_dead (
+        device_seq INTEGER PRIMARY KEY REFERENCES outbox(device_seq),
+        event_id TEXT NOT NULL, code TEXT NOT NULL, reason TEXT NOT NULL, dead_wall_ms INTEGER NOT NULL);
+    CREATE TABLE downstream_commands (
+        command_id TEXT PRIMARY KEY,
+        upstream_seq INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('received', 'applied', 'rejected')),
+        result TEXT,
+        received_wall_ms INTEGER NOT NULL,
+        applied_wall_ms INTEGER,
+        acked_wall_ms INTEGER);
+    CREATE INDEX downstream_commands_unacked ON downstream_commands (upstream_seq) WHERE acked_wall_ms IS NULL;
+    CREATE TABLE table_keys (kid TEXT PRIMARY KEY, store_id TEXT NOT NULL, key TEXT NOT NULL, active INTEGER NOT NULL);
+    CREATE TABLE staff_pins (
+        staff_id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, pin_hash TEXT NOT NULL);
+    CREATE TABLE sync_alarms (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, detail TEXT NOT NULL,
+        at_wall_ms INTEGER NOT NULL);
+    """)

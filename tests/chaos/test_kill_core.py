@@ -1,0 +1,128 @@
+"""kill -9 of the core at random moments while orders are placed: nothing acknowledged is lost.
+
+Every order the API acknowledged (201/200) must be in the database after restart; retrying a
+token after a crash must never make a second order; device_seq stays gap-free.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+from edge.demo.setup import MENU_FILE
+
+ORDERS = 200
+pytestmark = pytest.mark.chaos
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class CoreProcess:
+    def __init__(self, config_file, port):
+        self.config_file, self.port = config_file, port
+        self.process: subprocess.Popen | None = None
+        self.lock = threading.Lock()
+
+    def start(self, log):
+        """Start the core and wait for it; returns once healthy or once it died (killed while starting)."""
+        with self.lock:
+            self.process = subprocess.Popen([sys.executable, "-m", "edge", "core", "--config", str(self.config_file)],
+                                            stdout=log, stderr=log)
+            process = self.process
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                assert process.returncode == -signal.SIGKILL, f"core exited by itself ({process.returncode}); see log"
+                return
+            try:
+                if requests.get(f"http://127.0.0.1:{self.port}/v1/health", timeout=0.5).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.05)
+        raise RuntimeError("core did not come up")
+
+    def kill(self):
+        with self.lock:
+            if self.process and self.process.poll() is None:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+                return True
+        return False
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+
+def test_kill_9_during_200_orders_loses_nothing(tmp_path):
+    port = free_port()
+    config_file = tmp_path / "edge.toml"
+    config_file.write_text(f'[device]\ndata_dir = "{tmp_path / "data"}"\n[core]\nport = {port}\n'
+                           f'[menu]\nfile = "{MENU_FILE}"\n', encoding="utf-8")
+    core = CoreProcess(config_file, port)
+    log = open(tmp_path / "core.log", "ab")
+    core.start(log)
+    rng = random.Random(20261125)
+    acknowledged: dict[str, dict] = {}
+    kills = 0
+    done = threading.Event()
+
+    def killer():
+        nonlocal kills
+        while not done.is_set() and kills < 10:
+            time.sleep(rng.uniform(0.1, 0.6))
+            if core.kill():
+                kills += 1
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    items = ["har_gow", "milk_tea", "beef_chow_fun", "siu_mai", "char_siu_rice"]
+    try:
+        for n in range(ORDERS):
+            token = f"chaos-{n}"
+            body = {"client_token": token, "lines": [{"item_id": rng.choice(items), "qty": rng.randint(1, 3)}]}
+            while True:
+                if not core.alive():
+                    core.start(log)
+                try:
+                    answer = requests.post(f"http://127.0.0.1:{port}/v1/orders", json=body, timeout=5)
+                except requests.RequestException:
+                    continue  # the core died under us: retry the same token
+                assert answer.status_code in (200, 201), answer.text
+                acknowledged[token] = answer.json()
+                break
+    finally:
+        done.set()
+        thread.join()
+        core.kill()
+    assert kills >= 3, "the chaos test must actually kill the core"
+
+    core.start(log)  # restart once more: the database must open cleanly after the last kill
+    try:
+        assert requests.get(f"http://127.0.0.1:{port}/v1/status", timeout=5).json()["database"]["integrity"] == "ok"
+    finally:
+        core.kill()
+    db = sqlite3.connect(tmp_path / "data" / "edge.sqlite")
+    rows = dict(db.execute("SELECT client_token, id FROM orders").fetchall())
+    assert len(rows) == ORDERS == len(acknowledged)
+    for token, order in acknowledged.items():
+        assert rows[token] == order["id"], f"acknowledged order {token} lost or replaced"
+    seqs = [r[0] for r in db.execute("SELECT device_seq FROM outbox ORDER BY device_seq")]
+    assert seqs == list(range(1, ORDERS + 1)), "device_seq must be gap-free, one order.placed per order"
+    tickets = [r[0] for r in db.execute("SELECT day_seq FROM orders ORDER BY day_seq")]
+    assert tickets == list(range(1, ORDERS + 1))
+    lines = db.execute("SELECT count(*) FROM order_lines").fetchone()[0]
+    assert lines == ORDERS
