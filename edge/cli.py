@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from pathlib import Path
 
 import click
@@ -167,16 +166,14 @@ def status(config_path: str | None, url: str | None) -> None:
     click.echo(json.dumps(answer.json(), ensure_ascii=False, indent=2))
 
 
-def _register_printer_sim() -> None:
-    try:
-        from edge.printer.sim_cli import printer_sim
-    except ImportError as error:  # pragma: no cover - only while the printer package is incomplete
-        print(f"printer-sim unavailable: {error}", file=sys.stderr)
-        return
+def _register_commands() -> None:
+    """Commands that live with their package (their heavy imports stay lazy inside them)."""
+    from edge.printer.sim_cli import printer_sim
+
     cli.add_command(printer_sim, "printer-sim")
 
 
-_register_printer_sim()
+_register_commands()
 
 
 def main() -> None:

@@ -57,7 +57,7 @@ class EdgeService:
         if self.config.menu.file:
             self.import_menu(read_menu_file(self.config.menu.file), only_if_new=True)
         self.menu = load_menu(self.db)
-        self.spool = PrintSpool(self.config.printers, self.config.db_path, self._print_job_changed)
+        self.spool = PrintSpool(self.config.printers, self.config.db_path, self._print_job_changed, self._write_lock)
         if start_printing:
             self.spool.start()
         return self

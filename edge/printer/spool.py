@@ -28,12 +28,14 @@ def backoff_seconds(attempts: int) -> float:
 
 
 class PrinterWorker(threading.Thread):
-    def __init__(self, name: str, printer: PrinterConfig, db_path: Path, on_change: Callable[[dict], None]):
+    def __init__(self, name: str, printer: PrinterConfig, db_path: Path, on_change: Callable[[dict], None],
+                 write_lock: threading.Lock):
         super().__init__(name=f"printer-{name}", daemon=True)
         self.printer_name = name
         self.printer = printer
         self.db_path = db_path
         self.on_change = on_change
+        self.write_lock = write_lock
         self.wakeup = threading.Event()
         self.stopping = threading.Event()
         scheme, host, port = parse_printer_url(printer.url)
@@ -59,7 +61,7 @@ class PrinterWorker(threading.Thread):
             db.close()
 
     def _set(self, db, job_id: str, state: str, error: str | None, attempts_inc: int = 0) -> None:
-        with db.atomic():
+        with self.write_lock, db.atomic():
             db.execute("UPDATE print_jobs SET state = ?, last_error = ?, attempts = attempts + ?,"
                        " updated_wall_ms = ? WHERE id = ?",
                        [state, error, attempts_inc, int(time.time() * 1000), job_id])
@@ -82,8 +84,11 @@ class PrinterWorker(threading.Thread):
 class PrintSpool:
     """Owns one worker per configured printer."""
 
-    def __init__(self, printers: dict[str, PrinterConfig], db_path: Path, on_change: Callable[[dict], None]):
-        self.workers = {name: PrinterWorker(name, p, db_path, on_change) for name, p in printers.items()}
+    def __init__(self, printers: dict[str, PrinterConfig], db_path: Path, on_change: Callable[[dict], None],
+                 write_lock: threading.Lock):
+        """write_lock: the core's one write lock; holding it keeps SQLite's busy handler (which
+        sleeps in steps of milliseconds) out of the order path."""
+        self.workers = {name: PrinterWorker(name, p, db_path, on_change, write_lock) for name, p in printers.items()}
 
     def start(self) -> None:
         for worker in self.workers.values():
