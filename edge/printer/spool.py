@@ -62,9 +62,10 @@ class PrinterWorker(threading.Thread):
 
     def _set(self, db, job_id: str, state: str, error: str | None, attempts_inc: int = 0) -> None:
         with self.write_lock, db.atomic():
-            db.execute("UPDATE print_jobs SET state = ?, last_error = ?, attempts = attempts + ?,"
-                       " updated_wall_ms = ? WHERE id = ?",
-                       [state, error, attempts_inc, int(time.time() * 1000), job_id])
+            # 'sending' keeps the previous error visible until the outcome of this attempt is known
+            db.execute("UPDATE print_jobs SET state = ?, last_error = CASE WHEN ? = 'sending' THEN last_error"
+                       " ELSE ? END, attempts = attempts + ?, updated_wall_ms = ? WHERE id = ?",
+                       [state, state, error, attempts_inc, int(time.time() * 1000), job_id])
         self.on_change({"job_id": job_id, "printer": self.printer_name, "state": state, "error": error})
 
     def _send(self, db, job_id: str, payload: bytes, attempts: int) -> float:

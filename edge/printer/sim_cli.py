@@ -1,0 +1,49 @@
+"""`edge printer-sim`: run a virtual ESC/POS printer in the foreground until Ctrl-C.
+
+Point a printer url at it (`tcp://127.0.0.1:9100`) to see kitchen tickets as text; with
+`--out` each ticket is also kept as a .txt and its raw bytes as a .bin file.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import click
+
+from edge.printer.escpos_decode import DecodedTicket
+from edge.printer.sim import PrinterSimulator
+
+
+@click.command("printer-sim")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=9100, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port (0 picks a free one).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory for NNNN-<label>.txt / .bin files of each ticket.")
+@click.option("--name", default="", help="Printer name, used in logs and file names (e.g. the station).")
+@click.option("--echo/--no-echo", default=True, show_default=True, help="Print each decoded ticket.")
+def printer_sim(host: str, port: int, out_dir: Path | None, name: str, echo: bool) -> None:
+    """A virtual ESC/POS printer on TCP: decodes tickets to text, answers status queries."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def show(ticket: DecodedTicket, number: int, path: Path | None) -> None:
+        ending = "cut" if ticket.cut else "not cut"
+        click.echo(f"──── ticket {number:04d} ({ending}, {len(ticket.raw)} bytes) ────")
+        click.echo(ticket.text)
+
+    sim = PrinterSimulator(host, port, out_dir, name, on_ticket=show if echo else None)
+    try:
+        sim.start()
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    click.echo(f"printer-sim{' ' + name if name else ''} listening on tcp://{host}:{sim.port}"
+               f"{f', writing to {out_dir}' if out_dir else ''}; Ctrl-C to stop")
+    try:
+        while True:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        click.echo("stopping")
+    finally:
+        sim.stop()

@@ -1,0 +1,132 @@
+"""Kitchen tickets: pure input data and its ESC/POS rendering for one station's printer.
+
+Layout (48/42/32 columns by profile; "big" = double width + height, so half the columns):
+
+    点心                      station name, double height, centred
+     补打 REPRINT              only when reprinting: big, inverted, centred
+    桌 12          A017       big: table (or 外带 TAKEAWAY / 堂食 DINE-IN; 外带 / 堂食 on
+                              58 mm) and ticket number
+    2026-11-25 12:03   #0007  time placed and the station's sequence number of the day
+    ----------------------
+    虾饺  ×2                  each line double height, bold; long names wrap
+      - 大                    options
+      * 少辣                  notes
+    ------- 整单备注 -------   order notes, when there are any
+      * 不要葱
+    ----------------------
+
+Every text field goes through `sanitize.clean_text` before layout. How a ticket starts and
+ends (cut, or tear-off feed + reset) is described in `builder`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from edge.printer.builder import TicketBuilder
+from edge.printer.layout import center, display_width, rule, two_columns, wrap
+from edge.printer.profiles import PrinterProfile
+from edge.printer.sanitize import clean_text
+
+REPRINT_BANNER = "补打 REPRINT"
+SERVICES = ("dine_in", "takeaway")
+OPTION_PREFIX, NOTE_PREFIX = "  - ", "  * "
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    name: str
+    qty: int
+    options: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.qty < 1:
+            raise ValueError(f"ticket line {self.name!r}: quantity must be at least 1, got {self.qty}")
+
+
+@dataclass(frozen=True)
+class KitchenTicket:
+    ticket_no: str
+    station_code: str
+    station_name: str
+    service: str
+    table: str | None
+    placed_at: str
+    lines: tuple[TicketLine, ...]
+    order_notes: tuple[str, ...]
+    station_seq: int
+    reprint: bool = False
+
+    def __post_init__(self) -> None:
+        if self.service not in SERVICES:
+            raise ValueError(f"service must be one of {', '.join(SERVICES)}, got {self.service!r}")
+        if self.station_seq < 0:
+            raise ValueError(f"station_seq must not be negative, got {self.station_seq}")
+
+
+SERVICE_LABELS = {"takeaway": ("外带 TAKEAWAY", "外带"), "dine_in": ("堂食 DINE-IN", "堂食")}
+
+
+def service_label(ticket: KitchenTicket, room: int) -> str:
+    """Where the food goes, for the big line: the table, else the service (short if `room` is tight)."""
+    table = clean_text(ticket.table or "")
+    if ticket.service == "dine_in" and table:
+        return f"桌 {table}"
+    full, short = SERVICE_LABELS[ticket.service]
+    return full if display_width(full) <= room else short
+
+
+def item_lines(name: str, qty: int, width: int) -> list[str]:
+    """'名称  ×2': the name wraps so the quantity always stays on the first line."""
+    suffix = f"  ×{qty}"
+    name_lines = wrap(name, max(2, width - display_width(suffix))) or [""]
+    return [name_lines[0] + suffix, *name_lines[1:]]
+
+
+def indented(prefix: str, text: str, width: int) -> list[str]:
+    """`prefix` + text, continuation lines aligned under the text."""
+    body = wrap(text, width - display_width(prefix))
+    hang = " " * display_width(prefix)
+    return [(prefix if i == 0 else hang) + line for i, line in enumerate(body)]
+
+
+def _cleaned(texts: tuple[str, ...]) -> list[str]:
+    return [t for t in map(clean_text, texts) if t]
+
+
+def render_kitchen_ticket(ticket: KitchenTicket, profile: PrinterProfile) -> bytes:
+    """The ESC/POS bytes of `ticket` for a printer with `profile`."""
+    cols = profile.columns
+    big_cols = cols // 2
+    out = TicketBuilder(profile)
+
+    out.style(height=2, bold=True, align="center")
+    out.lines(wrap(clean_text(ticket.station_name), cols))
+    if ticket.reprint:
+        out.style(width=2, height=2, bold=True, invert=True, align="center")
+        out.line(f" {REPRINT_BANNER} ")
+    out.style(width=2, height=2, bold=True)
+    ticket_no = clean_text(ticket.ticket_no)
+    where = service_label(ticket, big_cols - display_width(ticket_no) - 1)
+    out.lines(two_columns(where, ticket_no, big_cols))
+    out.style()
+    out.lines(two_columns(clean_text(ticket.placed_at), f"#{ticket.station_seq:04d}", cols))
+    out.line(rule(cols))
+
+    for line in ticket.lines:
+        out.style(height=2, bold=True)
+        out.lines(item_lines(clean_text(line.name), line.qty, cols))
+        out.style()
+        for option in _cleaned(line.options):
+            out.lines(indented(OPTION_PREFIX, option, cols))
+        for note in _cleaned(line.notes):
+            out.lines(indented(NOTE_PREFIX, note, cols))
+
+    order_notes = _cleaned(ticket.order_notes)
+    if order_notes:
+        out.line(center(" 整单备注 ", cols, fill="-"))
+        for note in order_notes:
+            out.lines(indented(NOTE_PREFIX, note, cols))
+    out.line(rule(cols))
+    return out.finish()
