@@ -48,7 +48,9 @@ class PrinterWorker(threading.Thread):
             while not self.stopping.is_set():
                 job = db.execute(
                     "SELECT id, payload, attempts FROM print_jobs WHERE printer = ? AND state IN ('queued', 'sending')"
-                    " ORDER BY created_wall_ms, rowid LIMIT 1", [self.printer_name]).fetchone()
+                    " ORDER BY created_wall_ms, rowid LIMIT 1", [self.printer_name]).fetchall()
+                # fetchall: a half-read cursor keeps its statement open and the next COMMIT fails
+                job = job[0] if job else None
                 if job is None:
                     self.wakeup.wait(5.0)
                     self.wakeup.clear()
