@@ -53,7 +53,7 @@ def request_fingerprint(request: OrderRequest) -> str:
 def _next_counter(db: sqlite_utils.Database, table: str, key_sql: str, key: list) -> int:
     return db.execute(
         f"INSERT INTO {table} ({key_sql}, last) VALUES ({', '.join('?' * len(key))}, 1) "
-        f"ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last", key).fetchone()[0]
+        f"ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last", key).fetchall()[0][0]
 
 
 def _line_doc(line: PricedLine, menu: Menu) -> dict:
