@@ -21,8 +21,8 @@ HEARTBEAT_S = 15.0
 MAX_BODY = 64 * 1024
 
 
-def error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status_code=status)
+def error(status: int, code: str, message: str, field: str | None = None, **extra: object) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "field": field, **extra}}, status_code=status)
 
 
 def create_app(service: EdgeService) -> FastAPI:
@@ -56,7 +56,7 @@ def create_app(service: EdgeService) -> FastAPI:
         try:
             view, created = await run_in_threadpool(service.place_order, doc)
         except TokenReused as exc:
-            return error(409, exc.code, exc.message, exc.field)
+            return error(409, exc.code, exc.message, exc.field, order_id=exc.order_id, ticket_no=exc.ticket_no)
         except CartError as exc:
             return error(422, exc.code, exc.message, exc.field)
         except StorageError as exc:
@@ -79,13 +79,15 @@ def create_app(service: EdgeService) -> FastAPI:
         async def stream():
             async with service.events.subscribe() as queue:
                 yield "retry: 1000\n: connected\n\n"
-                while not await request.is_disconnected():
+                while not service.events.closed and not await request.is_disconnected():
                     try:
                         event = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
                     except TimeoutError:
                         yield ": heartbeat\n\n"
                         continue
                     yield event.sse()
+                    if event.type == "shutdown":
+                        return
 
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -34,6 +34,7 @@ class EventBus:
         self._lock = threading.Lock()
         self._subscribers: dict[asyncio.Queue, asyncio.AbstractEventLoop] = {}
         self._ids = itertools.count(1)
+        self.closed = False
 
     def publish(self, event_type: str, data: dict) -> None:
         """Safe from any thread; never blocks the publisher."""
@@ -58,6 +59,11 @@ class EventBus:
     def _drop(self, queue: asyncio.Queue) -> None:
         with self._lock:
             self._subscribers.pop(queue, None)
+
+    def close(self) -> None:
+        """End every subscriber's stream (the core is shutting down)."""
+        self.closed = True
+        self.publish("shutdown", {"reason": "core is stopping"})
 
     @property
     def subscriber_count(self) -> int:

@@ -19,11 +19,17 @@ from edge.menu import Menu
 from edge.orders import OrderRequest, new_id, parse_order_request, price_order, split_by_station, ticket_number
 from edge.printer.profiles import get_profile
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
-from edge.sync.outbox import append_event, canonical_json
+from edge.sync.outbox import append_event
 
 
 class TokenReused(CartError):
     """The client token belongs to an order with a different content."""
+
+    def __init__(self, order_id: str, ticket_no: str):
+        super().__init__("token_reused", f"this client_token was already used for order {ticket_no}, "
+                         "which has different content", "client_token")
+        self.order_id = order_id
+        self.ticket_no = ticket_no
 
 
 @dataclass(frozen=True)
@@ -70,13 +76,13 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
     """Validate, price and store an order. Raises CartError (bad input) or sqlite3.Error (storage)."""
     request = parse_order_request(doc)
     fingerprint = request_fingerprint(request)
-    existing = db.execute("SELECT id, request_sha256 FROM orders WHERE client_token = ?",
-                          [request.client_token]).fetchone()
+    existing = db.execute("SELECT id, request_sha256, ticket_no FROM orders WHERE client_token = ?",
+                          [request.client_token]).fetchall()
     if existing:
-        if existing[1] != fingerprint:
-            raise TokenReused("token_reused", "this client_token was already used for a different order",
-                              "client_token")
-        return Placed(existing[0], created=False)
+        order_id, existing_fingerprint, existing_ticket = existing[0]
+        if existing_fingerprint != fingerprint:
+            raise TokenReused(order_id, existing_ticket)
+        return Placed(order_id, created=False)
     cart = price_order(menu, request)
     at = clock.now()
     day = clock.business_day(at.local)

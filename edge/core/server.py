@@ -14,10 +14,22 @@ from edge.core.service import EdgeService
 log = logging.getLogger(__name__)
 
 
+class CoreServer(uvicorn.Server):
+    """uvicorn that ends the event streams first, so shutdown does not wait for them."""
+
+    def __init__(self, config: uvicorn.Config, service: EdgeService):
+        super().__init__(config)
+        self.service = service
+
+    def handle_exit(self, sig, frame) -> None:
+        self.service.events.close()
+        super().handle_exit(sig, frame)
+
+
 def build_server(service: EdgeService, host: str, port: int) -> uvicorn.Server:
     config = uvicorn.Config(create_app(service), host=host, port=port, log_level="warning",
                             access_log=False, lifespan="off", timeout_graceful_shutdown=2)
-    return uvicorn.Server(config)
+    return CoreServer(config, service)
 
 
 def serve(config: Config) -> None:
@@ -41,6 +53,7 @@ class BackgroundCore:
         self.thread = threading.Thread(target=self.server.run, name="core-api", daemon=True)
 
     def start(self, timeout: float = 10.0) -> "BackgroundCore":
+        self.service.events.closed = False  # a service may be served again after a stop
         self.thread.start()
         waited = 0.0
         while not self.server.started and waited < timeout:
@@ -57,5 +70,6 @@ class BackgroundCore:
         return f"http://{host}:{port}"
 
     def stop(self) -> None:
+        self.service.events.close()
         self.server.should_exit = True
         self.thread.join(5)

@@ -63,6 +63,7 @@ class EdgeService:
         return self
 
     def close(self) -> None:
+        self.events.close()
         if self.spool:
             self.spool.stop()
         if self.db is not None:
@@ -98,6 +99,10 @@ class EdgeService:
         if placed.created:
             self.events.publish("order.placed", {"order_id": view["id"], "ticket_no": view["ticket_no"],
                                                  "total": view["total"]})
+            for job in view["print_jobs"]:
+                if job["state"] == "attention":
+                    self.events.publish("print.job", {"job_id": job["id"], "printer": job["printer"],
+                                                      "state": job["state"], "error": job["last_error"]})
             if self.spool:
                 self.spool.wake()
         return view, placed.created

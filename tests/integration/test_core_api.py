@@ -92,6 +92,7 @@ def test_token_reused_with_other_content(core):
     answer = requests.post(f"{core.url}/v1/orders", json=other, timeout=5)
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "token_reused"
+    assert answer.json()["error"]["ticket_no"] == "A001"  # the kiosk can show the customer's earlier ticket
 
 
 def test_one_transaction_writes_everything(core, tmp_path):
@@ -150,3 +151,19 @@ def test_event_stream_announces_orders(core):
             if "order.placed" in seen:
                 break
     assert "order.placed" in seen
+
+
+def test_event_stream_ends_when_the_core_stops(tmp_path):
+    import time
+
+    service = EdgeService(make_config(tmp_path / "data")).open()
+    server = BackgroundCore(service).start()
+    with requests.get(f"{server.url}/v1/events", stream=True, timeout=10) as stream:
+        lines = stream.iter_lines(decode_unicode=True)
+        next(lines)
+        started = time.monotonic()
+        threading.Thread(target=server.stop).start()
+        events = [line for line in lines if line.startswith("event:")]
+    assert events == ["event: shutdown"]
+    assert time.monotonic() - started < 1.5, "shutdown must not wait for the SSE grace period"
+    service.close()

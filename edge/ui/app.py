@@ -1,0 +1,211 @@
+"""The customer kiosk: a Textual app that is a pure client of the core's local HTTP API.
+
+`create_app(core_url, language)` is the one factory used by `edge ui`, `edge run`, the demo
+and the tests. Worker threads talk to the core (menu, status, placing, the SSE event stream)
+and post messages; the app reacts on its own thread and tells screens through signals.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.signal import Signal
+from textual.worker import get_current_worker
+
+from edge.ui.cart import OrderDraft
+from edge.ui.client import CoreClient, CoreError
+from edge.ui.i18n import LANGUAGES, other_language, t
+from edge.ui.menu_view import MenuView
+from edge.ui.messages import (CoreEvent, CoreState, MenuFailed, MenuLoaded, OrderFailed, OrderPlaced,
+                              StartOver, StatusLoaded)
+
+RECONNECT_MAX_S = 5.0
+
+
+class KioskApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "Matou kiosk"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
+    def __init__(self, client: CoreClient, language: str = "zh", placed_timeout: float = 30.0):
+        super().__init__()
+        self.animation_level = "none"
+        self.client = client
+        self.lang = self.start_language = language if language in LANGUAGES else "zh"
+        self.placed_timeout = placed_timeout
+        self.menu: MenuView | None = None
+        self.menu_error: CoreError | None = None
+        self.draft = OrderDraft()
+        self.placing = False
+        self.last_order: dict | None = None
+        self.core_state = "connecting"
+        self.printer_problems: dict[str, str] = {}
+        self._stopping = threading.Event()
+        self.lang_signal: Signal[str] = Signal(self, "lang")
+        self.menu_signal: Signal[object] = Signal(self, "menu")
+        self.cart_signal: Signal[object] = Signal(self, "cart")
+        self.status_signal: Signal[object] = Signal(self, "status")
+        self.placing_signal: Signal[bool] = Signal(self, "placing")
+
+    def get_default_screen(self):
+        from edge.ui.screens.menu import MenuScreen
+
+        return MenuScreen()
+
+    def on_mount(self) -> None:
+        self.load_menu()
+        self.load_status()
+        self.watch_events()
+
+    def on_unmount(self) -> None:
+        self._stopping.set()
+        self.client.close()  # interrupts the event stream's blocking read
+
+    # -- workers: threads that talk to the core and post messages ---------------------------
+    def _post(self, message) -> None:
+        try:
+            self.post_message(message)
+        except RuntimeError:  # the app's loop closed while the thread was talking to the core
+            pass
+
+    @work(thread=True, exclusive=True, group="menu")
+    def load_menu(self) -> None:
+        try:
+            self._post(MenuLoaded(self.client.menu()))
+        except CoreError as error:
+            self._post(MenuFailed(error))
+
+    @work(thread=True, exclusive=True, group="status")
+    def load_status(self) -> None:
+        try:
+            self._post(StatusLoaded(self.client.status()))
+        except CoreError:
+            pass  # the event stream reports the connection state
+
+    @work(thread=True, exclusive=True, group="events")
+    def watch_events(self) -> None:
+        worker, delay = get_current_worker(), 0.25
+        while not (worker.is_cancelled or self._stopping.is_set()):
+            try:
+                for kind, data in self.client.events(on_open=lambda: self._post(CoreState("online"))):
+                    delay = 0.25
+                    self._post(CoreEvent(kind, data))
+                    if worker.is_cancelled or self._stopping.is_set():
+                        return
+                self._post(CoreState("offline", "event stream ended"))
+            except CoreError as error:
+                self._post(CoreState("offline", error.message))
+            if self._stopping.wait(delay):
+                return
+            delay = min(RECONNECT_MAX_S, delay * 2)
+
+    @work(thread=True, exclusive=True, group="place")
+    def _place(self, doc: dict) -> None:
+        try:
+            self._post(OrderPlaced(self.client.place_order(doc)))
+        except CoreError as error:
+            self._post(OrderFailed(error))
+
+    # -- reactions ---------------------------------------------------------------------------
+    def on_menu_loaded(self, message: MenuLoaded) -> None:
+        self.menu, self.menu_error = MenuView(message.doc), None
+        self.menu_signal.publish(self.menu)
+        self.cart_signal.publish(self.draft.cart)
+
+    def on_menu_failed(self, message: MenuFailed) -> None:
+        self.menu_error = message.error
+        if self.menu is None:
+            self.menu_signal.publish(None)
+
+    def on_status_loaded(self, message: StatusLoaded) -> None:
+        printers = message.status.get("printers") or {}
+        self.printer_problems = {name: str(p.get("last_error") or p.get("state"))
+                                 for name, p in printers.items() if p.get("state") == "problem"}
+        self.status_signal.publish(None)
+
+    def on_core_state(self, message: CoreState) -> None:
+        was = self.core_state
+        self.core_state = message.state
+        if message.state == "online" and was != "online":
+            if self.menu is None or self.menu_error is not None or was == "offline":
+                self.load_menu()  # the menu may have changed while we were away
+            self.load_status()
+        self.status_signal.publish(None)
+
+    def on_core_event(self, message: CoreEvent) -> None:
+        if message.kind == "menu.changed":
+            self.load_menu()
+        elif message.kind == "resync":
+            self.load_menu()
+            self.load_status()
+        elif message.kind == "print.job":
+            printer, error = str(message.data.get("printer") or "?"), message.data.get("error")
+            if error:
+                self.printer_problems[printer] = str(error)
+            elif message.data.get("state") in ("sent", "printed"):
+                self.printer_problems.pop(printer, None)
+            self.status_signal.publish(None)
+
+    # -- actions used by screens ------------------------------------------------------------
+    def status_text(self) -> str:
+        parts = [t(f"core_{self.core_state}", self.lang)]
+        parts += [t("printer_problem", self.lang, printer=p, error=e) for p, e in self.printer_problems.items()]
+        return "  ".join(parts)
+
+    def toggle_language(self) -> None:
+        self.lang = other_language(self.lang)
+        self.lang_signal.publish(self.lang)
+
+    def cart_changed(self) -> None:
+        self.cart_signal.publish(self.draft.cart)
+
+    def submit_order(self) -> None:
+        """The customer tapped "place order": send the draft (same token on every retry)."""
+        if self.placing or self.menu is None or not self.draft.ready():
+            return
+        self.placing = True
+        self.placing_signal.publish(True)
+        self._place(self.draft.confirm())
+
+    def on_order_placed(self, message: OrderPlaced) -> None:
+        from edge.ui.screens.placed import PlacedScreen
+
+        self.placing, self.last_order = False, message.order
+        self.draft.placed()
+        self.placing_signal.publish(False)
+        self.cart_changed()
+        self.push_screen(PlacedScreen(message.order))
+
+    def on_order_failed(self, message: OrderFailed) -> None:
+        from edge.ui.screens.error import ErrorDialog
+
+        self.placing = False
+        self.placing_signal.publish(False)
+        error = message.error
+        if error.code == "token_reused":
+            self.draft.forget_token()
+        if error.code in ("sold_out", "unknown_item", "bad_option", "missing_option", "bad_note"):
+            self.load_menu()  # the menu changed under the customer: show what is available now
+        self.push_screen(ErrorDialog(error, can_retry=error.code in ("offline", "storage")),
+                         self._after_error)
+
+    def _after_error(self, choice: str | None) -> None:
+        if choice == "retry":
+            self.submit_order()
+
+    def back_to_start(self) -> None:
+        """Leave every screen above the menu, in the first language, for the next customer."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if self.lang != self.start_language:
+            self.toggle_language()
+        self.screen_stack[0].post_message(StartOver())
+
+
+def create_app(core_url: str, language: str = "zh", *, placed_timeout: float = 30.0) -> KioskApp:
+    """The kiosk for the core at `core_url` ("http://127.0.0.1:8765"); `language` "zh" or "en"."""
+    return KioskApp(CoreClient(core_url), language=language, placed_timeout=placed_timeout)

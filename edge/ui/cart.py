@@ -1,0 +1,158 @@
+"""UI-side order state: the cart lines and the checkout choices, free of Textual.
+
+Prices shown here are for display only (item price + option deltas); the core re-prices every
+line when the order is placed. The client token is made when the customer taps "confirm" and
+kept until the core has answered with an order, so a retry after a lost reply (or a double
+tap) returns the same order instead of making a second one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from edge.ui.menu_view import MenuView
+
+MAX_QTY = 99
+MAX_LINES = 50
+TABLE_DIGITS = 4
+SERVICES = ("dine_in", "takeaway")
+
+
+@dataclass
+class CartLine:
+    item_id: str
+    qty: int = 1
+    options: tuple[str, ...] = ()  # chosen option ids
+    notes: tuple[str, ...] = ()  # note chip ids
+
+    def same_choice(self, other: "CartLine") -> bool:
+        return (self.item_id, sorted(self.options), sorted(self.notes)) == \
+            (other.item_id, sorted(other.options), sorted(other.notes))
+
+    def doc(self) -> dict:
+        line: dict = {"item_id": self.item_id, "qty": self.qty}
+        if self.options:
+            line["options"] = list(self.options)
+        if self.notes:
+            line["notes"] = list(self.notes)
+        return line
+
+
+@dataclass
+class Cart:
+    lines: list[CartLine] = field(default_factory=list)
+
+    def add(self, item_id: str, qty: int = 1, options=(), notes=()) -> int:
+        """Add a line (or more of an identical line); returns the line's index."""
+        new = CartLine(item_id, _clamp(qty), tuple(options), tuple(notes))
+        for index, line in enumerate(self.lines):
+            if line.same_choice(new):
+                line.qty = _clamp(line.qty + new.qty)
+                return index
+        if len(self.lines) >= MAX_LINES:
+            raise ValueError(f"at most {MAX_LINES} different lines per order")
+        self.lines.append(new)
+        return len(self.lines) - 1
+
+    def change_qty(self, index: int, delta: int) -> int:
+        """Change a line's quantity within 1..99 (removing is a separate, explicit step)."""
+        line = self.lines[index]
+        line.qty = _clamp(line.qty + delta)
+        return line.qty
+
+    def remove(self, index: int) -> None:
+        del self.lines[index]
+
+    def clear(self) -> None:
+        self.lines.clear()
+
+    @property
+    def count(self) -> int:
+        return sum(line.qty for line in self.lines)
+
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    def unit_price(self, menu: MenuView, line: CartLine) -> int:
+        return menu.unit_price(line.item_id, line.options)
+
+    def line_total(self, menu: MenuView, line: CartLine) -> int:
+        return self.unit_price(menu, line) * line.qty
+
+    def total(self, menu: MenuView) -> int:
+        return sum(self.line_total(menu, line) for line in self.lines)
+
+    def unavailable(self, menu: MenuView) -> list[int]:
+        """Indexes of lines whose item is sold out or gone from the (re-loaded) menu."""
+        return [i for i, line in enumerate(self.lines) if not menu.is_available(line.item_id)]
+
+    def order_lines(self) -> list[dict]:
+        return [line.doc() for line in self.lines]
+
+
+def _clamp(qty: int) -> int:
+    return max(1, min(MAX_QTY, int(qty)))
+
+
+@dataclass
+class OrderDraft:
+    """Everything the customer chose, kept across screens and failed attempts."""
+
+    cart: Cart = field(default_factory=Cart)
+    service: str | None = None  # "dine_in" | "takeaway"; the customer must choose
+    table: str = ""
+    notes: list[str] = field(default_factory=list)
+    token: str | None = None
+
+    def choose_service(self, service: str) -> None:
+        if service not in SERVICES:
+            raise ValueError(f"unknown service {service!r}")
+        self.service = service
+
+    def press_key(self, digit: str) -> str:
+        """A keypad digit for the table number (at most TABLE_DIGITS digits)."""
+        if len(digit) == 1 and digit.isdigit() and len(self.table) < TABLE_DIGITS:
+            self.table = (self.table + digit).lstrip("0")  # no table "0" or "007"
+        return self.table
+
+    def backspace(self) -> str:
+        self.table = self.table[:-1]
+        return self.table
+
+    def clear_table(self) -> str:
+        self.table = ""
+        return self.table
+
+    def toggle_note(self, chip_id: str) -> bool:
+        """Toggle an order-level note chip; returns whether it is now chosen."""
+        if chip_id in self.notes:
+            self.notes.remove(chip_id)
+            return False
+        self.notes.append(chip_id)
+        return True
+
+    def ready(self) -> bool:
+        return not self.cart.is_empty() and self.service in SERVICES
+
+    def confirm(self) -> dict:
+        """The order document for POST /v1/orders; makes the client token on the first tap
+        and reuses it on every later tap until `placed()` or `forget_token()`."""
+        if self.token is None:
+            self.token = uuid.uuid4().hex
+        doc: dict = {"client_token": self.token, "service": self.service or "dine_in",
+                     "payment": "counter", "lines": self.cart.order_lines()}
+        if doc["service"] == "dine_in" and self.table:
+            doc["table"] = self.table
+        if self.notes:
+            doc["notes"] = list(self.notes)
+        return doc
+
+    def forget_token(self) -> None:
+        """After the core said the token belongs to another order: the next tap is a new order."""
+        self.token = None
+
+    def placed(self) -> None:
+        """The core answered with the order: start afresh for the next customer."""
+        self.cart.clear()
+        self.service, self.table, self.notes, self.token = None, "", [], None

@@ -1,0 +1,111 @@
+"""Checkout: dine in (table number by keypad, digits only) or takeaway, order-level note chips,
+and "确认下单 / Place order (pay at counter)". Table codes by camera arrive with the scanner.
+
+All choices are stored in `app.draft` at once; placing happens in the app (a worker thread),
+which shows the ticket on success or an error dialog that returns here with nothing lost.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, ItemGrid, Vertical, VerticalScroll
+from textual.widgets import Button, Label
+
+from edge.money import format_fen
+from edge.ui.i18n import name
+from edge.ui.screens.base import KioskScreen
+from edge.ui.widgets.buttons import ToggleButton, TouchButton, safe_id
+from edge.ui.widgets.topbar import TopBar
+
+KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back")
+
+
+class CheckoutScreen(KioskScreen):
+    def compose(self) -> ComposeResult:
+        draft, menu = self.kiosk.draft, self.kiosk.menu
+        yield TopBar(self.tr("checkout"))
+        with VerticalScroll(id="checkout-body"):
+            yield Label(self.tr("service"), classes="group-title")
+            with Horizontal(id="service-row"):
+                for service in ("dine_in", "takeaway"):
+                    yield ToggleButton(self.tr(service), id=f"service-{service}", classes="service",
+                                       value=service, selected=draft.service == service)
+            with Horizontal(id="checkout-columns"):
+                with Vertical(id="table-pad") as pad:
+                    pad.display = draft.service == "dine_in"
+                    yield Label(self._table_text(), id="table-display")
+                    with Grid(id="keypad"):
+                        for key in KEYS:
+                            label = {"clear": self.tr("clear"), "back": "⌫"}.get(key, key)
+                            yield TouchButton(label, id=f"key-{key}", classes="key", value=key)
+                with Vertical(id="order-notes"):
+                    yield Label(self.tr("order_notes"), classes="group-title")
+                    with ItemGrid(min_column_width=16, id="order-note-chips"):
+                        for chip in menu.chips if menu else []:
+                            yield ToggleButton(name(chip, self.lang), id=safe_id("order-note", chip["id"]),
+                                               classes="order-note", value=chip["id"],
+                                               selected=chip["id"] in draft.notes)
+        with Horizontal(id="checkout-bar", classes="bottom-bar"):
+            yield Label(self._summary(), id="checkout-summary")
+            yield TouchButton(self.tr("back"), id="back")
+            yield TouchButton(self.tr("place_order"), id="place-order", variant="success",
+                              disabled=not draft.ready() or self.kiosk.placing)
+
+    def on_mount(self) -> None:
+        self.kiosk.placing_signal.subscribe(self, self._placing_changed)
+        self.kiosk.cart_signal.subscribe(self, self._placing_changed)
+
+    # -- display -----------------------------------------------------------------------------
+    def _table_text(self) -> str:
+        table = self.kiosk.draft.table
+        return f"{self.tr('table')}: {table}" if table else f"{self.tr('table_hint')}\n{self.tr('table_none')}"
+
+    def _summary(self) -> str:
+        if self.kiosk.placing:
+            return self.tr("placing")
+        draft, menu = self.kiosk.draft, self.kiosk.menu
+        if draft.service is None and not draft.cart.is_empty():
+            return self.tr("choose_service")
+        return self.tr("summary", count=draft.cart.count, total=format_fen(draft.cart.total(menu) if menu else 0))
+
+    def _show_table_pad(self) -> None:
+        self.query_one("#table-pad").display = self.kiosk.draft.service == "dine_in"
+
+    def _placing_changed(self, _: object = None) -> None:
+        self.query_one("#checkout-summary", Label).update(self._summary())
+        self.query_one("#place-order", Button).disabled = not self.kiosk.draft.ready() or self.kiosk.placing
+
+    # -- taps --------------------------------------------------------------------------------
+    @on(Button.Pressed, ".service")
+    def choose_service(self, event: Button.Pressed) -> None:
+        self.kiosk.draft.choose_service(event.button.value)
+        for button in self.query(".service").results(ToggleButton):
+            button.selected = button.value == self.kiosk.draft.service
+        self._show_table_pad()
+        self._placing_changed()
+
+    @on(Button.Pressed, ".key")
+    def press_key(self, event: Button.Pressed) -> None:
+        draft, key = self.kiosk.draft, event.button.value
+        if key == "clear":
+            draft.clear_table()
+        elif key == "back":
+            draft.backspace()
+        else:
+            draft.press_key(key)
+        self.query_one("#table-display", Label).update(self._table_text())
+
+    @on(Button.Pressed, ".order-note")
+    def toggle_note(self, event: Button.Pressed) -> None:
+        chosen = self.kiosk.draft.toggle_note(event.button.value)
+        if isinstance(event.button, ToggleButton):
+            event.button.selected = chosen
+
+    @on(Button.Pressed, "#back")
+    def back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#place-order")
+    def place(self) -> None:
+        self.kiosk.submit_order()

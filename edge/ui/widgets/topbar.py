@@ -1,0 +1,40 @@
+"""The bar on top of every kiosk screen: title, core / printer status line, language switch."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Label
+
+from edge.ui.i18n import t
+from edge.ui.widgets.buttons import TouchButton
+
+
+class TopBar(Horizontal):
+    """Shows `app.status_text()`; the #lang button switches 中文 / English everywhere."""
+
+    def __init__(self, subtitle: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.subtitle = subtitle
+
+    def compose(self) -> ComposeResult:
+        lang = self.app.lang
+        title = t("brand", lang) + (f" · {self.subtitle}" if self.subtitle else "")
+        yield Label(title, id="brand")
+        yield Label(self.app.status_text(), id="status")
+        yield TouchButton(t("lang_button", lang), id="lang")
+
+    def on_mount(self) -> None:
+        self.app.status_signal.subscribe(self, self._status_changed)
+        self._status_changed()
+
+    def _status_changed(self, _: object = None) -> None:
+        status = self.query_one("#status", Label)
+        status.update(self.app.status_text())
+        status.set_class(self.app.core_state != "online", "-offline")
+        status.set_class(bool(self.app.printer_problems), "-printer")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "lang":
+            event.stop()
+            self.app.toggle_language()
