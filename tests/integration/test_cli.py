@@ -1,0 +1,97 @@
+"""The `edge` CLI: the commands exist, `edge init` writes a usable config, the demo runs for real."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from edge.cli import cli
+from edge.config import load_config
+
+
+@pytest.mark.parametrize("command", [["core"], ["printer-sim"], ["init"], ["run"], ["demo"], ["ui"],
+                                     ["menu", "import"], ["status"]])
+def test_commands_have_help(command):
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_init_writes_a_commented_config_that_loads(tmp_path):
+    path = tmp_path / "edge.toml"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", "--path", str(path)]).exit_code == 0
+    assert "ticket_prefix" in path.read_text() and path.read_text().count("#") > 10
+    assert load_config(path, environ={}).device.ticket_prefix == "A"
+    again = runner.invoke(cli, ["init", "--path", str(path)])
+    assert again.exit_code != 0 and "--force" in again.output
+
+
+def test_config_typo_is_reported_by_the_cli(tmp_path):
+    path = tmp_path / "edge.toml"
+    path.write_text("[core]\nprot = 1\n")
+    result = CliRunner().invoke(cli, ["status", "--config", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:2: unknown key 'prot' in [core]; did you mean 'port'?" in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_demo_prints_kitchen_tickets_per_station(tmp_path):
+    core_port, printer_port = free_port(), free_port()
+    while any(p == core_port for p in range(printer_port, printer_port + 3)):
+        printer_port = free_port()
+    demo = subprocess.Popen([sys.executable, "-m", "edge", "demo", "--dir", str(tmp_path), "--no-ui",
+                             "--core-port", str(core_port), "--printer-port", str(printer_port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{core_port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{url}/v1/health", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                assert demo.poll() is None, demo.stdout.read()
+                assert time.monotonic() < deadline, "demo did not start"
+                time.sleep(0.1)
+        body = {"client_token": "demo-1", "service": "takeaway", "lines": [
+            {"item_id": "har_gow", "qty": 2}, {"item_id": "fried_rice", "qty": 1, "options": ["large"]},
+            {"item_id": "lemon_tea", "qty": 1, "options": ["iced", "sweet_less"]}]}
+        placed_at = time.monotonic()
+        order = requests.post(f"{url}/v1/orders", json=body, timeout=5).json()
+        expected = {"dimsum": "水晶虾饺皇", "kitchen": "扬州炒饭", "bar": "柠檬茶"}
+        tickets = {}
+        while len(tickets) < 3 and time.monotonic() - placed_at < 5:
+            for station in expected:
+                files = list((tmp_path / "tickets" / station).glob("*.txt"))
+                if files:
+                    tickets[station] = files[0].read_text(encoding="utf-8")
+            time.sleep(0.02)
+        elapsed = time.monotonic() - placed_at
+        assert set(tickets) == set(expected), f"missing tickets after {elapsed:.1f} s"
+        assert elapsed < 3.0  # "within a second" on a quiet machine; generous bound for CI
+        for station, name in expected.items():
+            assert name in tickets[station] and order["ticket_no"] in tickets[station]
+            assert "外带" in tickets[station]
+        status = json.loads(subprocess.run([sys.executable, "-m", "edge", "status", "--url", url],
+                                           capture_output=True, text=True, timeout=20).stdout)
+        assert status["outbox"]["unsynced"] == 1
+    finally:
+        demo.terminate()
+        demo.wait(10)
+    time.sleep(0.5)
+    for port in (core_port, printer_port):
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, "demo left a process listening"
