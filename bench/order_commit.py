@@ -23,8 +23,8 @@ from pathlib import Path
 import requests
 
 from edge.db import open_connection
-from edge.demo.setup import demo_config_text, printer_ports
-from edge.launcher import Processes, wait_for_core, wait_for_port
+from edge.demo.setup import start_demo
+from edge.launcher import Processes
 
 TARGET_P99_MS = 25.0
 
@@ -59,16 +59,8 @@ def api_orders_ms(root: Path, n: int) -> list[float]:
     core_port, base = free_port(), free_port()
     while any(p in (core_port,) for p in range(base, base + 3)):
         base = free_port()
-    config = root / "edge.toml"
-    config.write_text(demo_config_text(root / "data", core_port, base), encoding="utf-8")
     with Processes(root / "logs") as processes:
-        for station, port in printer_ports(base).items():
-            processes.spawn(f"printer-{station}", ["printer-sim", "--port", str(port), "--name", station,
-                                                   "--out", str(root / "tickets" / station)])
-            wait_for_port("127.0.0.1", port)
-        core = processes.spawn("core", ["core", "--config", str(config)])
-        url = f"http://127.0.0.1:{core_port}"
-        wait_for_core(url, core)
+        url, _ = start_demo(processes, root, core_port, base)
         session = requests.Session()
         items = ["har_gow", "milk_tea", "beef_chow_fun", "siu_mai", "char_siu_rice", "cheung_fun"]
         for i in range(20):  # warm-up, not timed

@@ -97,21 +97,12 @@ def demo(demo_dir: str, core_port: int, printer_port: int, no_ui: bool, lang: st
     """The whole product on one machine: virtual printers, core with the demo menu, kiosk UI."""
     import time
 
-    from edge.demo.setup import demo_config_text, printer_ports
-    from edge.launcher import Processes, wait_for_core, wait_for_port
+    from edge.demo.setup import start_demo
+    from edge.launcher import Processes
 
     root = Path(demo_dir).resolve()
-    root.mkdir(parents=True, exist_ok=True)
-    config_file = root / "edge.toml"
-    config_file.write_text(demo_config_text(root / "data", core_port, printer_port), encoding="utf-8")
     with Processes(root / "logs") as processes:
-        for station, port in printer_ports(printer_port).items():
-            processes.spawn(f"printer-{station}", ["printer-sim", "--port", str(port), "--name", station,
-                                                   "--out", str(root / "tickets" / station)])
-            wait_for_port("127.0.0.1", port)
-        core_process = processes.spawn("core", ["core", "--config", str(config_file)])
-        url = f"http://127.0.0.1:{core_port}"
-        wait_for_core(url, core_process)
+        url, core_process = start_demo(processes, root, core_port, printer_port)
         click.echo(f"core: {url}   tickets: {root / 'tickets'}/<station>/   logs: {root / 'logs'}")
         if no_ui:
             click.echo("running without UI; Ctrl-C stops the demo")
