@@ -160,8 +160,11 @@ def status(config_path: str | None, url: str | None) -> None:
 def _register_commands() -> None:
     """Commands that live with their package (their heavy imports stay lazy inside them)."""
     from edge.printer.sim_cli import printer_sim
+    from edge.scanner.cli import scan, tables
 
     cli.add_command(printer_sim, "printer-sim")
+    cli.add_command(scan)
+    cli.add_command(tables)
 
 
 _register_commands()

@@ -51,10 +51,27 @@ class MenuConfig:
 
 
 @dataclass(frozen=True)
+class ScannerConfig:
+    source: str = ""  # "" none; "0" /dev/video0 index; "/dev/video2"; "picamera"; an image folder or video file
+    fps: int = 15
+
+
+@dataclass(frozen=True)
 class PrinterConfig:
     url: str
     profile: str = "80mm-gb18030"
     timeout: float = 4.0
+    backup: str = ""  # another [printers.NAME] that takes this printer's tickets while it is down
+
+    def __post_init__(self) -> None:
+        from edge.printer.profiles import get_profile
+        from edge.printer.transport import parse_printer_url
+
+        try:
+            parse_printer_url(self.url)
+            get_profile(self.profile)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -63,6 +80,7 @@ class Config:
     core: CoreConfig = field(default_factory=CoreConfig)
     ui: UiConfig = field(default_factory=UiConfig)
     menu: MenuConfig = field(default_factory=MenuConfig)
+    scanner: ScannerConfig = field(default_factory=ScannerConfig)
     printers: dict[str, PrinterConfig] = field(default_factory=dict)
     stations: dict[str, str] = field(default_factory=dict)  # station id -> printer name
     source: str | None = None
@@ -80,7 +98,8 @@ class Config:
         return self.ui.core_url or f"http://{self.core.host}:{self.core.port}"
 
 
-SECTIONS = {"device": DeviceConfig, "core": CoreConfig, "ui": UiConfig, "menu": MenuConfig}
+SECTIONS = {"device": DeviceConfig, "core": CoreConfig, "ui": UiConfig, "menu": MenuConfig,
+            "scanner": ScannerConfig}
 
 
 def default_config_path() -> Path:
@@ -226,6 +245,13 @@ language = "zh"
 [menu]
 # A menu file (TOML) imported at start-up when its version is new to this device.
 file = ""
+
+[scanner]
+# The camera the core reads codes with: "" (none), "0" (/dev/video0), "/dev/video2",
+# "picamera" (Pi CSI camera), or a folder of images / a video file (demos, tests).
+source = ""
+# Frames decoded per second at most.
+fps = 15
 
 # One table per printer. url: tcp://host:port (port 9100 on most network printers).
 # profile: 80mm-gb18030 (48 columns), 80mm-gbk, 76mm-gb18030 (42), 58mm-gb18030 (32).

@@ -63,6 +63,19 @@ def create_app(service: EdgeService) -> FastAPI:
             return error(503, "storage", str(exc))
         return JSONResponse(view, status_code=201 if created else 200)
 
+    @app.post("/v1/scans")
+    async def post_scan(request: Request):
+        """A code typed by a keyboard-wedge scanner at a UI: classified and announced like a camera scan."""
+        try:
+            doc = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return error(400, "malformed_json", "the body is not valid JSON")
+        text = doc.get("text") if isinstance(doc, dict) else None
+        if not isinstance(text, str) or not text.strip() or len(text) > 4096:
+            return error(422, "bad_scan", "'text' must be the scanned text (1-4096 characters)", "text")
+        await run_in_threadpool(service.scanner.submit, text.strip(), "wedge")
+        return JSONResponse({"accepted": True}, status_code=202)
+
     @app.get("/v1/orders")
     def list_orders(limit: int = 20):
         return {"orders": service.recent_orders(max(1, min(limit, 200)))}

@@ -17,8 +17,7 @@ from edge.config import Config
 from edge.core.clock import Clock, Instant
 from edge.menu import Menu
 from edge.orders import OrderRequest, new_id, parse_order_request, price_order, split_by_station, ticket_number
-from edge.printer.profiles import get_profile
-from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
+from edge.printer.tickets import KitchenTicket, TicketLine
 from edge.sync.outbox import append_event
 
 
@@ -115,11 +114,12 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
 
 def _kitchen_jobs(db, config: Config, menu: Menu, at: Instant, day: str, order_id: str, ticket_no: str,
                   request: OrderRequest, cart, order_notes: list[dict]) -> list[str]:
+    from edge.core.printing import insert_job, queue_receipt
+
     job_ids = []
     for station_id, station_lines in split_by_station(cart).items():
         station = menu.station(station_id)
         printer = printer_for_station(config, station_id)
-        profile = get_profile(config.printers[printer].profile if printer else "80mm-gb18030")
         station_seq = _next_counter(db, "station_counters", "station_id, business_day", [station_id, day])
         ticket = KitchenTicket(
             ticket_no=ticket_no, station_code=station_id, station_name=station.zh, service=request.service,
@@ -128,17 +128,11 @@ def _kitchen_jobs(db, config: Config, menu: Menu, at: Instant, day: str, order_i
                                    tuple(c.zh for c in map(menu.note_chip, l.notes) if c))
                         for l in station_lines),
             order_notes=tuple(n["zh"] for n in order_notes), station_seq=station_seq)
-        payload = render_kitchen_ticket(ticket, profile)
-        job_id = new_id()
-        db["print_jobs"].insert({
-            "id": job_id, "order_id": order_id, "kind": "kitchen", "station_id": station_id,
-            "printer": printer, "station_seq": station_seq, "state": "queued" if printer else "attention",
-            "payload": payload, "payload_sha256": hashlib.sha256(payload).hexdigest(), "reprint": 0,
-            "attempts": 0, "last_error": None if printer else f"station {station.zh} has no printer configured",
-            "created_wall_ms": at.wall_ms, "updated_wall_ms": at.wall_ms,
-        })
-        job_ids.append(job_id)
-    return job_ids
+        job_ids.append(insert_job(db, config, ticket, printer, at_ms=at.wall_ms, order_id=order_id,
+                                  station_id=station_id, station_seq=station_seq,
+                                  missing=f"station {station.zh} has no printer configured"))
+    receipt = queue_receipt(db, config, order_id, at.wall_ms)  # only when a receipt printer is configured
+    return job_ids + ([receipt] if receipt else [])
 
 
 def order_view(db: sqlite_utils.Database, order_id: str) -> dict | None:

@@ -16,6 +16,7 @@ from edge.config import Config
 from edge.core.clock import Clock
 from edge.core.events import EventBus
 from edge.core.menu_store import load_menu, menu_version, save_menu
+from edge.core.scanning import ScanService, code_context
 from edge.core.placement import Placed, order_view, place_order
 from edge.db import StorageError, connect, quick_check
 from edge.menu import Menu, MenuError, menu_from_dict, menu_to_dict
@@ -45,6 +46,7 @@ class EdgeService:
         self.db = None
         self.menu: Menu | None = None
         self.spool: PrintSpool | None = None
+        self.scanner: ScanService | None = None
         self.integrity = "not checked"
 
     # -- life cycle -------------------------------------------------------------------------
@@ -57,13 +59,20 @@ class EdgeService:
         if self.config.menu.file:
             self.import_menu(read_menu_file(self.config.menu.file), only_if_new=True)
         self.menu = load_menu(self.db)
-        self.spool = PrintSpool(self.config.printers, self.config.db_path, self._print_job_changed, self._write_lock)
+        self.spool = PrintSpool(self.config.printers, self.config.db_path, self._print_job_changed, self._write_lock,
+                                on_status=lambda state: self.events.publish("printer.status", state))
         if start_printing:
             self.spool.start()
+        self.scanner = ScanService(self.config.scanner.source, self.config.scanner.fps, self.code_context,
+                                   self.events.publish)
+        if start_printing:
+            self.scanner.start()
         return self
 
     def close(self) -> None:
         self.events.close()
+        if self.scanner:
+            self.scanner.stop()
         if self.spool:
             self.spool.stop()
         if self.db is not None:
@@ -134,7 +143,14 @@ class EdgeService:
             "print_jobs": jobs,
             "printers": self.spool.printer_states() if self.spool else {},
             "sync": {"enrolled": False, "state": "not enrolled"},
+            "scanner": self.scanner.status() if self.scanner else {"camera": None},
         }
+
+    # -- scanning -----------------------------------------------------------------------------
+    def code_context(self):
+        """Store id and table keys for classifying scanned codes (called per new code)."""
+        with self._write_lock:
+            return code_context(self.db)
 
     def _print_job_changed(self, change: dict) -> None:
         self.events.publish("print.job", change)

@@ -1,0 +1,228 @@
+"""Core-side printing glue: print jobs written in the caller's transaction, reprints, views.
+
+Every function that writes takes the caller's `db` inside its `db.atomic()` (and the core's
+write lock): a print job is created in the same transaction as the business step it prints
+(placing an order, adding or voiding lines, asking for a receipt). Each job stores its rendered
+bytes (+ hash), the profile they were rendered for, and the ticket's data as JSON (`ticket`), so
+the spool can render it again with 补打 REPRINT or for a backup printer (转自 …).
+
+Routing: kitchen and change tickets go to the station's printer (`printer_for_station`);
+customer receipts to the printer mapped to the pseudo-station `receipt` in `[stations]`
+(`receipt = "counter"`), else a printer named `receipt`, else none (no receipt is printed).
+A ticket with no printer is stored in state `attention` with the reason: never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+
+from edge.config import Config
+from edge.core.clock import Instant
+from edge.menu import Menu
+from edge.orders import new_id
+from edge.printer.changes import ChangeTicket
+from edge.printer.jobs import kind_of, render, ticket_json
+from edge.printer.jobstore import rerender, sha256
+from edge.printer.jobstore import Job
+from edge.printer.profiles import DEFAULT_PROFILE, get_profile
+from edge.printer.receipt import CustomerReceipt, ReceiptLine
+from edge.printer.tickets import TicketLine
+
+RECEIPT_STATION = "receipt"
+JOB_FIELDS = ("id", "order_id", "kind", "station_id", "printer", "origin_printer", "station_seq", "state",
+              "reprint", "reprint_of", "attempts", "last_error", "unconfirmed", "profile", "payload_sha256",
+              "created_wall_ms", "updated_wall_ms", "sent_wall_ms", "printed_wall_ms")
+
+
+def receipt_printer(config: Config) -> str | None:
+    if RECEIPT_STATION in config.stations:
+        return config.stations[RECEIPT_STATION]
+    return RECEIPT_STATION if RECEIPT_STATION in config.printers else None
+
+
+def insert_job(db, config: Config, ticket: object, printer: str | None, *, at_ms: int, order_id: str | None,
+               station_id: str | None, station_seq: int | None, missing: str = "",
+               reprint_of: str | None = None) -> str:
+    """Render `ticket` for `printer`'s profile and store the job (in the caller's transaction)."""
+    profile = get_profile(config.printers[printer].profile if printer else DEFAULT_PROFILE)
+    payload = render(ticket, profile)
+    job_id = new_id()
+    db["print_jobs"].insert({
+        "id": job_id, "order_id": order_id, "kind": kind_of(ticket), "station_id": station_id, "printer": printer,
+        "station_seq": station_seq, "state": "queued" if printer else "attention", "payload": payload,
+        "payload_sha256": sha256(payload), "reprint": int(bool(getattr(ticket, "reprint", False))),
+        "attempts": 0, "last_error": None if printer else (missing or "no printer configured"),
+        "created_wall_ms": at_ms, "updated_wall_ms": at_ms, "ticket": ticket_json(ticket),
+        "profile": profile.name, "reprint_of": reprint_of,
+    })
+    return job_id
+
+
+def next_station_seq(db, station_id: str, day: str) -> int:
+    return db.execute(
+        "INSERT INTO station_counters (station_id, business_day, last) VALUES (?, ?, 1) "
+        "ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last", [station_id, day]).fetchone()[0]
+
+
+def _texts(values: Iterable) -> tuple[str, ...]:
+    return tuple(v["zh"] if isinstance(v, dict) else str(v) for v in values or ())
+
+
+def queue_change_tickets(db, config: Config, menu: Menu | None, order_id: str, kind: str, lines: list[dict],
+                         at: Instant, day: str, reason: str = "") -> list[str]:
+    """加菜 (`kind="add"`) / 退菜 (`"void"`) tickets for the changed `lines` of an order, one per
+    station, each with the station's next sequence number. Call inside the transaction that
+    changes the order. `lines`: dicts like the order's lines (`name_zh`, `station_id`, `qty`,
+    `options` / `notes` as lists of {"zh": ...} or strings). Returns the job ids."""
+    from edge.core.placement import printer_for_station
+
+    order = db.execute("SELECT ticket_no, service, table_no FROM orders WHERE id = ?", [order_id]).fetchone()
+    if order is None:
+        raise KeyError(f"no order {order_id}")
+    by_station: dict[str, list[dict]] = defaultdict(list)
+    for line in lines:
+        by_station[line["station_id"]].append(line)
+    job_ids = []
+    for station_id, station_lines in by_station.items():
+        station_name = _station_name(menu, station_id)
+        printer = printer_for_station(config, station_id)
+        ticket = ChangeTicket(
+            kind=kind, ticket_no=order[0], station_code=station_id, station_name=station_name, service=order[1],
+            table=order[2], placed_at=at.local.strftime("%Y-%m-%d %H:%M"),
+            lines=tuple(TicketLine(l.get("name_zh") or l["name"], int(l["qty"]), _texts(l.get("options")),
+                                   _texts(l.get("notes"))) for l in station_lines),
+            station_seq=next_station_seq(db, station_id, day), reason=reason)
+        job_ids.append(insert_job(db, config, ticket, printer, at_ms=at.wall_ms, order_id=order_id,
+                                  station_id=station_id, station_seq=ticket.station_seq,
+                                  missing=f"station {station_name} has no printer configured"))
+    return job_ids
+
+
+def _station_name(menu: Menu | None, station_id: str) -> str:
+    try:
+        return menu.station(station_id).zh if menu else station_id
+    except StopIteration:
+        return station_id
+
+
+def customer_receipt(db, order_id: str, shop_name: str, pickup_code: str = "") -> CustomerReceipt:
+    """The receipt of a stored order (also inside the transaction that stored it)."""
+    row = db.execute("SELECT ticket_no, service, table_no, created_local, total, payment, status FROM orders"
+                     " WHERE id = ?", [order_id]).fetchone()
+    if row is None:
+        raise KeyError(f"no order {order_id}")
+    lines = tuple(
+        ReceiptLine(name, qty, total, _texts(json.loads(options)))
+        for name, qty, total, options in db.execute(
+            "SELECT name_zh, qty, total, options FROM order_lines WHERE order_id = ? ORDER BY line_no", [order_id]))
+    return CustomerReceipt(shop_name=shop_name, ticket_no=row[0], service=row[1], table=row[2],
+                           placed_at=row[3].replace("T", " ")[:16], lines=lines, total=row[4], payment=row[5],
+                           paid=row[6] == "paid", pickup_code=pickup_code)
+
+
+def queue_receipt(db, config: Config, order_id: str, at_ms: int, pickup_code: str = "",
+                  printer: str | None = None) -> str | None:
+    """A customer receipt job for the order, on `printer` or the receipt printer; None when
+    there is no receipt printer. Call inside a transaction."""
+    printer = printer or receipt_printer(config)
+    if printer is None:
+        return None
+    receipt = customer_receipt(db, order_id, config.device.name, pickup_code)
+    return insert_job(db, config, receipt, printer, at_ms=at_ms, order_id=order_id, station_id=RECEIPT_STATION,
+                      station_seq=None)
+
+
+def reprint(db, config: Config, job_id: str, at_ms: int) -> str:
+    """A new job that prints `job_id` again with 补打 REPRINT, on the station's printer (its
+    original printer when it had failed over). KeyError when there is no such job; ValueError
+    when it has no printer."""
+    row = db.execute("SELECT id, kind, coalesce(origin_printer, printer), station_id, station_seq, state, payload,"
+                     " ticket, profile, reprint, attempts, NULL, last_error, order_id FROM print_jobs WHERE id = ?",
+                     [job_id]).fetchone()
+    if row is None:
+        raise KeyError(f"no print job {job_id}")
+    job = Job(*row[:13])
+    if job.printer is None or job.printer not in config.printers:
+        raise ValueError(f"print job {job_id} has no printer to print on: configure one for its station first")
+    profile = get_profile(config.printers[job.printer].profile)
+    payload = rerender(job, profile, reprint=True)
+    new = new_id()
+    db["print_jobs"].insert({
+        "id": new, "order_id": row[13], "kind": job.kind, "station_id": job.station_id, "printer": job.printer,
+        "station_seq": job.station_seq, "state": "queued", "payload": payload, "payload_sha256": sha256(payload),
+        "reprint": 1, "attempts": 0, "last_error": None, "created_wall_ms": at_ms, "updated_wall_ms": at_ms,
+        "ticket": job.ticket, "profile": profile.name, "reprint_of": job_id,
+    })
+    return new
+
+
+def job_view(row: dict) -> dict:
+    view = {k: row.get(k) for k in JOB_FIELDS}
+    view["reprint"], view["unconfirmed"] = bool(view["reprint"]), bool(view["unconfirmed"])
+    return view
+
+
+def list_jobs(db, printer: str | None = None, state: str | None = None, limit: int = 50) -> list[dict]:
+    where, args = [], []
+    if printer:
+        where.append("(j.printer = ? OR j.origin_printer = ?)")
+        args += [printer, printer]
+    if state:
+        where.append("j.state = ?")
+        args.append(state)
+    sql = (f"SELECT j.{', j.'.join(JOB_FIELDS)}, o.ticket_no FROM print_jobs j LEFT JOIN orders o ON o.id = j.order_id"
+           f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY j.created_wall_ms DESC, j.rowid DESC LIMIT ?")
+    return [{**job_view(r), "ticket_no": r["ticket_no"]} for r in db.query(sql, [*args, limit])]
+
+
+def get_job(db, job_id: str) -> dict | None:
+    rows = list(db.query(f"SELECT j.{', j.'.join(JOB_FIELDS)}, o.ticket_no, j.ticket FROM print_jobs j "
+                         "LEFT JOIN orders o ON o.id = j.order_id WHERE j.id = ?", [job_id]))
+    if not rows:
+        return None
+    doc = rows[0]
+    return {**job_view(doc), "ticket_no": doc["ticket_no"],
+            "ticket": json.loads(doc["ticket"]) if doc["ticket"] else None}
+
+
+def queue_counts(db) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for printer, state, n in db.execute("SELECT printer, state, count(*) FROM print_jobs "
+                                        "WHERE state NOT IN ('printed') GROUP BY printer, state"):
+        counts[printer or "(none)"][state] = n
+    return dict(counts)
+
+
+def queue_test_page(service, printer: str, profile_name: str | None, wait: float) -> dict:
+    """A test page through `printer`'s own queue; waits up to `wait` s for its outcome."""
+    from edge.printer.testpage import render_test_page
+
+    config = service.config
+    profile = get_profile(profile_name or config.printers[printer].profile)
+    url = config.printers[printer].url
+    stamp = int(time.time() * 1000)
+    doc = {"url": url, "when": time.strftime("%Y-%m-%d %H:%M:%S")}
+    payload = render_test_page(profile, doc["url"], doc["when"])
+    job_id = new_id()
+    with service._write_lock, service.db.atomic():  # noqa: SLF001 - the core's one write lock
+        service.db["print_jobs"].insert({
+            "id": job_id, "order_id": None, "kind": "test", "station_id": None, "printer": printer,
+            "station_seq": None, "state": "queued", "payload": payload, "payload_sha256": sha256(payload),
+            "reprint": 0, "attempts": 0, "last_error": None, "created_wall_ms": stamp, "updated_wall_ms": stamp,
+            "ticket": json.dumps(doc), "profile": profile.name})
+    service.spool.wake(printer)
+    deadline = time.monotonic() + wait
+    while True:
+        with service._write_lock:  # noqa: SLF001
+            job = get_job(service.db, job_id)
+        done = job["state"] == "printed" or (job["state"] == "sent" and job["unconfirmed"])
+        if done or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    outcome = {"printed": "printed"}.get(job["state"], "sent, not confirmed" if job["unconfirmed"] else
+                                         f"not printed yet ({job['state']}): {job['last_error'] or 'waiting'}")
+    return {"printer": printer, "profile": profile.name, "via": "core queue", "outcome": outcome,
+            "status": service.spool.workers[printer].state(), "job": job}
