@@ -1,0 +1,40 @@
+"""The docs keep up with the code: every CLI command and every config key is documented."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import click
+
+from edge.cli import cli
+from edge.config import SECTIONS, PrinterConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
+
+
+def command_paths(group: click.Group, prefix: str = "edge"):
+    for name, command in group.commands.items():
+        path = f"{prefix} {name}"
+        yield path
+        if isinstance(command, click.Group):
+            yield from command_paths(command, path)
+
+
+def test_every_cli_command_is_documented():
+    missing = [path for path in command_paths(cli) if f"`{path}" not in DOCS]
+    assert not missing, f"commands not mentioned in README.md or docs/: {missing}"
+
+
+def test_every_config_key_is_in_the_configuration_doc():
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    for section, cls in {**SECTIONS, "printers.NAME": PrinterConfig}.items():
+        assert f"[{section}]" in doc, f"section [{section}] missing from docs/configuration.md"
+        for field in dataclasses.fields(cls):
+            assert f"`{field.name}`" in doc, f"key {field.name} of [{section}] missing from docs/configuration.md"
+
+
+def test_readme_gives_the_two_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make run" in readme and "make test" in readme
