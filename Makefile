@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 # Debian packages the product needs at run or test time (python3-venv only to make the venv).
 # libzbar0 is the zbar fallback decoder (libzbar0t64 on Debian 13).
 ZBAR := $(shell apt-cache show libzbar0t64 >/dev/null 2>&1 && echo libzbar0t64 || echo libzbar0)
-SYSTEM_PACKAGES := python3-venv $(ZBAR)
+# postgresql: the upstream's PostgreSQL path is tested against a throwaway cluster.
+SYSTEM_PACKAGES := python3-venv $(ZBAR) postgresql
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo )
 
 .PHONY: run demo test lint system-deps install clean bench
@@ -25,6 +26,7 @@ test: install
 bench: install
 	$(BIN)/python bench/order_commit.py $(BENCH_ARGS)
 	$(BIN)/python bench/decode.py $(BENCH_ARGS)
+	$(BIN)/python bench/sync_drain.py $(BENCH_ARGS)
 
 install: $(STAMP)
 

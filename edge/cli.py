@@ -91,9 +91,11 @@ def run(config_path: str | None, lang: str | None) -> None:
               help="Where the demo keeps its config, database, logs and printed tickets.")
 @click.option("--core-port", default=8765, show_default=True)
 @click.option("--printer-port", default=9101, show_default=True, help="First virtual printer port.")
+@click.option("--upstream-port", default=8800, show_default=True,
+              help="Port of the local upstream the device is enrolled with (0: no upstream).")
 @click.option("--no-ui", is_flag=True, help="Run without the UI until Ctrl-C (for a second terminal).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
-def demo(demo_dir: str, core_port: int, printer_port: int, no_ui: bool, lang: str) -> None:
+def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, no_ui: bool, lang: str) -> None:
     """The whole product on one machine: virtual printers, core with the demo menu, kiosk UI."""
     import time
 
@@ -102,8 +104,11 @@ def demo(demo_dir: str, core_port: int, printer_port: int, no_ui: bool, lang: st
 
     root = Path(demo_dir).resolve()
     with Processes(root / "logs") as processes:
-        url, core_process = start_demo(processes, root, core_port, printer_port)
+        url, core_process = start_demo(processes, root, core_port, printer_port, upstream_port)
         click.echo(f"core: {url}   tickets: {root / 'tickets'}/<station>/   logs: {root / 'logs'}")
+        if upstream_port:
+            click.echo(f"upstream: http://127.0.0.1:{upstream_port} (store demo)   "
+                       f"edge-upstream … --database {root / 'upstream.sqlite'}")
         if no_ui:
             click.echo("running without UI; Ctrl-C stops the demo")
             try:
@@ -161,10 +166,13 @@ def _register_commands() -> None:
     """Commands that live with their package (their heavy imports stay lazy inside them)."""
     from edge.printer.sim_cli import printer_sim
     from edge.scanner.cli import scan, tables
+    from edge.sync.cli import enroll_command, sync_group
 
     cli.add_command(printer_sim, "printer-sim")
     cli.add_command(scan)
     cli.add_command(tables)
+    cli.add_command(sync_group, "sync")
+    cli.add_command(enroll_command, "enroll")
 
 
 _register_commands()

@@ -34,10 +34,12 @@ class Processes:
         self.log_dir = log_dir
         self.children: list[tuple[str, subprocess.Popen]] = []
 
-    def spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+    def spawn(self, name: str, args: list[str], env: dict[str, str] | None = None,
+              module: str = "edge") -> subprocess.Popen:
+        """Start `python -m <module> <args>` with its output in <log_dir>/<name>.log."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")
-        process = subprocess.Popen([sys.executable, "-m", "edge", *args], stdout=log, stderr=subprocess.STDOUT,
+        process = subprocess.Popen([sys.executable, "-m", module, *args], stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
                                    preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         self.children.append((name, process))
@@ -63,19 +65,20 @@ class Processes:
         self.close()
 
 
-def wait_for_core(url: str, process: subprocess.Popen | None = None, timeout: float = 20.0) -> None:
-    """Block until GET /v1/health answers; explain when the core exits or never answers."""
+def wait_for_core(url: str, process: subprocess.Popen | None = None, timeout: float = 20.0,
+                  what: str = "the core") -> None:
+    """Block until GET /v1/health answers; explain when the server exits or never answers."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the core exited with code {process.returncode}; see its log")
+            raise RuntimeError(f"{what} exited with code {process.returncode}; see its log")
         try:
             if requests.get(f"{url}/v1/health", timeout=1).ok:
                 return
         except requests.RequestException:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"the core did not answer at {url} within {timeout:.0f} s")
+    raise RuntimeError(f"{what} did not answer at {url} within {timeout:.0f} s")
 
 
 def wait_for_port(host: str, port: int, timeout: float = 10.0) -> None:

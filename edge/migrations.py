@@ -148,3 +148,20 @@ def m003_sync(db: sqlite_utils.Database) -> None:
         id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, detail TEXT NOT NULL,
         at_wall_ms INTEGER NOT NULL);
     """)
+
+
+@migrations()
+def m004_printing_ticket_data(db: sqlite_utils.Database) -> None:
+    """Printing (edge/printer/spool.py): the ticket's data with each job, so every re-send is
+    rendered again with the 补打 REPRINT banner (and 转自 … plus the backup's profile on failover);
+    `unconfirmed` = sent to a printer that cannot confirm printing (final, shown as such)."""
+    _run(db, """
+    ALTER TABLE print_jobs ADD COLUMN ticket TEXT;
+    ALTER TABLE print_jobs ADD COLUMN profile TEXT;
+    ALTER TABLE print_jobs ADD COLUMN origin_printer TEXT;
+    ALTER TABLE print_jobs ADD COLUMN reprint_of TEXT;
+    ALTER TABLE print_jobs ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE print_jobs ADD COLUMN sent_wall_ms INTEGER;
+    ALTER TABLE print_jobs ADD COLUMN printed_wall_ms INTEGER;
+    CREATE INDEX print_jobs_recent ON print_jobs (created_wall_ms);
+    """)

@@ -23,6 +23,7 @@ from edge.menu import Menu, MenuError, menu_from_dict, menu_to_dict
 from edge.migrations import migrate
 from edge.printer.spool import PrintSpool
 from edge.sync.outbox import unsynced_count
+from edge.sync.worker import SyncWorker
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class EdgeService:
         self.menu: Menu | None = None
         self.spool: PrintSpool | None = None
         self.scanner: ScanService | None = None
+        self.sync: SyncWorker | None = None
         self.integrity = "not checked"
 
     # -- life cycle -------------------------------------------------------------------------
@@ -65,8 +67,11 @@ class EdgeService:
             self.spool.start()
         self.scanner = ScanService(self.config.scanner.source, self.config.scanner.fps, self.code_context,
                                    self.events.publish)
+        self.sync = SyncWorker(self.config, place_order=self.place_order, import_menu=self.import_menu,
+                               on_event=self.events.publish)
         if start_printing:
             self.scanner.start()
+            self.sync.start()
         return self
 
     def close(self) -> None:
@@ -75,6 +80,8 @@ class EdgeService:
             self.scanner.stop()
         if self.spool:
             self.spool.stop()
+        if self.sync:
+            self.sync.stop()
         if self.db is not None:
             self.db.close()
             self.db = None
@@ -114,6 +121,8 @@ class EdgeService:
                                                       "state": job["state"], "error": job["last_error"]})
             if self.spool:
                 self.spool.wake()
+            if self.sync:
+                self.sync.wake()
         return view, placed.created
 
     def order(self, order_id: str) -> dict | None:
@@ -142,7 +151,7 @@ class EdgeService:
             "outbox": {"unsynced": unsynced},
             "print_jobs": jobs,
             "printers": self.spool.printer_states() if self.spool else {},
-            "sync": {"enrolled": False, "state": "not enrolled"},
+            "sync": self.sync.status() if self.sync else {"enrolled": False, "state": "not enrolled"},
             "scanner": self.scanner.status() if self.scanner else {"camera": None},
         }
 

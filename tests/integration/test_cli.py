@@ -48,12 +48,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_demo_prints_kitchen_tickets_per_station(tmp_path):
-    core_port, printer_port = free_port(), free_port()
-    while any(p == core_port for p in range(printer_port, printer_port + 3)):
+def test_demo_prints_kitchen_tickets_per_station_and_syncs(tmp_path):
+    core_port, printer_port, upstream_port = free_port(), free_port(), free_port()
+    while any(p in (core_port, upstream_port) for p in range(printer_port, printer_port + 3)):
         printer_port = free_port()
     demo = subprocess.Popen([sys.executable, "-m", "edge", "demo", "--dir", str(tmp_path), "--no-ui",
-                             "--core-port", str(core_port), "--printer-port", str(printer_port)],
+                             "--core-port", str(core_port), "--printer-port", str(printer_port),
+                             "--upstream-port", str(upstream_port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{core_port}"
@@ -85,13 +86,22 @@ def test_demo_prints_kitchen_tickets_per_station(tmp_path):
         for station, name in expected.items():
             assert name in tickets[station] and order["ticket_no"] in tickets[station]
             assert "外带" in tickets[station]
-        status = json.loads(subprocess.run([sys.executable, "-m", "edge", "status", "--url", url],
-                                           capture_output=True, text=True, timeout=20).stdout)
-        assert status["outbox"]["unsynced"] == 1
+        deadline = time.monotonic() + 10  # the device was enrolled through the real path: it syncs
+        while time.monotonic() < deadline:
+            status = json.loads(subprocess.run([sys.executable, "-m", "edge", "status", "--url", url],
+                                               capture_output=True, text=True, timeout=20).stdout)
+            if status["outbox"]["unsynced"] == 0:
+                break
+            time.sleep(0.2)
+        assert status["sync"]["enrolled"] and status["outbox"]["unsynced"] == 0, status["sync"]
+        upstream_orders = json.loads(subprocess.run(
+            [sys.executable, "-m", "upstream", "orders", "list", "--store", "demo", "--json",
+             "--database", str(tmp_path / "upstream.sqlite")], capture_output=True, text=True, timeout=20).stdout)
+        assert [o["ticket_no"] for o in upstream_orders["orders"]] == [order["ticket_no"]]
     finally:
         demo.terminate()
         demo.wait(10)
     time.sleep(0.5)
-    for port in (core_port, printer_port):
+    for port in (core_port, printer_port, upstream_port):
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", port)) != 0, "demo left a process listening"

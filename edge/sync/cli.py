@@ -1,0 +1,147 @@
+"""Device commands: `edge sync status|now|dead|retry-dead` and `edge enroll TEXT`.
+
+Registered in edge/cli.py: `cli.add_command(sync_group, "sync")`, `cli.add_command(enroll_command, "enroll")`.
+They work on the device database directly (like `edge menu import`), so they also work while
+the core runs: a second sender is harmless because every upstream write is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from edge.config import ConfigError, load_config
+
+CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                             help="Config file (default: $EDGE_CONFIG, else the user config dir).")
+
+
+def _config(path):
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _db(config):
+    from edge.db import connect
+    from edge.migrations import migrate
+
+    db = connect(config.db_path)
+    migrate(db)
+    return db
+
+
+@click.group("sync")
+def sync_group() -> None:
+    """Sync with upstream: status, send now, dead events."""
+
+
+@sync_group.command("status")
+@CONFIG_OPTION
+@click.option("--json", "as_json", is_flag=True, help='{"pending": N, "dead": N, "last_ok": ..., "last_error": ...}')
+def status(config_path, as_json):
+    """How many events are not synced, last success, last error, enrollment."""
+    from edge.sync.state import sync_status
+
+    db = _db(_config(config_path))
+    try:
+        doc = sync_status(db)
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False))
+        return
+    click.echo(f"state:      {doc['state']}")
+    if doc["enrollment"]:
+        e = doc["enrollment"]
+        click.echo(f"device:     {e['device_id']} (store {e['store_id']}, role {e['role']}) -> {e['upstream']}")
+    click.echo(f"not synced: {doc['pending']}")
+    click.echo(f"dead:       {doc['dead']}" + ("  (see `edge sync dead`)" if doc["dead"] else ""))
+    click.echo(f"last ok:    {doc['last_ok'] or 'never'}")
+    click.echo(f"last error: {doc['last_error'] or '-'}")
+    for alarm in doc["alarms"]:
+        click.echo(f"ALARM {alarm['kind']}: {alarm['detail']}")
+
+
+@sync_group.command("now")
+@CONFIG_OPTION
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--timeout", default=60.0, show_default=True, help="Stop after this many seconds.")
+@click.option("--batch", default=100, show_default=True, type=click.IntRange(1, 100),
+              help="Events per request (smaller on very slow links).")
+def now(config_path, as_json, timeout, batch):
+    """Send every pending event now (no backoff) and fetch downstream once."""
+    from edge.sync.worker import SyncWorker
+
+    config = _config(config_path)
+    _db(config).close()
+    result = SyncWorker(config, pull=False, max_events=batch).run_once(deadline_s=timeout)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        click.echo(f"sent {result.get('sent', 0)}; not synced {result['pending']}; dead {result['dead']}")
+    if not result["ok"]:
+        raise click.ClickException(f"sync did not finish: {result['error']}")
+
+
+@sync_group.command("dead")
+@CONFIG_OPTION
+@click.option("--json", "as_json", is_flag=True)
+def dead(config_path, as_json):
+    """Events upstream refused, with the reason (kept, never dropped)."""
+    from edge.sync.outbox import dead_events
+
+    db = _db(_config(config_path))
+    try:
+        rows = dead_events(db, 1000)
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps({"dead": rows}, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"#{r['device_seq']} {r['type']} {r['event_id']}: {r['code']}: {r['reason']}")
+    click.echo(f"{len(rows)} dead")
+
+
+@sync_group.command("retry-dead")
+@CONFIG_OPTION
+def retry_dead_command(config_path):
+    """Queue dead events again (after upstream was fixed)."""
+    from edge.sync.outbox import retry_dead
+
+    db = _db(_config(config_path))
+    try:
+        click.echo(f"{retry_dead(db)} events queued again")
+    finally:
+        db.close()
+
+
+@click.command("enroll")
+@CONFIG_OPTION
+@click.argument("text")
+@click.option("--name", default=None, help="Device name upstream (default: [device] name).")
+def enroll_command(config_path, text, name):
+    """Enroll this device with the code from `edge-upstream enroll-token` (the QR's text)."""
+    from edge.sync.enroll import EnrollError, enroll
+
+    try:
+        e = enroll(_config(config_path), text, name)
+    except EnrollError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"enrolled: device {e.device_id} in store {e.store_id} as {e.role}; upstream {e.upstream_url}")
+    click.echo(f"private key: {e.key_file} (mode 0600)")
+
+
+@click.group()
+def main_group() -> None:
+    """Stand-alone entry (python -m edge.sync.cli) until edge/cli.py registers these."""
+
+
+main_group.add_command(sync_group, "sync")
+main_group.add_command(enroll_command, "enroll")
+
+if __name__ == "__main__":
+    main_group()

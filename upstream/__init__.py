@@ -1,0 +1,1 @@
+"""Matou upstream: the reference server devices sync with (console script `edge-upstream`)."""

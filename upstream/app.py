@@ -1,0 +1,161 @@
+"""The upstream HTTP API (FastAPI). Documented in docs/upstream.md.
+
+Device endpoints are signed (edge.sync.signing) and authenticated per request; public
+endpoints: health, enrollment (token in the body) and phone orders (table code in the body).
+Every error has the shape {"error": {"code", "message", "field"}}; bad input is a 4xx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from upstream import enroll, ingest, menu, orders
+from upstream.errors import ApiError, now_ms
+from upstream.sql import Database
+
+log = logging.getLogger(__name__)
+MAX_SMALL_BODY = 64 * 1024
+MAX_WAIT_S = 30.0
+POLL_S = 0.25
+
+
+def _error(exc: ApiError) -> JSONResponse:
+    headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
+    return JSONResponse(exc.doc(), status_code=exc.status, headers=headers)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise ApiError(413, "too_large", f"the body must be at most {limit // 1024} KiB")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "too_large", f"the body must be at most {limit // 1024} KiB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+
+
+def signed_path(request: Request) -> str:
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string") or b""
+    return raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+
+
+def create_app(db: Database) -> FastAPI:
+    app = FastAPI(title="Matou upstream", version="1", docs_url=None, redoc_url=None)
+    app.state.db = db
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError):
+        return _error(exc)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse({"error": {"code": "internal", "message": "internal error", "field": None}}, 500)
+
+    async def device_of(request: Request, body: bytes = b"") -> dict:
+        return await run_in_threadpool(enroll.authenticate, db, request.method, signed_path(request), body,
+                                       request.headers)
+
+    @app.get("/v1/health")
+    def health() -> dict:
+        return {"ok": True, "server_time_ms": now_ms()}
+
+    @app.post("/v1/enroll")
+    async def post_enroll(request: Request):
+        doc = _json(await read_body(request, MAX_SMALL_BODY))
+        device, created = await run_in_threadpool(enroll.register, db, doc)
+        return JSONResponse({"device_id": device["device_id"], "store_id": device["store_id"], "role": device["role"],
+                             "name": device["name"], "server_time_ms": now_ms()}, status_code=201 if created else 200)
+
+    @app.post("/v1/ingest")
+    async def post_ingest(request: Request):
+        body = await read_body(request, ingest.MAX_BODY)
+        device = await device_of(request, body)
+
+        def work():
+            events = ingest.parse_batch(body)
+            return ingest.ingest(db, device, events, now_ms())
+
+        return await run_in_threadpool(work)
+
+    @app.get("/v1/devices/me")
+    async def me(request: Request):
+        d = await device_of(request)
+        return {"device_id": d["device_id"], "store_id": d["store_id"], "role": d["role"], "name": d["name"],
+                "max_seq": d["max_seq"], "events_stored": d["events_stored"], "server_time_ms": now_ms()}
+
+    def _etagged(doc: dict, etag: str | None, request: Request) -> Response:
+        if etag and request.headers.get("if-none-match", "").strip('"') == etag:
+            return Response(status_code=304, headers={"ETag": f'"{etag}"'})
+        return JSONResponse(doc, headers={"ETag": f'"{etag}"'} if etag else None)
+
+    @app.get("/v1/devices/me/menu")
+    async def device_menu(request: Request):
+        d = await device_of(request)
+        doc, etag = await run_in_threadpool(menu.store_menu, db, d["store_id"])
+        if doc is None:
+            return JSONResponse({"menu": None})
+        return _etagged({"menu": doc, "etag": etag}, etag, request)
+
+    @app.get("/v1/devices/me/settings")
+    async def device_settings(request: Request):
+        d = await device_of(request)
+        doc, etag = await run_in_threadpool(menu.settings_doc, db, d["store_id"])
+        return _etagged(doc, etag, request)
+
+    @app.get("/v1/devices/me/commands")
+    async def device_commands(request: Request, wait: float = 0.0, menu_etag: str = "", settings_etag: str = ""):
+        d = await device_of(request)
+        deadline = asyncio.get_running_loop().time() + max(0.0, min(wait, MAX_WAIT_S))
+
+        def look():
+            commands = orders.pending_commands(db, d["device_id"])
+            _, m_etag = menu.store_menu(db, d["store_id"])
+            _, s_etag = menu.settings_doc(db, d["store_id"])
+            return commands, m_etag or "", s_etag
+
+        while True:
+            commands, m_etag, s_etag = await run_in_threadpool(look)
+            changed = (menu_etag and m_etag != menu_etag) or (settings_etag and s_etag != settings_etag)
+            if commands or changed or asyncio.get_running_loop().time() >= deadline or await request.is_disconnected():
+                return {"commands": commands, "menu_etag": m_etag or None, "settings_etag": s_etag}
+            await asyncio.sleep(POLL_S)
+
+    @app.post("/v1/devices/me/commands/ack")
+    async def ack(request: Request):
+        body = await read_body(request, MAX_SMALL_BODY * 4)
+        d = await device_of(request, body)
+        acked = await run_in_threadpool(orders.ack_commands, db, d, _json(body))
+        return {"acked": acked}
+
+    @app.post("/v1/stores/{store_id}/orders")
+    async def phone_order(store_id: str, request: Request):
+        doc = _json(await read_body(request, MAX_SMALL_BODY))
+        view, created = await run_in_threadpool(orders.place_phone_order, db, store_id, doc)
+        return JSONResponse(view, status_code=201 if created else 200)
+
+    @app.get("/v1/stores/{store_id}/orders/{order_id}")
+    async def phone_order_status(store_id: str, order_id: str):
+        view = await run_in_threadpool(orders.phone_order_view, db, store_id, order_id)
+        if view is None:
+            raise ApiError(404, "not_found", f"no order {order_id} in store {store_id}")
+        return view
+
+    return app

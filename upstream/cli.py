@@ -1,0 +1,277 @@
+"""`edge-upstream`: run the reference upstream and operate a fleet (stores, menus, enrollment
+codes, devices, staff PINs, table codes, orders). Commands other than `serve` work on the
+database directly (--database, or $EDGE_UPSTREAM_DATABASE; default a SQLite file in the user
+data dir), so they also work while the server runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from upstream.errors import ApiError
+
+DB_OPTION = click.option("--database", "database", default=None, envvar="EDGE_UPSTREAM_DATABASE",
+                         help="SQLite file path or postgresql://user@host:port/db "
+                              "(default: $EDGE_UPSTREAM_DATABASE, else upstream.sqlite in the user data dir).")
+URL_OPTION = click.option("--url", default="http://127.0.0.1:8800", show_default=True, envvar="EDGE_UPSTREAM_URL",
+                          help="This upstream's base URL as devices reach it.")
+
+
+def _db(database: str | None):
+    from upstream.server import open_database
+
+    try:
+        return open_database(database)
+    except Exception as exc:  # noqa: BLE001 - turn any connection problem into one clear line
+        raise click.ClickException(f"cannot open the upstream database: {exc}") from None
+
+
+def _run(fn, *args):
+    try:
+        return fn(*args)
+    except ApiError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+
+
+def _when(ms: int | None) -> str:
+    return datetime.fromtimestamp(ms / 1000).isoformat(sep=" ", timespec="seconds") if ms else "-"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Matou upstream: the server edge devices sync with, and its fleet commands."""
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8800, show_default=True)
+def serve(database: str | None, host: str, port: int) -> None:
+    """Serve the upstream API (ingest, enrollment, downstream, phone orders)."""
+    import logging
+
+    from upstream.server import build_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    db = _db(database)
+    click.echo(f"upstream on http://{host}:{port} ({db.dialect})")
+    try:
+        build_server(db, host, port).run()
+    finally:
+        db.close()
+
+
+@cli.group()
+def stores() -> None:
+    """Stores."""
+
+
+@stores.command("add")
+@DB_OPTION
+@click.argument("store")
+@click.option("--name", default="", help="Display name (default: the id).")
+def stores_add(database, store, name):
+    """Add a store (it gets a table key)."""
+    from upstream.enroll import add_store
+
+    _run(add_store, _db(database), store, name)
+    click.echo(f"store {store} added")
+
+
+@stores.command("list")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True)
+def stores_list(database, as_json):
+    """List stores."""
+    rows = _db(database).query("SELECT store_id, name, menu_version, created_ms FROM stores ORDER BY store_id")
+    if as_json:
+        click.echo(json.dumps({"stores": rows}, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"{r['store_id']:<20} {r['name']:<24} menu {r['menu_version'] or '-'}")
+
+
+@cli.group()
+def menu() -> None:
+    """Menus."""
+
+
+@menu.command("publish")
+@DB_OPTION
+@click.argument("store")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def menu_publish(database, store, file):
+    """Publish a menu TOML to STORE's devices (they fetch it by ETag)."""
+    from upstream.menu import publish_menu_file
+
+    version, etag = _run(publish_menu_file, _db(database), store, file)
+    click.echo(f"published menu {version} to {store} (etag {etag})")
+
+
+@cli.command("enroll-token")
+@DB_OPTION
+@URL_OPTION
+@click.argument("store")
+@click.option("--role", type=click.Choice(["kiosk", "cashier", "kitchen"]), default="kiosk",
+              show_default=True)
+@click.option("--png", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the QR PNG (default: enroll-<store>-<role>.png here).")
+def enroll_token(database, url, store, role, png):
+    """Make a one-time enrollment code (10 min), shown as a QR here and as a PNG."""
+    from upstream.enroll import make_token
+    from upstream.qr import qr_png, qr_terminal
+
+    text, expires = _run(make_token, _db(database), store, role, url)
+    path = qr_png(text, Path(png or f"enroll-{store}-{role}.png"))
+    click.echo(qr_terminal(text))
+    click.echo(text)
+    click.echo(f"one-time code for store {store}, role {role}; valid until {_when(expires)} (10 min)")
+    click.echo(f"PNG: {path}")
+    click.echo("show it to the device's camera, or run on the device: edge enroll '<the text above>'")
+
+
+@cli.group()
+def devices() -> None:
+    """Enrolled devices."""
+
+
+@devices.command("list")
+@DB_OPTION
+@click.option("--store", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def devices_list(database, store, as_json):
+    """List devices: enrolled / revoked, last seen, events held."""
+    db = _db(database)
+    rows = db.query("SELECT device_id, store_id, role, name, enrolled_ms, revoked_ms, revoked_reason, last_seen_ms,"
+                    " max_seq, events_stored FROM devices" + (" WHERE store_id = ?" if store else "")
+                    + " ORDER BY store_id, enrolled_ms", [store] if store else [])
+    if as_json:
+        click.echo(json.dumps({"devices": [{**r, "status": "revoked" if r["revoked_ms"] else "enrolled"} for r in rows]}))
+        return
+    for r in rows:
+        status = "revoked" if r["revoked_ms"] else "enrolled"
+        click.echo(f"{r['device_id']}  {r['store_id']:<12} {r['role']:<8} {r['name']:<16} {status:<9}"
+                   f" seen {_when(r['last_seen_ms'])}  events {r['events_stored']}")
+
+
+@devices.command("revoke")
+@DB_OPTION
+@click.argument("device_id")
+@click.option("--reason", default="revoked by operator", show_default=True)
+def devices_revoke(database, device_id, reason):
+    """Revoke a device: its requests are refused from now on; its data is kept."""
+    from upstream.enroll import revoke
+
+    if not revoke(_db(database), device_id, reason):
+        raise click.ClickException(f"no enrolled (unrevoked) device {device_id}")
+    click.echo(f"device {device_id} revoked; its events and orders are kept")
+
+
+@cli.group()
+def staff() -> None:
+    """Cashier / technician PINs (stored as scrypt hashes, sent to the store's devices)."""
+
+
+@staff.command("set")
+@DB_OPTION
+@click.argument("store")
+@click.argument("staff_id")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["cashier", "manager", "technician"]), default="cashier", show_default=True)
+@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True)
+def staff_set(database, store, staff_id, name, role, pin):
+    """Add or change a staff member's PIN."""
+    from upstream.menu import set_staff
+
+    _run(set_staff, _db(database), store, staff_id, name, role, pin)
+    click.echo(f"{staff_id} ({role}) set for {store}")
+
+
+@cli.group()
+def tables() -> None:
+    """Table codes (QR on each table; phone orders come through them)."""
+
+
+@tables.command("code")
+@DB_OPTION
+@click.argument("store")
+@click.argument("table")
+@click.option("--host", required=True, help="The ordering web host printed in the code, e.g. order.example.com")
+@click.option("--png", type=click.Path(dir_okay=False), default=None)
+def tables_code(database, store, table, host, png):
+    """Print a table's code URL (and write its QR PNG with --png)."""
+    from upstream.menu import table_code
+    from upstream.qr import qr_png
+
+    text = _run(table_code, _db(database), store, table, host)
+    click.echo(text)
+    if png:
+        click.echo(f"PNG: {qr_png(text, Path(png))}")
+
+
+@tables.command("rotate-key")
+@DB_OPTION
+@click.argument("store")
+@click.option("--retire-old", is_flag=True, help="Old table codes stop working at once.")
+def tables_rotate(database, store, retire_old):
+    """Make a new table key (print new table codes afterwards)."""
+    from upstream.menu import rotate_table_key
+
+    click.echo(f"new table key {_run(rotate_table_key, _db(database), store, retire_old)} for {store}")
+
+
+@cli.group()
+def orders() -> None:
+    """Orders as upstream holds them."""
+
+
+@orders.command("list")
+@DB_OPTION
+@click.option("--store", required=True)
+@click.option("--limit", default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def orders_list(database, store, limit, as_json):
+    """List a store's orders (synced from devices, and phone orders)."""
+    from upstream.enroll import require_store
+    from upstream.orders import list_orders
+
+    db = _db(database)
+    _run(require_store, db, store)
+    rows = list_orders(db, store, limit)
+    if as_json:
+        click.echo(json.dumps({"store": store, "orders": rows}, ensure_ascii=False))
+        return
+    for o in rows:
+        click.echo(f"{o['ticket_no'] or '-':<6} {o['id']}  {o['source']:<6} {o['status']:<15} "
+                   f"{o['total'] / 100:>8.2f}  table {o['table'] or '-'}{'  LATE' if o['late'] else ''}")
+    click.echo(f"{len(rows)} orders")
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--store", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def alarms(database, store, as_json):
+    """Conflicts, sequence gaps and restored-backup warnings."""
+    db = _db(database)
+    rows = db.query("SELECT * FROM alarms" + (" WHERE store_id = ?" if store else "") + " ORDER BY id DESC LIMIT 200",
+                    [store] if store else [])
+    if as_json:
+        click.echo(json.dumps({"alarms": rows}, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"{_when(r['at_ms'])} {r['kind']:<15} {r['detail']}")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

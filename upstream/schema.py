@@ -1,0 +1,77 @@
+"""The upstream schema: numbered steps, applied once each, the same DDL on both engines."""
+
+from __future__ import annotations
+
+import time
+
+from upstream.sql import Database
+
+STEPS: list[str] = [
+    """
+    CREATE TABLE stores (
+        store_id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms BIGINT NOT NULL,
+        menu_version TEXT, menu_doc TEXT, menu_etag TEXT, menu_published_ms BIGINT);
+    CREATE TABLE enroll_tokens (
+        token_sha256 TEXT PRIMARY KEY, store_id TEXT NOT NULL REFERENCES stores(store_id),
+        role TEXT NOT NULL, created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL,
+        used_ms BIGINT, device_id TEXT, public_key TEXT);
+    CREATE TABLE devices (
+        device_id TEXT PRIMARY KEY, store_id TEXT NOT NULL REFERENCES stores(store_id),
+        role TEXT NOT NULL, name TEXT NOT NULL, ticket_prefix TEXT,
+        public_key TEXT NOT NULL UNIQUE, enrolled_ms BIGINT NOT NULL,
+        revoked_ms BIGINT, revoked_reason TEXT, last_seen_ms BIGINT,
+        max_seq BIGINT NOT NULL DEFAULT 0, events_stored BIGINT NOT NULL DEFAULT 0);
+    CREATE TABLE events (
+        event_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, store_id TEXT NOT NULL,
+        device_seq BIGINT NOT NULL, type TEXT NOT NULL,
+        occurred_wall_ms BIGINT NOT NULL, monotonic_ns BIGINT NOT NULL, boot_id TEXT NOT NULL,
+        clock_synced INTEGER, payload TEXT NOT NULL, payload_sha256 TEXT NOT NULL,
+        body_sha256 TEXT NOT NULL, received_ms BIGINT NOT NULL, late INTEGER NOT NULL);
+    CREATE INDEX events_by_device_seq ON events (device_id, device_seq);
+    CREATE TABLE alarms (
+        id {id}, store_id TEXT, device_id TEXT, kind TEXT NOT NULL, detail TEXT NOT NULL, at_ms BIGINT NOT NULL);
+    CREATE TABLE orders (
+        order_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, device_id TEXT NOT NULL, event_id TEXT NOT NULL,
+        ticket_no TEXT, business_day TEXT, service TEXT, table_no TEXT, payment TEXT,
+        total BIGINT NOT NULL, status TEXT NOT NULL, status_seq BIGINT NOT NULL, lines TEXT NOT NULL,
+        notes TEXT NOT NULL, menu_version TEXT, occurred_wall_ms BIGINT NOT NULL, late INTEGER NOT NULL);
+    CREATE INDEX orders_by_store ON orders (store_id, occurred_wall_ms);
+    CREATE TABLE payments (
+        attempt_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, device_id TEXT NOT NULL, order_id TEXT NOT NULL,
+        amount BIGINT NOT NULL, channel TEXT, state TEXT NOT NULL, device_seq BIGINT NOT NULL,
+        event_id TEXT NOT NULL);
+    CREATE TABLE commands (
+        seq {id}, command_id TEXT NOT NULL UNIQUE, store_id TEXT NOT NULL, device_id TEXT NOT NULL,
+        type TEXT NOT NULL, payload TEXT NOT NULL, created_ms BIGINT NOT NULL,
+        acked_ms BIGINT, ack_status TEXT, ack_result TEXT);
+    CREATE INDEX commands_open ON commands (device_id, acked_ms, seq);
+    CREATE TABLE phone_orders (
+        order_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, client_token TEXT NOT NULL,
+        request_sha256 TEXT NOT NULL, command_id TEXT NOT NULL, device_id TEXT NOT NULL,
+        service TEXT NOT NULL, table_no TEXT, total BIGINT NOT NULL, lines TEXT NOT NULL,
+        status TEXT NOT NULL, reason TEXT, device_order_id TEXT, ticket_no TEXT,
+        created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL,
+        UNIQUE (store_id, client_token));
+    CREATE TABLE table_keys (
+        kid TEXT PRIMARY KEY, store_id TEXT NOT NULL REFERENCES stores(store_id), key TEXT NOT NULL,
+        active INTEGER NOT NULL, created_ms BIGINT NOT NULL);
+    CREATE TABLE staff (
+        store_id TEXT NOT NULL REFERENCES stores(store_id), staff_id TEXT NOT NULL, name TEXT NOT NULL,
+        role TEXT NOT NULL, pin_hash TEXT NOT NULL, updated_ms BIGINT NOT NULL,
+        PRIMARY KEY (store_id, staff_id))
+    """,
+]
+
+
+def migrate(db: Database) -> int:
+    """Apply the steps not applied yet; returns the schema version."""
+    db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)")
+    done = {r["version"] for r in db.query("SELECT version FROM schema_migrations")}
+    for version, ddl in enumerate(STEPS, 1):
+        if version in done:
+            continue
+        with db.tx():
+            db.script(ddl)
+            db.execute("INSERT INTO schema_migrations (version, applied_ms) VALUES (?, ?)",
+                       [version, time.time_ns() // 1_000_000])
+    return len(STEPS)
