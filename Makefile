@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 # libzbar0 is the zbar fallback decoder (libzbar0t64 on Debian 13).
 ZBAR := $(shell apt-cache show libzbar0t64 >/dev/null 2>&1 && echo libzbar0t64 || echo libzbar0)
 # postgresql: the upstream's PostgreSQL path is tested against a throwaway cluster.
-SYSTEM_PACKAGES := python3-venv $(ZBAR) postgresql
+# systemd, shellcheck, foot: the tests check hardware/ (systemd-analyze verify, shellcheck, foot --check-config).
+SYSTEM_PACKAGES := python3-venv $(ZBAR) postgresql systemd shellcheck foot
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo )
 
 .PHONY: run demo test lint system-deps install clean bench

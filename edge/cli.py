@@ -164,11 +164,14 @@ def status(config_path: str | None, url: str | None) -> None:
 
 def _register_commands() -> None:
     """Commands that live with their package (their heavy imports stay lazy inside them)."""
+    from edge.maintenance.cli import backup, web_ui
     from edge.printer.sim_cli import printer_sim
     from edge.scanner.cli import scan, tables
     from edge.sync.cli import enroll_command, sync_group
 
     cli.add_command(printer_sim, "printer-sim")
+    cli.add_command(backup, "backup")
+    cli.add_command(web_ui, "web-ui")
     cli.add_command(scan)
     cli.add_command(tables)
     cli.add_command(sync_group, "sync")
