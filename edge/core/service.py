@@ -68,7 +68,7 @@ class EdgeService:
         self.scanner = ScanService(self.config.scanner.source, self.config.scanner.fps, self.code_context,
                                    self.events.publish)
         self.sync = SyncWorker(self.config, place_order=self.place_order, import_menu=self.import_menu,
-                               on_event=self.events.publish)
+                               on_event=self.events.publish, write_lock=self._write_lock)
         if start_printing:
             self.scanner.start()
             self.sync.start()

@@ -45,7 +45,7 @@ class SyncWorker:
                  on_event: Callable[[str, dict], None] | None = None,
                  backoff: Backoff | None = None, long_poll_s: float = LONG_POLL_S, idle_s: float = IDLE_S,
                  connect_timeout: float | None = None, read_timeout: float | None = None,
-                 max_events: int = MAX_BATCH_EVENTS, pull: bool = True):
+                 max_events: int = MAX_BATCH_EVENTS, pull: bool = True, write_lock=None):
         self.config = config
         self.db_path = Path(db_path or config.db_path)
         self.place_order, self.import_menu, self.on_event = place_order, import_menu, on_event
@@ -54,6 +54,7 @@ class SyncWorker:
         self.timeouts = {k: v for k, v in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)) if v}
         self.max_events = self._batch_events = max_events
         self.pull_enabled = pull
+        self.write_lock = write_lock  # the core's write lock: see edge.db.LockedDatabase
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -94,7 +95,7 @@ class SyncWorker:
     def status(self) -> dict:
         with self._status_lock:
             if self._status_db is None:
-                self._status_db = connect(self.db_path)
+                self._status_db = connect(self.db_path, self.write_lock)
             doc = sync_status(self._status_db)
         now = now_ms()
         doc["next_attempt_in_s"] = {k: round(max(0, v - now) / 1000, 1) for k, v in self.next_attempt_ms.items()
@@ -220,7 +221,7 @@ class SyncWorker:
                         f"up to #{local_max}: it was restored from an older backup (syncing goes on)")
 
     def _push_loop(self) -> None:
-        db = connect(self.db_path)
+        db = connect(self.db_path, self.write_lock)
         failures = 0
         try:
             while not self._stopping.is_set():
@@ -301,7 +302,7 @@ class SyncWorker:
     def _pull_loop(self) -> None:
         from edge.sync.client import UpstreamError
 
-        db = connect(self.db_path)
+        db = connect(self.db_path, self.write_lock)
         failures = 0
         try:
             while not self._stopping.is_set():
@@ -330,7 +331,7 @@ class SyncWorker:
         """Push until the queue is empty, an error, or the deadline; then one pull without waiting."""
         from edge.sync.client import UpstreamError
 
-        db = connect(self.db_path)
+        db = connect(self.db_path, self.write_lock)
         sent_before = pending_count(db)
         error = None
         try:

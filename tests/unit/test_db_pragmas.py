@@ -61,3 +61,18 @@ def test_foreign_keys_are_enforced(tmp_path):
     with pytest.raises(sqlite3.IntegrityError):
         db.execute("INSERT INTO order_lines (order_id, line_no, item_id, name_zh, name_en, station_id, qty,"
                    " unit_price, total) VALUES ('ghost', 1, 'x', 'x', 'x', 's', 1, 1, 1)")
+
+
+def test_locked_database_holds_the_write_lock_only_in_its_outermost_transaction(tmp_path):
+    import threading
+
+    lock = threading.Lock()
+    db = connect(tmp_path / "l.sqlite", write_lock=lock)
+    db.execute("CREATE TABLE t (x)")
+    with db.atomic():
+        assert lock.locked()
+        with db.atomic():  # nested: a savepoint, no second acquire (would deadlock)
+            db.execute("INSERT INTO t VALUES (1)")
+        assert lock.locked()
+    assert not lock.locked()
+    assert db.execute("SELECT count(*) FROM t").fetchone()[0] == 1
