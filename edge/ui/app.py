@@ -1,15 +1,20 @@
 """The customer kiosk: a Textual app that is a pure client of the core's local HTTP API.
 
 `create_app(core_url, language)` is the one factory used by `edge ui`, `edge run`, the demo
-and the tests. Worker threads talk to the core (menu, status, placing, the SSE event stream)
-and post messages; the app reacts on its own thread and tells screens through signals.
+and the tests. Worker threads talk to the core (menu, status, placing, wedge scans, the SSE
+event stream) and post messages; the app reacts on its own thread and tells screens through signals.
+
+Scanning has one path: a camera read (in the core) or a keyboard-wedge scanner's burst of
+keystrokes (caught here, sent with POST /v1/scans) comes back as a `scan` event on the stream.
+A table code binds the order to its table wherever the customer is; payment codes and refused
+codes are shown as a short notice (masked, never the code's text).
 """
 
 from __future__ import annotations
 
 import threading
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.signal import Signal
@@ -20,9 +25,13 @@ from edge.ui.client import CoreClient, CoreError
 from edge.ui.i18n import LANGUAGES, other_language, t
 from edge.ui.menu_view import MenuView
 from edge.ui.messages import (CoreEvent, CoreState, MenuFailed, MenuLoaded, OrderFailed, OrderPlaced,
-                              StartOver, StatusLoaded)
+                              ScanFailed, StartOver, StatusLoaded)
+from edge.ui.scans import scan_notice
+from edge.ui.wedge import WEDGE_HOLD_S, WedgeDecoder
 
 RECONNECT_MAX_S = 5.0
+CAMERA_PROBLEMS = {"camera offline": "camera_offline", "source ended": "camera_ended"}
+NOTICE_S = 6.0
 
 
 class KioskApp(App):
@@ -44,12 +53,16 @@ class KioskApp(App):
         self.last_order: dict | None = None
         self.core_state = "connecting"
         self.printer_problems: dict[str, str] = {}
+        self.camera_problem: str | None = None  # "camera offline" | "source ended"
+        self.wedge: WedgeDecoder = WedgeDecoder()
+        self._wedge_timer = None
         self._stopping = threading.Event()
         self.lang_signal: Signal[str] = Signal(self, "lang")
         self.menu_signal: Signal[object] = Signal(self, "menu")
         self.cart_signal: Signal[object] = Signal(self, "cart")
         self.status_signal: Signal[object] = Signal(self, "status")
         self.placing_signal: Signal[bool] = Signal(self, "placing")
+        self.table_signal: Signal[str] = Signal(self, "table")
 
     def get_default_screen(self):
         from edge.ui.screens.menu import MenuScreen
@@ -103,6 +116,14 @@ class KioskApp(App):
                 return
             delay = min(RECONNECT_MAX_S, delay * 2)
 
+    # the description keeps the scanned text (maybe a payment code) out of the worker's repr
+    @work(thread=True, group="scan", description="wedge scan")
+    def send_scan(self, text: str) -> None:
+        try:
+            self.client.scan(text)
+        except CoreError as error:
+            self._post(ScanFailed(error))
+
     @work(thread=True, exclusive=True, group="place")
     def _place(self, doc: dict) -> None:
         try:
@@ -125,6 +146,8 @@ class KioskApp(App):
         printers = message.status.get("printers") or {}
         self.printer_problems = {name: str(p.get("last_error") or p.get("state"))
                                  for name, p in printers.items() if p.get("state") == "problem"}
+        camera = (message.status.get("scanner") or {}).get("camera")
+        self.camera_problem = camera if camera in CAMERA_PROBLEMS else None
         self.status_signal.publish(None)
 
     def on_core_state(self, message: CoreState) -> None:
@@ -149,12 +172,88 @@ class KioskApp(App):
             elif message.data.get("state") in ("sent", "printed"):
                 self.printer_problems.pop(printer, None)
             self.status_signal.publish(None)
+        elif message.kind == "camera":
+            status = message.data.get("status")
+            if status in CAMERA_PROBLEMS:
+                self.camera_problem = status
+            elif status == "camera online":
+                self.camera_problem = None
+            self.status_signal.publish(None)
+        elif message.kind == "scan":
+            self.handle_scan(message.data)
+
+    # -- scanning ------------------------------------------------------------------------------
+    def handle_scan(self, data: dict) -> None:
+        """One classified code from the core (camera or wedge): bind a table, or say what it was."""
+        if data.get("kind") == "table":
+            self.bind_table(str(data.get("table") or ""))
+            return
+        notice = scan_notice(data, self.lang)
+        if notice:
+            title, text, severity = notice
+            self.notify(text, title=title, severity=severity, timeout=NOTICE_S)
+
+    def bind_table(self, table: str) -> None:
+        from edge.ui.screens.placed import PlacedScreen
+
+        if self.placing or isinstance(self.screen, PlacedScreen):
+            self.notify(t("table_too_late", self.lang), severity="warning", timeout=NOTICE_S)
+            return
+        try:
+            old = self.draft.bind_table(table)
+        except ValueError:
+            self.notify(t("reason_invalid", self.lang), title=t("unknown_code", self.lang), severity="warning",
+                        timeout=NOTICE_S)
+            return
+        if old:
+            self.notify(t("table_changed", self.lang, old=old, table=table), title=t("table_changed_title", self.lang),
+                        severity="warning", timeout=NOTICE_S)
+        else:
+            self.notify(t("table_bound", self.lang, table=table), title=t("table_bound_title", self.lang),
+                        timeout=NOTICE_S)
+        self.table_changed()
+
+    def on_scan_failed(self, message: ScanFailed) -> None:
+        self.notify(t("scan_failed", self.lang), severity="error", timeout=NOTICE_S)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keystrokes pass the wedge decoder first: a scanner's burst + Enter becomes one scan
+        (its keys act on nothing), a person's keys are handled as usual (held up to ~0.1 s)."""
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        decision = self.wedge.key(event, event.key, event.character, event.time)
+        for held in decision.replay:
+            await super().on_event(held)
+        if self._wedge_timer is not None:
+            self._wedge_timer.stop()
+            self._wedge_timer = None
+        if self.wedge.holding:
+            self._wedge_timer = self.set_timer(WEDGE_HOLD_S, self._wedge_timeout, name="wedge")
+        if decision.scan:
+            self.send_scan(decision.scan)
+        if decision.pass_through:
+            await super().on_event(event)
+
+    async def _wedge_timeout(self) -> None:
+        self._wedge_timer = None
+        for held in self.wedge.timeout():
+            await super().on_event(held)
 
     # -- actions used by screens ------------------------------------------------------------
     def status_text(self) -> str:
         parts = [t(f"core_{self.core_state}", self.lang)]
+        if self.camera_problem:
+            parts.append(t(CAMERA_PROBLEMS[self.camera_problem], self.lang))
         parts += [t("printer_problem", self.lang, printer=p, error=e) for p, e in self.printer_problems.items()]
         return "  ".join(parts)
+
+    def table_badge(self) -> str:
+        """'桌 12 已绑定' while the order is bound to a scanned table, else ''."""
+        draft = self.draft
+        if draft.table_scanned and draft.table and draft.service == "dine_in":
+            return t("table_badge", self.lang, table=draft.table)
+        return ""
 
     def toggle_language(self) -> None:
         self.lang = other_language(self.lang)
@@ -162,6 +261,10 @@ class KioskApp(App):
 
     def cart_changed(self) -> None:
         self.cart_signal.publish(self.draft.cart)
+
+    def table_changed(self) -> None:
+        """The service or table changed (scan, keypad, dine in / takeaway)."""
+        self.table_signal.publish(self.draft.table)
 
     def submit_order(self) -> None:
         """The customer tapped "place order": send the draft (same token on every retry)."""
@@ -178,6 +281,7 @@ class KioskApp(App):
         self.draft.placed()
         self.placing_signal.publish(False)
         self.cart_changed()
+        self.table_changed()
         self.push_screen(PlacedScreen(message.order))
 
     def on_order_failed(self, message: OrderFailed) -> None:

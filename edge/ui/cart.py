@@ -15,7 +15,8 @@ from edge.ui.menu_view import MenuView
 
 MAX_QTY = 99
 MAX_LINES = 50
-TABLE_DIGITS = 4
+TABLE_DIGITS = 4  # typed on the keypad
+TABLE_MAX = 8  # a scanned table code may name tables "A12" (the core takes 1-8 letters or digits)
 SERVICES = ("dine_in", "takeaway")
 
 
@@ -102,6 +103,7 @@ class OrderDraft:
     cart: Cart = field(default_factory=Cart)
     service: str | None = None  # "dine_in" | "takeaway"; the customer must choose
     table: str = ""
+    table_scanned: bool = False  # the table came from its QR code (not typed on the keypad)
     notes: list[str] = field(default_factory=list)
     token: str | None = None
 
@@ -110,18 +112,34 @@ class OrderDraft:
             raise ValueError(f"unknown service {service!r}")
         self.service = service
 
+    def bind_table(self, table: str) -> str:
+        """A scanned (signed, verified by the core) table code: dine in at `table`.
+        Returns the table it replaced ('' when there was none or it was the same)."""
+        if not table or not table.isalnum() or len(table) > TABLE_MAX:
+            raise ValueError(f"bad table {table!r}")
+        old = self.table if self.table != table else ""
+        self.service, self.table, self.table_scanned = "dine_in", table, True
+        return old
+
+    def _keypad(self) -> None:
+        """The keypad overrides a scanned table: the first key starts a new number."""
+        if self.table_scanned:
+            self.table, self.table_scanned = "", False
+
     def press_key(self, digit: str) -> str:
         """A keypad digit for the table number (at most TABLE_DIGITS digits)."""
+        self._keypad()
         if len(digit) == 1 and digit.isdigit() and len(self.table) < TABLE_DIGITS:
             self.table = (self.table + digit).lstrip("0")  # no table "0" or "007"
         return self.table
 
     def backspace(self) -> str:
+        self._keypad()
         self.table = self.table[:-1]
         return self.table
 
     def clear_table(self) -> str:
-        self.table = ""
+        self.table, self.table_scanned = "", False
         return self.table
 
     def toggle_note(self, chip_id: str) -> bool:
@@ -155,4 +173,4 @@ class OrderDraft:
     def placed(self) -> None:
         """The core answered with the order: start afresh for the next customer."""
         self.cart.clear()
-        self.service, self.table, self.notes, self.token = None, "", [], None
+        self.service, self.table, self.table_scanned, self.notes, self.token = None, "", False, [], None

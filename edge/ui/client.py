@@ -139,6 +139,11 @@ class CoreClient:
     def status(self) -> dict:
         return self._call("GET", "/v1/status")
 
+    def scan(self, text: str) -> dict:
+        """POST /v1/scans: a code typed by a keyboard-wedge scanner (202). The core classifies it
+        like a camera read and announces it as a `scan` event; `text` is never logged here."""
+        return self._call("POST", "/v1/scans", {"text": text}, ok=(202,))
+
     # -- event stream ------------------------------------------------------------------------
     def events(self, on_open: Callable[[], None] | None = None) -> Iterator[tuple[str, dict]]:
         """Yield (type, data) from GET /v1/events until the stream ends or `close()` is called.

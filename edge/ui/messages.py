@@ -24,7 +24,8 @@ class MenuFailed(Message):
 
 
 class CoreEvent(Message):
-    """One event of the core's SSE stream (`order.placed`, `print.job`, `menu.changed`, `resync`)."""
+    """One event of the core's SSE stream (`order.placed`, `print.job`, `menu.changed`, `resync`,
+    `scan`, `camera`)."""
 
     def __init__(self, kind: str, data: dict):
         super().__init__()
@@ -54,6 +55,14 @@ class OrderPlaced(Message):
 
 
 class OrderFailed(Message):
+    def __init__(self, error: CoreError):
+        super().__init__()
+        self.error = error
+
+
+class ScanFailed(Message):
+    """A wedge scan could not be handed to the core (never carries the scanned text)."""
+
     def __init__(self, error: CoreError):
         super().__init__()
         self.error = error

@@ -119,6 +119,19 @@ def text_of(app, selector: str) -> str:
     return str(getattr(content, "plain", content))
 
 
+def screen_text(app) -> str:
+    """Everything the terminal shows now (all layers of the current screen, toasts included).
+    Wide (CJK) characters cut by an overlapping layer may show as blanks: check words in
+    notices with `notices()`, and use this for what must (not) be visible anywhere."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def notices(app) -> str:
+    """The text of the notifications (toasts) shown on the current screen."""
+    texts = [widget.render() for widget in app.screen.query("Toast")]
+    return "\n".join(str(getattr(text, "plain", text)) for text in texts)
+
+
 def assert_touch_sized(app) -> None:
     """Every button of the current screen is at least 3 rows high (a finger, not a mouse)."""
     from textual.widgets import Button
@@ -134,4 +147,5 @@ def assert_touch_sized(app) -> None:
 def ui():
     """The pilot helpers, as a fixture so test modules need no import path tricks."""
     return SimpleNamespace(tap=tap, wait_for=wait_for, menu_ready=menu_ready, text_of=text_of,
-                           assert_touch_sized=assert_touch_sized)
+                           assert_touch_sized=assert_touch_sized, screen_text=screen_text,
+                           notices=notices)

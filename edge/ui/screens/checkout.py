@@ -1,5 +1,9 @@
-"""Checkout: dine in (table number by keypad, digits only) or takeaway, order-level note chips,
-and "确认下单 / Place order (pay at counter)". Table codes by camera arrive with the scanner.
+"""Checkout: dine in (table bound by scanning the table's QR code, or its number by keypad) or
+takeaway, order-level note chips, and "确认下单 / Place order (pay at counter)".
+
+A table scan (camera or wedge scanner, anywhere in the kiosk) sets dine in and the table in
+`app.draft`; this screen follows `app.table_signal`. The keypad stays as the fallback: its
+first key replaces a scanned table. Digit keys of a keyboard work like the keypad.
 
 All choices are stored in `app.draft` at once; placing happens in the app (a worker thread),
 which shows the ticket on success or an error dialog that returns here with nothing lost.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Grid, Horizontal, ItemGrid, Vertical, VerticalScroll
 from textual.widgets import Button, Label
 
@@ -22,6 +27,9 @@ KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back")
 
 
 class CheckoutScreen(KioskScreen):
+    BINDINGS = [Binding(digit, f"key('{digit}')", show=False) for digit in "0123456789"] + [
+        Binding("backspace", "key('back')", show=False), Binding("delete", "key('clear')", show=False)]
+
     def compose(self) -> ComposeResult:
         draft, menu = self.kiosk.draft, self.kiosk.menu
         yield TopBar(self.tr("checkout"))
@@ -34,7 +42,8 @@ class CheckoutScreen(KioskScreen):
             with Horizontal(id="checkout-columns"):
                 with Vertical(id="table-pad") as pad:
                     pad.display = draft.service == "dine_in"
-                    yield Label(self._table_text(), id="table-display")
+                    yield Label(self._table_text(), id="table-display",
+                                classes="-scanned" if draft.table_scanned else "")
                     with Grid(id="keypad"):
                         for key in KEYS:
                             label = {"clear": self.tr("clear"), "back": "⌫"}.get(key, key)
@@ -55,11 +64,16 @@ class CheckoutScreen(KioskScreen):
     def on_mount(self) -> None:
         self.kiosk.placing_signal.subscribe(self, self._placing_changed)
         self.kiosk.cart_signal.subscribe(self, self._placing_changed)
+        self.kiosk.table_signal.subscribe(self, self._table_changed)
 
     # -- display -----------------------------------------------------------------------------
     def _table_text(self) -> str:
-        table = self.kiosk.draft.table
-        return f"{self.tr('table')}: {table}" if table else f"{self.tr('table_hint')}\n{self.tr('table_none')}"
+        draft = self.kiosk.draft
+        if draft.table and draft.table_scanned:
+            return f"{self.tr('table_scanned', table=draft.table)}\n{self.tr('table_scanned_hint')}"
+        if draft.table:
+            return f"{self.tr('table')}: {draft.table}"
+        return f"{self.tr('scan_hint')}\n{self.tr('table_none')}"
 
     def _summary(self) -> str:
         if self.kiosk.placing:
@@ -76,25 +90,39 @@ class CheckoutScreen(KioskScreen):
         self.query_one("#checkout-summary", Label).update(self._summary())
         self.query_one("#place-order", Button).disabled = not self.kiosk.draft.ready() or self.kiosk.placing
 
+    def _table_changed(self, _: object = None) -> None:
+        """Service or table changed, here or by a scan anywhere: show the draft as it is now."""
+        draft = self.kiosk.draft
+        for button in self.query(".service").results(ToggleButton):
+            button.selected = button.value == draft.service
+        display = self.query_one("#table-display", Label)
+        display.update(self._table_text())
+        display.set_class(draft.table_scanned, "-scanned")
+        self._show_table_pad()
+        self._placing_changed()
+
     # -- taps --------------------------------------------------------------------------------
     @on(Button.Pressed, ".service")
     def choose_service(self, event: Button.Pressed) -> None:
         self.kiosk.draft.choose_service(event.button.value)
-        for button in self.query(".service").results(ToggleButton):
-            button.selected = button.value == self.kiosk.draft.service
-        self._show_table_pad()
-        self._placing_changed()
+        self.kiosk.table_changed()
 
     @on(Button.Pressed, ".key")
     def press_key(self, event: Button.Pressed) -> None:
-        draft, key = self.kiosk.draft, event.button.value
+        self.action_key(event.button.value)
+
+    def action_key(self, key: str) -> None:
+        """A keypad key, tapped or typed (digits, Backspace, Delete); only while dining in."""
+        draft = self.kiosk.draft
+        if draft.service != "dine_in":
+            return
         if key == "clear":
             draft.clear_table()
         elif key == "back":
             draft.backspace()
         else:
             draft.press_key(key)
-        self.query_one("#table-display", Label).update(self._table_text())
+        self.kiosk.table_changed()
 
     @on(Button.Pressed, ".order-note")
     def toggle_note(self, event: Button.Pressed) -> None:
