@@ -19,6 +19,7 @@ import json
 import re
 
 from edge.sync.outbox import canonical_json
+from upstream import cashier
 from upstream.errors import ApiError
 from upstream.sql import Database
 
@@ -158,17 +159,44 @@ def _alarm(db: Database, device: dict, kind: str, detail: str, now: int) -> None
                [device["store_id"], device["device_id"], kind, detail, now])
 
 
+ORDER_PLACED = (
+    "INSERT INTO orders (order_id, store_id, device_id, event_id, ticket_no, business_day, service, table_no,"
+    " payment, total, status, status_seq, lines, notes, menu_version, occurred_wall_ms, late)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'placed', ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING")
+
+
+def _order_row(device: dict, ev: dict, late: bool) -> list:
+    p = ev["payload"]
+    return [p["order_id"], device["store_id"], device["device_id"], ev["event_id"], p["ticket_no"],
+            p["business_day"], p["service"], p.get("table"), p["payment"], p["total"], ev["device_seq"],
+            canonical_json({"lines": p["lines"]}), canonical_json({"notes": p.get("notes") or []}),
+            p.get("menu_version"), ev["occurred"]["wall_ms"], int(late)]
+
+
+class Projector:
+    """Projections in event order; runs of order.placed go to the database as one executemany
+    (pipelined on PostgreSQL), flushed before any other kind so the order per order is kept."""
+
+    def __init__(self, db: Database, device: dict):
+        self.db, self.device, self.placed = db, device, []
+
+    def add(self, ev: dict, late: bool) -> None:
+        if ev["type"] == "order.placed":
+            self.placed.append(_order_row(self.device, ev, late))
+            return
+        self.flush()
+        _project(self.db, self.device, ev, late)
+
+    def flush(self) -> None:
+        if self.placed:
+            self.db.executemany(ORDER_PLACED, self.placed)
+            self.placed = []
+
+
 def _project(db: Database, device: dict, ev: dict, late: bool) -> None:
     kind, p = ev["type"], ev["payload"]
     if kind == "order.placed":
-        db.execute(
-            "INSERT INTO orders (order_id, store_id, device_id, event_id, ticket_no, business_day, service, table_no,"
-            " payment, total, status, status_seq, lines, notes, menu_version, occurred_wall_ms, late)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'placed', ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING",
-            [p["order_id"], device["store_id"], device["device_id"], ev["event_id"], p["ticket_no"],
-             p["business_day"], p["service"], p.get("table"), p["payment"], p["total"], ev["device_seq"],
-             canonical_json({"lines": p["lines"]}), canonical_json({"notes": p.get("notes") or []}),
-             p.get("menu_version"), ev["occurred"]["wall_ms"], int(late)])
+        db.execute(ORDER_PLACED, _order_row(device, ev, late))
     elif kind.startswith("payment."):
         db.execute(
             "INSERT INTO payments (attempt_id, store_id, device_id, order_id, amount, channel, state, device_seq, event_id)"
@@ -181,6 +209,29 @@ def _project(db: Database, device: dict, ev: dict, late: bool) -> None:
     elif kind.startswith("order."):
         db.execute("UPDATE orders SET status = ?, status_seq = ? WHERE order_id = ? AND device_id = ? AND status_seq < ?",
                    [kind.split(".", 1)[1], ev["device_seq"], p["order_id"], device["device_id"], ev["device_seq"]])
+    elif cashier.handles(kind):
+        cashier.project(db, device, ev)  # vouchers, voids, refunds, pickups, 估清, day close
+
+
+EVENT_COLUMNS = ("event_id, device_id, store_id, device_seq, type, occurred_wall_ms, monotonic_ns, boot_id,"
+                 " clock_synced, payload, payload_sha256, body_sha256, received_ms, late")
+
+
+def _insert_events(db: Database, device: dict, events: list[dict], now: int) -> set[str]:
+    """Store the whole batch with ONE statement (a round trip per batch, not per event);
+    returns the ids that were new. Already stored ids are left as they are (permanent dedup)."""
+    rows = []
+    for ev in events:
+        occ = ev["occurred"]
+        rows += [ev["event_id"], device["device_id"], device["store_id"], ev["device_seq"], ev["type"],
+                 occ["wall_ms"], occ["monotonic_ns"], occ["boot_id"],
+                 None if occ.get("clock_synced") is None else int(occ["clock_synced"]),
+                 ev["_payload_text"], ev["payload_sha256"], body_sha256(ev), now,
+                 int(occ["wall_ms"] < now - LATE_AFTER_MS)]
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(events))
+    cursor = db.execute(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES {values}"
+                        " ON CONFLICT (event_id) DO NOTHING RETURNING event_id", rows)
+    return {row["event_id"] for row in cursor.fetchall()}
 
 
 def ingest(db: Database, device: dict, events: list[dict], now: int) -> dict:
@@ -190,21 +241,17 @@ def ingest(db: Database, device: dict, events: list[dict], now: int) -> dict:
         max_seq = db.scalar("SELECT max_seq FROM devices WHERE device_id = ?", [device["device_id"]])
         stored = 0
         regression = None
+        inserted = _insert_events(db, device, events, now)
+        projector = Projector(db, device)
+        first_copy: set[str] = set()
         for ev in events:
             late = ev["occurred"]["wall_ms"] < now - LATE_AFTER_MS
             body_hash = body_sha256(ev)
-            occ = ev["occurred"]
-            cursor = db.execute(
-                "INSERT INTO events (event_id, device_id, store_id, device_seq, type, occurred_wall_ms, monotonic_ns,"
-                " boot_id, clock_synced, payload, payload_sha256, body_sha256, received_ms, late)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
-                [ev["event_id"], device["device_id"], device["store_id"], ev["device_seq"], ev["type"],
-                 occ["wall_ms"], occ["monotonic_ns"], occ["boot_id"],
-                 None if occ.get("clock_synced") is None else int(occ["clock_synced"]),
-                 ev["_payload_text"], ev["payload_sha256"], body_hash, now, int(late)])
+            new = ev["event_id"] in inserted and ev["event_id"] not in first_copy
+            first_copy.add(ev["event_id"])
             result = {"event_id": ev["event_id"], "device_seq": ev["device_seq"]}
-            if cursor.rowcount == 1:
-                _project(db, device, ev, late)
+            if new:
+                projector.add(ev, late)
                 seq = ev["device_seq"]
                 if max_seq and seq > max_seq + 1:
                     _alarm(db, device, "seq_gap", f"events #{max_seq + 1}..#{seq - 1} of device {device['device_id']}"
@@ -225,6 +272,7 @@ def ingest(db: Database, device: dict, events: list[dict], now: int) -> dict:
                     result.update(status="rejected", code="conflict",
                                   reason="this event_id is already stored with a different body; the stored one is kept")
             results.append(result)
+        projector.flush()
         if regression is not None:
             _alarm(db, device, "seq_regression", f"device {device['device_id']} sent new event #{regression} below"
                    " numbers it sent before: its database was probably restored from an older backup", now)
