@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import uvicorn
 
+from edge.server_thread import ServerThread
 from upstream.app import create_app
 from upstream.schema import migrate
 from upstream.sql import Database
@@ -33,32 +33,9 @@ def build_server(db: Database, host: str, port: int) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-class BackgroundUpstream:
-    """The upstream API in a thread of this process (tests, benchmarks, demo)."""
+class BackgroundUpstream(ServerThread):
+    """The upstream API in a thread of this process (tests, benchmarks)."""
 
     def __init__(self, db: Database, host: str = "127.0.0.1", port: int = 0):
+        super().__init__(build_server(db, host, port), "upstream-api")
         self.db = db
-        self.server = build_server(db, host, port)
-        self.thread = threading.Thread(target=self.server.run, name="upstream-api", daemon=True)
-
-    def start(self, timeout: float = 10.0) -> "BackgroundUpstream":
-        self.thread.start()
-        waited = 0.0
-        while not self.server.started and waited < timeout:
-            threading.Event().wait(0.02)
-            waited += 0.02
-        if not self.server.started:
-            raise RuntimeError("upstream API did not start")
-        return self
-
-    @property
-    def port(self) -> int:
-        return self.server.servers[0].sockets[0].getsockname()[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 import uvicorn
 
 from edge.config import Config
 from edge.core.app import create_app
 from edge.core.service import EdgeService
+from edge.server_thread import ServerThread
 
 log = logging.getLogger(__name__)
 
@@ -44,32 +44,17 @@ def serve(config: Config) -> None:
         service.close()
 
 
-class BackgroundCore:
-    """The core API in a thread of this process: used by `edge run`-style tools and tests."""
+class BackgroundCore(ServerThread):
+    """The core API in a thread of this process: used by tests and tools."""
 
     def __init__(self, service: EdgeService, host: str = "127.0.0.1", port: int = 0):
+        super().__init__(build_server(service, host, port), "core-api")
         self.service = service
-        self.server = build_server(service, host, port)
-        self.thread = threading.Thread(target=self.server.run, name="core-api", daemon=True)
 
     def start(self, timeout: float = 10.0) -> "BackgroundCore":
         self.service.events.closed = False  # a service may be served again after a stop
-        self.thread.start()
-        waited = 0.0
-        while not self.server.started and waited < timeout:
-            threading.Event().wait(0.02)
-            waited += 0.02
-        if not self.server.started:
-            raise RuntimeError("core API did not start")
-        return self
-
-    @property
-    def url(self) -> str:
-        sock = self.server.servers[0].sockets[0]
-        host, port = sock.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return super().start(timeout)
 
     def stop(self) -> None:
-        self.service.events.close()
-        self.server.should_exit = True
-        self.thread.join(5)
+        self.service.events.close()  # end the event streams first: shutdown need not wait for them
+        super().stop()
