@@ -214,3 +214,16 @@ def test_documented_vectors():
                                        "expires": 1_900_000_000}
     assert make_signed_code("voucher", {"s": "s1", "id": "V123", "v": 1500, "x": 1_900_000_000}, "k1",
                             bytes(range(32))) == voucher
+
+
+def test_enroll_codes_for_a_loopback_upstream_are_recognised_but_not_plain_http_elsewhere():
+    """The demo's upstream is http://127.0.0.1: its enrollment QR must classify as enroll."""
+    from edge.codes import classify, make_signed_code
+
+    head = {"t": "A" * 22, "s": "demo", "r": "kiosk", "x": 2**39}
+    import pytest
+
+    local = make_signed_code("enroll", {**head, "u": "http://127.0.0.1:8800"})
+    assert classify(local).kind == "enroll"
+    with pytest.raises(ValueError):  # plain http across a network is not a valid enrollment code
+        make_signed_code("enroll", {**head, "u": "http://upstream.example.com"})
