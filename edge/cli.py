@@ -61,12 +61,14 @@ def core(config_path: str | None, verbose: bool) -> None:
 @CONFIG_OPTION
 @click.option("--url", default=None, help="Core API URL (default: from the config).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="First language.")
-def ui(config_path: str | None, url: str | None, lang: str | None) -> None:
-    """Run the Textual kiosk UI (a client of a running core)."""
+@click.option("--mode", type=click.Choice(["kiosk", "cashier", "technician"]), default="kiosk", show_default=True,
+              help="kiosk (customers), cashier (second screen / SSH), technician (provisioning, diagnostics).")
+def ui(config_path: str | None, url: str | None, lang: str | None, mode: str) -> None:
+    """Run the Textual UI (a client of a running core): kiosk, cashier or technician mode."""
     config = _config(config_path)
     from edge.ui.app import create_app
 
-    create_app(url or config.core_url, language=lang or config.ui.language).run()
+    create_app(url or config.core_url, language=lang or config.ui.language, mode=mode).run()
 
 
 @cli.command()
@@ -168,6 +170,7 @@ def _register_commands() -> None:
     from edge.printer.sim_cli import printer_sim
     from edge.scanner.cli import scan, tables
     from edge.sync.cli import enroll_command, sync_group
+    from edge.technician.cli import doctor, logs_group, technician_group
 
     cli.add_command(printer_sim, "printer-sim")
     cli.add_command(backup, "backup")
@@ -176,6 +179,9 @@ def _register_commands() -> None:
     cli.add_command(tables)
     cli.add_command(sync_group, "sync")
     cli.add_command(enroll_command, "enroll")
+    cli.add_command(doctor)
+    cli.add_command(logs_group, "logs")
+    cli.add_command(technician_group, "technician")
 
 
 _register_commands()

@@ -1,0 +1,41 @@
+"""`edge ui --mode technician`: the technician screens as their own app, for any terminal (SSH
+included, 80x24 and up). The same screens open over the kiosk (edge/ui/technician/hook.py)."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from edge.ui.technician.base import TechnicianSession
+from edge.ui.technician.client import TechnicianClient
+
+
+class TechnicianApp(App):
+    TITLE = "Matou technician"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
+
+    def __init__(self, client: TechnicianClient, language: str = "zh", *, scan_subnet: str | None = None,
+                 scan_ports: list[int] | None = None):
+        super().__init__()
+        self.animation_level = "none"
+        self.lang = language
+        self.client = client
+        self.technician_session = TechnicianSession(client, from_kiosk=False, scan_subnet=scan_subnet,
+                                                    scan_ports=scan_ports)
+
+    def get_default_screen(self):
+        from edge.ui.technician.home import HomeScreen
+
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        from edge.ui.technician.pin import PinScreen
+
+        self.push_screen(PinScreen())
+
+    def on_unmount(self) -> None:
+        self.client.close()
+
+
+def create_technician_app(core_url: str, language: str = "zh", **kwargs) -> TechnicianApp:
+    return TechnicianApp(TechnicianClient(core_url), language=language, **kwargs)

@@ -1,0 +1,117 @@
+"""Helpers shared by the technician tests (tests/technician and tests/ui/test_technician_*):
+a real core over HTTP on 127.0.0.1 with its config in a file, a TCP server that is not a printer."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import requests
+import uvicorn
+
+from edge.config import load_config
+from edge.core.app import create_app
+from edge.core.service import EdgeService
+from edge.demo.setup import MENU_FILE
+
+PIN = "305917"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float = 10.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def write_config(root: Path, extra: str = "", menu: bool = True) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / "edge.toml"
+    text = f'[device]\ndata_dir = "{root / "data"}"\n' + (f'[menu]\nfile = "{MENU_FILE}"\n' if menu else "") + extra
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class Core:
+    """EdgeService + its HTTP API (with the printing endpoints) on 127.0.0.1, restartable."""
+
+    def __init__(self, config_path: Path):
+        self.config_path = config_path
+        self.service: EdgeService | None = None
+        self.server: uvicorn.Server | None = None
+        self.http = requests.Session()
+
+    def start(self) -> "Core":
+        from edge.core.printing_api import printing_router
+
+        self.service = EdgeService(load_config(self.config_path, environ={})).open()
+        app = create_app(self.service)
+        if not any(getattr(r, "path", "") == "/v1/print-test" for r in app.routes):
+            app.include_router(printing_router(self.service))  # until edge/core/app.py includes it
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                                                    lifespan="off", access_log=False))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        wait_until(lambda: self.server.started, 10, "core API")
+        self.url = f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.service.events.close()
+            self.server.should_exit = True
+            self.thread.join(5)
+            self.service.close()
+            self.server = None
+
+    def get(self, path: str, **kw):
+        return self.http.get(self.url + path, timeout=30, **kw)
+
+    def post(self, path: str, body: dict | None = None, session: str | None = None):
+        headers = {"X-Technician-Session": session} if session else {}
+        return self.http.post(self.url + path, json=body or {}, headers=headers, timeout=60)
+
+    def login(self, pin: str = PIN) -> str:
+        """Set the technician PIN if none is set, else log in; returns a session token."""
+        if not self.get("/v1/technician/state").json()["pin_set"]:
+            return self.post("/v1/technician/pin", {"pin": pin}).json()["session"]
+        return self.post("/v1/technician/login", {"pin": pin}).json()["session"]
+
+
+class NotAPrinter:
+    """A TCP server on 127.0.0.1 that answers like a web server: port open, but no ESC/POS."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self._stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn:
+                try:
+                    conn.recv(64)
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._stop.set()
+        self.sock.close()
