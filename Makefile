@@ -10,17 +10,18 @@ STAMP := $(VENV)/.installed
 ZBAR := $(shell apt-cache show libzbar0t64 >/dev/null 2>&1 && echo libzbar0t64 || echo libzbar0)
 # postgresql: the upstream's PostgreSQL path is tested against a throwaway cluster.
 # systemd, shellcheck, foot: the tests check hardware/ (systemd-analyze verify, shellcheck, foot --check-config).
-SYSTEM_PACKAGES := python3-venv $(ZBAR) postgresql systemd shellcheck foot
+# fonts-noto-cjk: raster printing and ticket PNGs; libusb-1.0-0: USB printers (pyusb).
+SYSTEM_PACKAGES := python3-venv $(ZBAR) postgresql systemd shellcheck foot fonts-noto-cjk libusb-1.0-0
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo )
 
-.PHONY: run demo test lint system-deps install clean bench
+.PHONY: run demo test lint system-deps install clean bench emupos
 
 run: install
 	$(BIN)/edge demo
 
 demo: run
 
-test: install
+test: install emupos
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
@@ -28,6 +29,7 @@ bench: install
 	$(BIN)/python bench/order_commit.py $(BENCH_ARGS)
 	$(BIN)/python bench/decode.py $(BENCH_ARGS)
 	$(BIN)/python bench/sync_drain.py $(BENCH_ARGS)
+	$(BIN)/python bench/print.py $(BENCH_ARGS)
 
 install: $(STAMP)
 
@@ -38,6 +40,21 @@ $(STAMP): pyproject.toml | system-deps
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[test]"
 	touch $(STAMP)
+
+# emupos (an independent ESC/POS emulator, the tests' second oracle) needs Python >= 3.13:
+# its own venv (pyenv's 3.13 here; the system python3.13 on Debian 13).
+EMUPOS_VENV := .venv-emupos
+EMUPOS_STAMP := $(EMUPOS_VENV)/.installed-0.4.0
+PYTHON313 := $(shell PYENV_VERSION=3.13.0 python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || command -v python3.13)
+
+emupos: $(EMUPOS_STAMP)
+
+$(EMUPOS_STAMP):
+	@test -n "$(PYTHON313)" || { echo "emupos needs python3.13 (apt-get install python3.13, or pyenv install 3.13)"; exit 1; }
+	test -x $(EMUPOS_VENV)/bin/python || $(PYTHON313) -m venv $(EMUPOS_VENV)
+	$(EMUPOS_VENV)/bin/python -m pip install -q --upgrade pip
+	$(EMUPOS_VENV)/bin/python -m pip install -q "emupos==0.4.0"
+	touch $@
 
 # Install missing Debian packages: as root directly, otherwise print the sudo line to run.
 system-deps:
@@ -55,4 +72,4 @@ system-deps:
 	fi
 
 clean:
-	rm -rf $(VENV) .demo .pytest_cache *.egg-info
+	rm -rf $(VENV) $(EMUPOS_VENV) .demo .pytest_cache *.egg-info

@@ -167,12 +167,15 @@ def status(config_path: str | None, url: str | None) -> None:
 def _register_commands() -> None:
     """Commands that live with their package (their heavy imports stay lazy inside them)."""
     from edge.maintenance.cli import backup, web_ui
+    from edge.printer.cli import print_test, printers
     from edge.printer.sim_cli import printer_sim
     from edge.scanner.cli import scan, tables
     from edge.sync.cli import enroll_command, sync_group
     from edge.technician.cli import doctor, logs_group, technician_group
 
     cli.add_command(printer_sim, "printer-sim")
+    cli.add_command(printers, "printers")
+    cli.add_command(print_test, "print-test")
     cli.add_command(backup, "backup")
     cli.add_command(web_ui, "web-ui")
     cli.add_command(scan)

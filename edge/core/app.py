@@ -13,7 +13,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from edge.cart import CartError
+from edge.core.cashier_api import cashier_router
+from edge.core.payments_api import payments_router
 from edge.core.placement import TokenReused
+from edge.core.printing_api import printing_router
+from edge.core.technician_api import technician_router
 from edge.core.service import EdgeService
 from edge.db import StorageError
 
@@ -105,4 +109,6 @@ def create_app(service: EdgeService) -> FastAPI:
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
+    for router in (cashier_router, technician_router, payments_router, printing_router):
+        app.include_router(router(service))
     return app

@@ -226,3 +226,29 @@ def queue_test_page(service, printer: str, profile_name: str | None, wait: float
                                          f"not printed yet ({job['state']}): {job['last_error'] or 'waiting'}")
     return {"printer": printer, "profile": profile.name, "via": "core queue", "outcome": outcome,
             "status": service.spool.workers[printer].state(), "job": job}
+
+
+def route_waiting_jobs(db, config: Config) -> list[str]:
+    """At start-up: jobs kept in `attention` because their station had no printer go to the
+    printer the config now gives them (rendered for its profile). Call in a transaction."""
+    from edge.core.placement import printer_for_station
+
+    moved = []
+    rows = db.execute("SELECT id, kind, station_id, ticket, payload FROM print_jobs WHERE state = 'attention'"
+                      " AND printer IS NULL ORDER BY created_wall_ms, rowid").fetchall()
+    for job_id, kind, station_id, ticket, payload in rows:
+        if kind == "receipt":
+            printer = receipt_printer(config)
+        else:
+            printer = printer_for_station(config, station_id) if station_id else None
+        if printer is None:
+            continue
+        profile = get_profile(config.printers[printer].profile)
+        job = Job(job_id, kind, printer, station_id, None, "attention", payload, ticket, profile.name, 0, 0, None,
+                  None)
+        data = rerender(job, profile, reprint=False)
+        db.execute("UPDATE print_jobs SET printer = ?, profile = ?, payload = ?, payload_sha256 = ?, state = 'queued',"
+                   " last_error = NULL, updated_wall_ms = ? WHERE id = ?",
+                   [printer, profile.name, data, sha256(data), int(time.time() * 1000), job_id])
+        moved.append(job_id)
+    return moved

@@ -41,3 +41,18 @@ def clean_text(text: str) -> str:
     # NFC can only compose letters and marks, never produce a control; strip again anyway so the
     # guarantee does not depend on the Unicode database version.
     return _SPACES.sub(" ", strip_controls(normalised)).strip(" ")
+
+
+TRUNCATED = "…(后略 {n} 字 / {n} more chars cut)"
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, visibly: the cut says how many characters were left out.
+
+    Free text (notes above all) can be long: a 2,000-character note would fill a metre of paper
+    and hide the rest of the ticket. Cutting silently would hide what the customer asked for, so
+    the ticket says that and how much was cut. Expects text that went through `clean_text`.
+    """
+    if len(text) <= limit:
+        return text
+    return text[:limit].rstrip(" ") + TRUNCATED.format(n=len(text) - limit)

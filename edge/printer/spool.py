@@ -1,105 +1,79 @@
 """The print spool: jobs live in SQLite; one worker thread per printer sends them in order.
 
-States (this skeleton): queued -> sending -> sent, or back to queued with the error and a
-capped backoff when the printer cannot be reached. A dead printer only holds its own queue.
-Each worker has its own database connection (same pragmas as every other).
-The printing issue adds status checks, GS r confirmation (-> printed), failover and REPRINT.
+States and what moves a job between them: `jobstore`; what a worker does per job (status
+first, then the job, then its confirmation; backoff; failover to a backup printer): `worker`.
+On start, jobs whose outcome is uncertain (left `sending`, or `sent` without confirmation,
+when the core stopped) are queued again as 补打 REPRINT before any worker runs. A dead printer
+only holds its own queue. All SQLite writes happen under the core's one write lock.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from edge.config import PrinterConfig
 from edge.db import connect
-from edge.printer.errors import PrinterUnreachable
-from edge.printer.transport import TcpTransport, parse_printer_url
+from edge.printer.jobstore import recover_uncertain
+from edge.printer.worker import PrinterWorker, Timing, backoff_seconds
 
 log = logging.getLogger(__name__)
-BACKOFF_CAP_S = 30.0
+__all__ = ["PrintSpool", "PrinterWorker", "Timing", "backoff_seconds", "check_printers"]
 
 
-def backoff_seconds(attempts: int) -> float:
-    return min(BACKOFF_CAP_S, 0.5 * 2 ** max(0, attempts - 1))
+def check_printers(printers: dict[str, PrinterConfig]) -> None:
+    """ValueError naming the printer for a bad url, an unknown profile or a bad backup."""
+    from edge.printer.profiles import get_profile
+    from edge.printer.transport import parse_printer_url
 
-
-class PrinterWorker(threading.Thread):
-    def __init__(self, name: str, printer: PrinterConfig, db_path: Path, on_change: Callable[[dict], None],
-                 write_lock: threading.Lock):
-        super().__init__(name=f"printer-{name}", daemon=True)
-        self.printer_name = name
-        self.printer = printer
-        self.db_path = db_path
-        self.on_change = on_change
-        self.write_lock = write_lock
-        self.wakeup = threading.Event()
-        self.stopping = threading.Event()
-        scheme, host, port = parse_printer_url(printer.url)
-        self.transport = TcpTransport(host, port, timeout=printer.timeout)
-        self.last_error: str | None = None
-
-    def run(self) -> None:
-        db = connect(self.db_path)
+    for name, printer in printers.items():
         try:
-            while not self.stopping.is_set():
-                job = db.execute(
-                    "SELECT id, payload, attempts FROM print_jobs WHERE printer = ? AND state IN ('queued', 'sending')"
-                    " ORDER BY created_wall_ms, rowid LIMIT 1", [self.printer_name]).fetchall()
-                # fetchall: a half-read cursor keeps its statement open and the next COMMIT fails
-                job = job[0] if job else None
-                if job is None:
-                    self.wakeup.wait(5.0)
-                    self.wakeup.clear()
-                    continue
-                delay = self._send(db, *job)
-                if delay:
-                    self.wakeup.wait(delay)
-                    self.wakeup.clear()
-        finally:
-            db.close()
-
-    def _set(self, db, job_id: str, state: str, error: str | None, attempts_inc: int = 0) -> None:
-        with self.write_lock, db.atomic():
-            # 'sending' keeps the previous error visible until the outcome of this attempt is known
-            db.execute("UPDATE print_jobs SET state = ?, last_error = CASE WHEN ? = 'sending' THEN last_error"
-                       " ELSE ? END, attempts = attempts + ?, updated_wall_ms = ? WHERE id = ?",
-                       [state, state, error, attempts_inc, int(time.time() * 1000), job_id])
-        self.on_change({"job_id": job_id, "printer": self.printer_name, "state": state, "error": error})
-
-    def _send(self, db, job_id: str, payload: bytes, attempts: int) -> float:
-        self._set(db, job_id, "sending", None)
-        try:
-            self.transport.send(payload)
-        except PrinterUnreachable as error:
-            self.last_error = str(error)
-            log.warning("printer %s: %s (job %s stays queued)", self.printer_name, error, job_id)
-            self._set(db, job_id, "queued", str(error), attempts_inc=1)
-            return backoff_seconds(attempts + 1)
-        self.last_error = None
-        self._set(db, job_id, "sent", None, attempts_inc=1)
-        return 0.0
+            parse_printer_url(printer.url)
+            get_profile(printer.profile)
+        except ValueError as error:
+            raise ValueError(f"[printers.{name}]: {error}") from None
+        backup = getattr(printer, "backup", "") or ""
+        if backup and backup not in printers:
+            raise ValueError(f"[printers.{name}]: backup printer {backup!r} has no [printers.{backup}]")
+        if backup == name:
+            raise ValueError(f"[printers.{name}]: a printer cannot be its own backup")
 
 
 class PrintSpool:
     """Owns one worker per configured printer."""
 
     def __init__(self, printers: dict[str, PrinterConfig], db_path: Path, on_change: Callable[[dict], None],
-                 write_lock: threading.Lock):
+                 write_lock: threading.Lock, timing: Timing | None = None,
+                 on_status: Callable[[dict], None] | None = None):
         """write_lock: the core's one write lock; holding it keeps SQLite's busy handler (which
         sleeps in steps of milliseconds) out of the order path."""
-        self.workers = {name: PrinterWorker(name, p, db_path, on_change, write_lock) for name, p in printers.items()}
+        check_printers(printers)
+        self.printers, self.db_path, self.write_lock = printers, db_path, write_lock
+        self.on_change = on_change
+        self.workers: dict[str, PrinterWorker] = {}
+        for name, p in printers.items():
+            self.workers[name] = PrinterWorker(name, p, db_path, on_change, write_lock, timing, self.workers,
+                                               on_status)
+        self.recovered: list[str] = []
 
     def start(self) -> None:
+        db = connect(self.db_path)
+        try:
+            self.recovered = recover_uncertain(db, self.write_lock, {n: p.profile for n, p in self.printers.items()})
+        finally:
+            db.close()
+        if self.recovered:
+            log.warning("%d print job(s) were being sent when the core stopped: printing them again as REPRINT",
+                        len(self.recovered))
         for worker in self.workers.values():
             worker.start()
 
-    def wake(self) -> None:
-        for worker in self.workers.values():
-            worker.wakeup.set()
+    def wake(self, printer: str | None = None) -> None:
+        for name, worker in self.workers.items():
+            if printer is None or name == printer:
+                worker.wakeup.set()
 
     def stop(self, timeout: float = 6.0) -> None:
         for worker in self.workers.values():
@@ -110,7 +84,5 @@ class PrintSpool:
                 worker.join(timeout)
 
     def printer_states(self) -> dict[str, dict]:
-        return {name: {"url": w.printer.url, "profile": w.printer.profile,
-                       "state": "problem" if w.last_error else "unknown" if w.is_alive() else "stopped",
-                       "last_error": w.last_error}
-                for name, w in self.workers.items()}
+        """Per printer: state ok | problem | unknown, with the detail (paper out, unreachable …)."""
+        return {name: w.state() for name, w in self.workers.items()}

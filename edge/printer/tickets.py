@@ -3,7 +3,9 @@
 Layout (48/42/32 columns by profile; "big" = double width + height, so half the columns):
 
     点心                      station name, double height, centred
-     补打 REPRINT              only when reprinting: big, inverted, centred
+     补打 REPRINT              only when re-sent (crash, lost confirmation, by hand): big,
+                              inverted, centred
+     转自 点心                 only when printed on a backup printer (failover): big, centred
     桌 12          A017       big: table (or 外带 TAKEAWAY / 堂食 DINE-IN; 外带 / 堂食 on
                               58 mm) and ticket number
     2026-11-25 12:03   #0007  time placed and the station's sequence number of the day
@@ -15,8 +17,10 @@ Layout (48/42/32 columns by profile; "big" = double width + height, so half the 
       * 不要葱
     ----------------------
 
-Every text field goes through `sanitize.clean_text` before layout. How a ticket starts and
-ends (cut, or tear-off feed + reset) is described in `builder`.
+Every text field goes through `sanitize.clean_text` before layout, and free text is cut visibly
+(`sanitize.clip`: a 2,000-character note prints its first NOTE_LIMIT characters and says how
+many were cut). How a ticket starts and ends (cut, or tear-off feed + reset) is described in
+`builder`. Change tickets (加菜 / 退菜) are in `changes`, customer receipts in `receipt`.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ from dataclasses import dataclass
 from edge.printer.builder import TicketBuilder
 from edge.printer.layout import center, display_width, rule, two_columns, wrap
 from edge.printer.profiles import PrinterProfile
-from edge.printer.sanitize import clean_text
+from edge.printer.sanitize import clean_text, clip
 
 REPRINT_BANNER = "补打 REPRINT"
+TRANSFER_PREFIX = "转自"
+NAME_LIMIT, NOTE_LIMIT = 60, 120
 SERVICES = ("dine_in", "takeaway")
 OPTION_PREFIX, NOTE_PREFIX = "  - ", "  * "
 
@@ -57,6 +63,7 @@ class KitchenTicket:
     order_notes: tuple[str, ...]
     station_seq: int
     reprint: bool = False
+    transferred_from: str = ""
 
     def __post_init__(self) -> None:
         if self.service not in SERVICES:
@@ -68,7 +75,7 @@ class KitchenTicket:
 SERVICE_LABELS = {"takeaway": ("外带 TAKEAWAY", "外带"), "dine_in": ("堂食 DINE-IN", "堂食")}
 
 
-def service_label(ticket: KitchenTicket, room: int) -> str:
+def service_label(ticket, room: int) -> str:
     """Where the food goes, for the big line: the table, else the service (short if `room` is tight)."""
     table = clean_text(ticket.table or "")
     if ticket.service == "dine_in" and table:
@@ -91,21 +98,29 @@ def indented(prefix: str, text: str, width: int) -> list[str]:
     return [(prefix if i == 0 else hang) + line for i, line in enumerate(body)]
 
 
-def _cleaned(texts: tuple[str, ...]) -> list[str]:
-    return [t for t in map(clean_text, texts) if t]
+def _cleaned(texts: tuple[str, ...], limit: int = NOTE_LIMIT) -> list[str]:
+    return [clip(t, limit) for t in map(clean_text, texts) if t]
 
 
-def render_kitchen_ticket(ticket: KitchenTicket, profile: PrinterProfile) -> bytes:
-    """The ESC/POS bytes of `ticket` for a printer with `profile`."""
-    cols = profile.columns
-    big_cols = cols // 2
-    out = TicketBuilder(profile)
-
-    out.style(height=2, bold=True, align="center")
-    out.lines(wrap(clean_text(ticket.station_name), cols))
-    if ticket.reprint:
+def banners(out: TicketBuilder, reprint: bool, transferred_from: str) -> None:
+    """补打 REPRINT (inverted) and 转自 <station> (failover), big and centred, when they apply."""
+    cols = out.profile.columns
+    if reprint:
         out.style(width=2, height=2, bold=True, invert=True, align="center")
         out.line(f" {REPRINT_BANNER} ")
+    source = clean_text(transferred_from)
+    if source:
+        out.style(width=2, height=2, bold=True, align="center")
+        out.lines(wrap(f"{TRANSFER_PREFIX} {clip(source, 20)}", cols // 2))
+
+
+def ticket_header(out: TicketBuilder, ticket) -> None:
+    """Station, banners, big table / ticket number, time and station sequence, a rule."""
+    cols = out.profile.columns
+    big_cols = cols // 2
+    out.style(height=2, bold=True, align="center")
+    out.lines(wrap(clean_text(ticket.station_name), cols))
+    banners(out, ticket.reprint, ticket.transferred_from)
     out.style(width=2, height=2, bold=True)
     ticket_no = clean_text(ticket.ticket_no)
     where = service_label(ticket, big_cols - display_width(ticket_no) - 1)
@@ -114,15 +129,26 @@ def render_kitchen_ticket(ticket: KitchenTicket, profile: PrinterProfile) -> byt
     out.lines(two_columns(clean_text(ticket.placed_at), f"#{ticket.station_seq:04d}", cols))
     out.line(rule(cols))
 
-    for line in ticket.lines:
-        out.style(height=2, bold=True)
-        out.lines(item_lines(clean_text(line.name), line.qty, cols))
-        out.style()
-        for option in _cleaned(line.options):
-            out.lines(indented(OPTION_PREFIX, option, cols))
-        for note in _cleaned(line.notes):
-            out.lines(indented(NOTE_PREFIX, note, cols))
 
+def ticket_line(out: TicketBuilder, line: TicketLine, prefix: str = "") -> None:
+    """An item (big), its options and notes."""
+    cols = out.profile.columns
+    out.style(height=2, bold=True)
+    out.lines(item_lines(prefix + clip(clean_text(line.name), NAME_LIMIT), line.qty, cols))
+    out.style()
+    for option in _cleaned(line.options, NAME_LIMIT):
+        out.lines(indented(OPTION_PREFIX, option, cols))
+    for note in _cleaned(line.notes):
+        out.lines(indented(NOTE_PREFIX, note, cols))
+
+
+def render_kitchen_ticket(ticket: KitchenTicket, profile: PrinterProfile) -> bytes:
+    """The ESC/POS bytes of `ticket` for a printer with `profile`."""
+    cols = profile.columns
+    out = TicketBuilder(profile)
+    ticket_header(out, ticket)
+    for line in ticket.lines:
+        ticket_line(out, line)
     order_notes = _cleaned(ticket.order_notes)
     if order_notes:
         out.line(center(" 整单备注 ", cols, fill="-"))

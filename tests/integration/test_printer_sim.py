@@ -48,7 +48,9 @@ def test_two_tickets_over_tcp_are_decoded_and_written(sim, tmp_path):
     assert not two.cut and two.raw == second
 
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["0001-点心.bin", "0001-点心.txt", "0002-热菜.bin", "0002-热菜.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["0001-点心.bin", "0001-点心.png", "0001-点心.txt",
+                                                     "0002-热菜.bin", "0002-热菜.png", "0002-热菜.txt"]
+    assert (out / "0001-点心.png").read_bytes().startswith(b"\x89PNG")
     assert (out / "0001-点心.txt").read_text(encoding="utf-8") == one.text + "\n"
     assert (out / "0002-热菜.bin").read_bytes() == second
 
@@ -80,7 +82,8 @@ def test_status_query_after_a_ticket_on_the_same_connection(sim):
 
 def test_unreachable_printer_fails_fast_with_a_clear_message():
     port = free_port()
-    _, host, port = parse_printer_url(f"tcp://127.0.0.1:{port}")
+    address = parse_printer_url(f"tcp://127.0.0.1:{port}")
+    host, port = address.host, address.port
     started = time.monotonic()
     with pytest.raises(PrinterUnreachable, match=rf"printer at 127\.0\.0\.1:{port} refused the connection"):
         TcpTransport(host, port, timeout=4.0).send(b"\x1b@x\n")

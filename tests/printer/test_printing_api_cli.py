@@ -1,0 +1,130 @@
+"""Printing over the core's HTTP API and the technician CLI (`edge printers …`, `edge print-test`),
+change tickets and receipts spooled in the business transaction."""
+
+from __future__ import annotations
+
+import json
+
+import requests
+from click.testing import CliRunner
+
+from edge.core.printing import queue_change_tickets
+from edge.printer.cli import print_test, printers
+from tests.printer.conftest import check_tickets, complete_texts, free_port, read_paper, wait_until
+
+
+def test_printer_status_and_jobs_over_http_and_cli(sims, core_factory):
+    printers_ = sims("dimsum", "bar")
+    dead = free_port()
+    core = core_factory({"dimsum": f"tcp://127.0.0.1:{printers_['dimsum'].port}",
+                         "bar": f"tcp://127.0.0.1:{printers_['bar'].port}", "kitchen": f"tcp://127.0.0.1:{dead}"})
+    url = core.serve()
+    order = core.order("dimsum", "bar", "kitchen")
+    wait_until(lambda: sum(j["state"] == "printed" for j in core.jobs()) == 2, 10, "two printed")
+    wait_until(lambda: core.service.spool.printer_states()["kitchen"]["state"] == "problem", 5, "kitchen down")
+    doc = requests.get(f"{url}/v1/printers", timeout=5).json()["printers"]
+    assert doc["dimsum"]["state"] == "ok" and doc["bar"]["state"] == "ok"
+    assert doc["kitchen"]["state"] == "problem" and "refused" in doc["kitchen"]["detail"]
+    assert doc["kitchen"]["jobs"] == {"queued": 1} and doc["dimsum"]["jobs"] == {}
+    status = requests.get(f"{url}/v1/status", timeout=5).json()
+    assert status["printers"]["kitchen"]["state"] == "problem"
+
+    runner = CliRunner()
+    result = runner.invoke(printers, ["status", "--json", "--core", url])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["printers"]["bar"]["state"] == "ok"
+    result = runner.invoke(printers, ["status", "--core", url])
+    assert result.exit_code == 0 and "PROBLEM" in result.output and "refused" in result.output
+    result = runner.invoke(printers, ["jobs", "--json", "--core", url])
+    jobs = json.loads(result.output)["jobs"]
+    assert {j["station_id"]: j["state"] for j in jobs} == {"dimsum": "printed", "bar": "printed",
+                                                          "kitchen": "queued"}
+    assert all(j["ticket_no"] == order["ticket_no"] for j in jobs)
+    result = runner.invoke(printers, ["jobs", "--core", url, "--state", "queued"])
+    assert result.exit_code == 0 and "kitchen" in result.output and "#0001" in result.output
+
+    dimsum_job = next(j for j in jobs if j["station_id"] == "dimsum")
+    result = runner.invoke(printers, ["reprint", dimsum_job["id"], "--core", url])
+    assert result.exit_code == 0, result.output
+    printers_["dimsum"].wait_for_tickets(2, timeout=5)
+    first, again = (read_paper(t.text) for t in printers_["dimsum"].tickets)
+    assert (first.seq, first.reprint, again.seq, again.reprint) == (1, False, 1, True)
+    one = requests.get(f"{url}/v1/print-jobs/{dimsum_job['id']}", timeout=5).json()
+    assert one["ticket"]["station_name"] == "点心"
+    assert requests.get(f"{url}/v1/print-jobs/nope", timeout=5).status_code == 404
+    result = runner.invoke(printers, ["reprint", "nope", "--core", url])
+    assert result.exit_code == 1 and "no print job nope" in result.output
+    result = runner.invoke(printers, ["status", "--core", f"http://127.0.0.1:{free_port()}"])
+    assert result.exit_code == 1 and "cannot reach the core" in result.output
+
+
+def test_print_test_through_the_core_direct_and_without_a_core(sims, core_factory):
+    printers_ = sims("dimsum", "spare")
+    core = core_factory({"dimsum": f"tcp://127.0.0.1:{printers_['dimsum'].port}"})
+    url = core.serve()
+    runner = CliRunner()
+    dimsum_url = f"tcp://127.0.0.1:{printers_['dimsum'].port}"
+    result = runner.invoke(print_test, ["--url", dimsum_url, "--profile", "58mm-gbk", "--core", url, "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["via"] == "core queue" and doc["outcome"] == "printed" and doc["profile"] == "58mm-gbk"
+    page = printers_["dimsum"].tickets[-1].text
+    assert "58mm-gbk" in page and "[QR MATOU-PRINT-TEST]" in page and "32:" in page
+
+    spare_url = f"tcp://127.0.0.1:{printers_['spare'].port}"
+    result = runner.invoke(print_test, ["--url", spare_url, "--core", url])
+    assert result.exit_code == 0 and "status ok" in result.output and ": printed" in result.output
+    result = runner.invoke(print_test, ["--url", spare_url, "--core", f"http://127.0.0.1:{free_port()}"])
+    assert result.exit_code == 0 and "core not running: printing directly" in result.output
+    assert len(printers_["spare"].tickets) == 2
+    result = runner.invoke(print_test, ["--url", f"tcp://127.0.0.1:{free_port()}", "--direct"])
+    assert result.exit_code == 0 and "status problem" in result.output and "not printed" in result.output
+    result = runner.invoke(print_test, ["--url", "lpt://1", "--direct"])
+    assert result.exit_code == 1 and "not supported" in result.output
+    result = runner.invoke(print_test, ["--url", spare_url, "--profile", "80mm", "--direct"])
+    assert result.exit_code == 1 and "unknown printer profile" in result.output
+
+
+def test_receipt_with_pickup_code_at_placement_and_on_request(sims, core_factory):
+    printers_ = sims("dimsum", "counter")
+    core = core_factory({"dimsum": f"tcp://127.0.0.1:{printers_['dimsum'].port}",
+                         "counter": {"url": f"tcp://127.0.0.1:{printers_['counter'].port}",
+                                     "profile": "58mm-gb18030"}},
+                        extra='receipt = "counter"\n')
+    url = core.serve()
+    order = core.order("dimsum", qty=2)
+    assert {j["kind"] for j in order["print_jobs"]} == {"kitchen", "receipt"}
+    (receipt,) = printers_["counter"].wait_for_tickets(1, timeout=5)
+    assert "取餐号 A001" in receipt.text and "￥56.00" in receipt.text and "到店付款" in receipt.text
+    answer = requests.post(f"{url}/v1/orders/{order['id']}/receipt", json={"pickup_code": "MT1P.k.eyJ9.sig"},
+                           timeout=5)
+    assert answer.status_code == 202 and answer.json()["job"]["printer"] == "counter"
+    printers_["counter"].wait_for_tickets(2, timeout=5)
+    assert "[QR MT1P.k.eyJ9.sig]" in printers_["counter"].tickets[1].text
+    assert requests.post(f"{url}/v1/orders/nope/receipt", timeout=5).status_code == 404
+    bad = requests.post(f"{url}/v1/orders/{order['id']}/receipt", json={"printer": "ghost"}, timeout=5)
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "printer"
+
+
+def test_change_tickets_are_spooled_with_the_next_station_sequence(sims, core_factory):
+    printers_ = sims("dimsum", "bar")
+    core = core_factory({name: f"tcp://127.0.0.1:{sim.port}" for name, sim in printers_.items()})
+    order = core.order("dimsum", "bar")
+    service = core.service
+    at = service.clock.now()
+    with service._write_lock, service.db.atomic():
+        added = queue_change_tickets(service.db, service.config, service.menu, order["id"], "add",
+                                     [{"name_zh": "凤爪", "station_id": "dimsum", "qty": 1, "notes": [{"zh": "走葱"}]}],
+                                     at, service.clock.business_day(at.local))
+        voided = queue_change_tickets(service.db, service.config, service.menu, order["id"], "void",
+                                      [{"name_zh": "港式奶茶", "station_id": "bar", "qty": 1, "options": []}],
+                                      at, service.clock.business_day(at.local), reason="客人取消")
+    service.spool.wake()
+    assert len(added) == len(voided) == 1
+    wait_until(core.all_printed, 10, "change tickets printed")
+    dimsum = complete_texts(printers_["dimsum"])
+    bar = complete_texts(printers_["bar"])
+    check_tickets(dimsum, {"点心": 2})
+    check_tickets(bar, {"水吧": 2})
+    assert "加菜 ADD" in dimsum[1] and "凤爪  ×1" in dimsum[1] and "水晶虾饺皇" not in dimsum[1]
+    assert "退菜 VOID" in bar[1] and "退 港式奶茶  ×1" in bar[1] and "原因: 客人取消" in bar[1]
