@@ -30,6 +30,7 @@ bench: install
 	$(BIN)/python bench/decode.py $(BENCH_ARGS)
 	$(BIN)/python bench/sync_drain.py $(BENCH_ARGS)
 	$(BIN)/python bench/print.py $(BENCH_ARGS)
+	$(BIN)/python bench/payments.py $(BENCH_ARGS)
 
 install: $(STAMP)
 

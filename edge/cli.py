@@ -167,6 +167,7 @@ def status(config_path: str | None, url: str | None) -> None:
 def _register_commands() -> None:
     """Commands that live with their package (their heavy imports stay lazy inside them)."""
     from edge.maintenance.cli import backup, web_ui
+    from edge.payments.cli import pay_command, payments_group
     from edge.printer.cli import print_test, printers
     from edge.printer.sim_cli import printer_sim
     from edge.scanner.cli import scan, tables
@@ -182,6 +183,8 @@ def _register_commands() -> None:
     cli.add_command(tables)
     cli.add_command(sync_group, "sync")
     cli.add_command(enroll_command, "enroll")
+    cli.add_command(pay_command, "pay")
+    cli.add_command(payments_group, "payments")
     cli.add_command(doctor)
     cli.add_command(logs_group, "logs")
     cli.add_command(technician_group, "technician")

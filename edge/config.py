@@ -56,6 +56,27 @@ class ScannerConfig:
     fps: int = 15
 
 
+PAYMENT_MODES = ("pay_later", "pay_first")
+
+
+@dataclass(frozen=True)
+class PaymentsConfig:
+    # "pay_later": orders print at once, payment (code or counter) may follow (today's behaviour);
+    # "pay_first": an order prints only once paid (by code, or cash taken by the cashier).
+    mode: str = "pay_later"
+
+    def __post_init__(self) -> None:
+        if self.mode not in PAYMENT_MODES:
+            raise ConfigError(f"[payments] mode must be one of {', '.join(PAYMENT_MODES)}, got {self.mode!r}")
+
+
+@dataclass(frozen=True)
+class TechnicianConfig:
+    session_minutes: int = 15  # a technician session ends after this long without use
+    min_free_mib: int = 256  # `edge doctor` reports a problem below this much free disk in the data dir
+    scan_timeout_ms: int = 400  # LAN printer scan: TCP connect timeout per address
+
+
 @dataclass(frozen=True)
 class PrinterConfig:
     url: str
@@ -81,6 +102,8 @@ class Config:
     ui: UiConfig = field(default_factory=UiConfig)
     menu: MenuConfig = field(default_factory=MenuConfig)
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
+    payments: PaymentsConfig = field(default_factory=PaymentsConfig)
+    technician: TechnicianConfig = field(default_factory=TechnicianConfig)
     printers: dict[str, PrinterConfig] = field(default_factory=dict)
     stations: dict[str, str] = field(default_factory=dict)  # station id -> printer name
     source: str | None = None
@@ -99,7 +122,7 @@ class Config:
 
 
 SECTIONS = {"device": DeviceConfig, "core": CoreConfig, "ui": UiConfig, "menu": MenuConfig,
-            "scanner": ScannerConfig}
+            "scanner": ScannerConfig, "payments": PaymentsConfig, "technician": TechnicianConfig}
 
 
 def default_config_path() -> Path:
@@ -259,6 +282,18 @@ fps = 15
 #url = "tcp://192.168.1.50:9100"
 #profile = "80mm-gb18030"
 #timeout = 4.0
+
+[payments]
+# "pay_later": orders print at once (pay at the counter or by code afterwards);
+# "pay_first": an order prints only once paid (payment code, or cash taken by the cashier).
+mode = "pay_later"
+
+[technician]
+# Technician mode (docs/technician.md): session length, the doctor's free-disk threshold,
+# and the LAN printer scan's connect timeout per address.
+session_minutes = 15
+min_free_mib = 256
+scan_timeout_ms = 400
 
 # Which printer each kitchen station prints on (station ids come from the menu).
 [stations]

@@ -165,3 +165,67 @@ def m004_printing_ticket_data(db: sqlite_utils.Database) -> None:
     ALTER TABLE print_jobs ADD COLUMN printed_wall_ms INTEGER;
     CREATE INDEX print_jobs_recent ON print_jobs (created_wall_ms);
     """)
+
+
+@migrations()
+def m005_cashier(db: sqlite_utils.Database) -> None:
+    """Cashier (edge/cashier, edge/staff.py): store code keys (vouchers / pickup codes), PIN
+    lockout, who-did-it records, voucher redemptions, pickups, voids, refunds, day closes."""
+    _run(db, """
+    CREATE TABLE code_keys (kid TEXT PRIMARY KEY, store_id TEXT NOT NULL, key TEXT NOT NULL, active INTEGER NOT NULL);
+    CREATE TABLE pin_failures (
+        staff_id TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until_ms INTEGER, last_failure_ms INTEGER);
+    CREATE TABLE staff_actions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, staff_id TEXT NOT NULL,
+        staff_name TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,
+        approved_by TEXT, detail TEXT NOT NULL);
+    CREATE INDEX staff_actions_by_target ON staff_actions (target);
+    CREATE TABLE voucher_redemptions (
+        redemption_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, voucher_id TEXT NOT NULL,
+        value INTEGER NOT NULL, expires INTEGER NOT NULL, business_day TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('online', 'offline')),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'redeemed', 'queued', 'confirmed', 'conflict')),
+        order_id TEXT, staff_id TEXT NOT NULL, at_ms INTEGER NOT NULL, conflict TEXT,
+        UNIQUE (store_id, voucher_id));
+    CREATE TABLE order_pickups (
+        order_id TEXT PRIMARY KEY REFERENCES orders(id), collected_ms INTEGER NOT NULL, staff_id TEXT NOT NULL);
+    CREATE TABLE order_voids (
+        id TEXT PRIMARY KEY, order_id TEXT NOT NULL REFERENCES orders(id), line_no INTEGER NOT NULL,
+        qty INTEGER NOT NULL CHECK (qty > 0), amount INTEGER NOT NULL CHECK (amount >= 0),
+        reason TEXT NOT NULL, staff_id TEXT NOT NULL, at_ms INTEGER NOT NULL);
+    CREATE INDEX order_voids_by_order ON order_voids (order_id);
+    CREATE TABLE refunds (
+        id TEXT PRIMARY KEY, order_id TEXT NOT NULL REFERENCES orders(id), amount INTEGER NOT NULL CHECK (amount > 0),
+        channel TEXT NOT NULL, reason TEXT NOT NULL, staff_id TEXT NOT NULL, manager_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('done', 'pending', 'failed')), at_ms INTEGER NOT NULL, detail TEXT);
+    CREATE INDEX refunds_by_order ON refunds (order_id);
+    CREATE TABLE day_closes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, business_day TEXT NOT NULL, closed_ms INTEGER NOT NULL,
+        staff_id TEXT NOT NULL, report TEXT NOT NULL);
+    """)
+
+
+@migrations()
+def m006_payments(db: sqlite_utils.Database) -> None:
+    """Payments (edge/payments): one row per payment-code attempt, persisted before the gateway
+    request. Never the payment code itself: attempt id, out_trade_no, amount, channel, states.
+    At most one open attempt per order (created / pending / abandoning: the partial unique index)."""
+    _run(db, """
+    CREATE TABLE payment_attempts (
+        attempt_id TEXT PRIMARY KEY,
+        order_id TEXT NOT NULL REFERENCES orders(id),
+        out_trade_no TEXT NOT NULL UNIQUE,
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        channel TEXT NOT NULL CHECK (channel IN ('alipay', 'wechat', 'unionpay')),
+        state TEXT NOT NULL CHECK (state IN ('created', 'pending', 'abandoning', 'closing',
+                                             'succeeded', 'failed', 'closed', 'refunded', 'abandoned')),
+        gateway_state TEXT, detail TEXT, reason TEXT, abandon_reason TEXT, last_error TEXT,
+        gateway_version INTEGER NOT NULL DEFAULT 0,
+        deadline_wall_ms INTEGER,
+        created_wall_ms INTEGER NOT NULL, updated_wall_ms INTEGER NOT NULL, final_wall_ms INTEGER);
+    CREATE UNIQUE INDEX payment_attempts_one_open ON payment_attempts (order_id)
+        WHERE state IN ('created', 'pending', 'abandoning');
+    CREATE INDEX payment_attempts_by_order ON payment_attempts (order_id, created_wall_ms);
+    CREATE INDEX payment_attempts_unfinished ON payment_attempts (state)
+        WHERE state IN ('created', 'pending', 'abandoning', 'closing')
+    """)

@@ -10,7 +10,7 @@ from edge.cart import CartError, CartLine, PricedCart, PricedLine, price_cart
 from edge.menu import Menu
 
 SERVICES = ("dine_in", "takeaway")
-PAYMENTS = ("counter",)  # code payments arrive with the payments issue
+PAYMENTS = ("counter", "code")  # pay at the counter (cash) / show a payment code (edge/payments)
 MAX_TOKEN = 64
 
 

@@ -56,7 +56,7 @@ def signed_path(request: Request) -> str:
     return raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
 
 
-def create_app(db: Database) -> FastAPI:
+def create_app(db: Database, gateway=None) -> FastAPI:
     app = FastAPI(title="Matou upstream", version="1", docs_url=None, redoc_url=None)
     app.state.db = db
 
@@ -158,4 +158,8 @@ def create_app(db: Database) -> FastAPI:
             raise ApiError(404, "not_found", f"no order {order_id} in store {store_id}")
         return view
 
+    from upstream.vouchers import vouchers_router
+    app.include_router(vouchers_router(db))
+    from upstream.gateway.api import add_payment_routes, gateway_from_env  # payments: upstream/gateway
+    add_payment_routes(app, db, gateway if gateway is not None else gateway_from_env(db))
     return app

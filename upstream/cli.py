@@ -269,6 +269,11 @@ def alarms(database, store, as_json):
         click.echo(f"{_when(r['at_ms'])} {r['kind']:<15} {r['detail']}")
 
 
+from upstream.gateway.cli import gateway_group  # noqa: E402
+
+cli.add_command(gateway_group, "gateway")
+
+
 def main() -> None:
     cli()
 

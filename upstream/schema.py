@@ -60,6 +60,53 @@ STEPS: list[str] = [
         role TEXT NOT NULL, pin_hash TEXT NOT NULL, updated_ms BIGINT NOT NULL,
         PRIMARY KEY (store_id, staff_id))
     """,
+    # cashier (upstream/vouchers.py, upstream/cashier.py): code keys, vouchers, redemptions exactly
+    # once, double redemptions, cashier events, 估清 marks, order voids / refunds / pickups
+    """
+    CREATE TABLE code_keys (
+        kid TEXT PRIMARY KEY, store_id TEXT NOT NULL REFERENCES stores(store_id), key TEXT NOT NULL,
+        active INTEGER NOT NULL, created_ms BIGINT NOT NULL);
+    CREATE TABLE vouchers (
+        store_id TEXT NOT NULL, voucher_id TEXT NOT NULL, value BIGINT NOT NULL, expires_s BIGINT NOT NULL,
+        issued_ms BIGINT NOT NULL, PRIMARY KEY (store_id, voucher_id));
+    CREATE TABLE voucher_redemptions (
+        store_id TEXT NOT NULL, voucher_id TEXT NOT NULL, redemption_id TEXT NOT NULL UNIQUE,
+        device_id TEXT NOT NULL, value BIGINT NOT NULL, mode TEXT NOT NULL, staff_id TEXT, order_id TEXT,
+        redeemed_ms BIGINT NOT NULL, PRIMARY KEY (store_id, voucher_id));
+    CREATE TABLE voucher_conflicts (
+        redemption_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, voucher_id TEXT NOT NULL, device_id TEXT NOT NULL,
+        winner_redemption_id TEXT, occurred_ms BIGINT NOT NULL, detected_ms BIGINT NOT NULL);
+    CREATE TABLE cashier_events (
+        event_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, device_id TEXT NOT NULL, type TEXT NOT NULL,
+        order_id TEXT, amount BIGINT NOT NULL, staff_id TEXT, occurred_ms BIGINT NOT NULL, payload TEXT NOT NULL);
+    CREATE INDEX cashier_events_by_store ON cashier_events (store_id, type, occurred_ms);
+    CREATE TABLE sold_out_marks (
+        store_id TEXT NOT NULL, item_id TEXT NOT NULL, sold_out INTEGER NOT NULL, occurred_ms BIGINT NOT NULL,
+        device_id TEXT NOT NULL, PRIMARY KEY (store_id, item_id));
+    ALTER TABLE orders ADD COLUMN voided BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE orders ADD COLUMN refunded BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE orders ADD COLUMN collected_ms BIGINT
+    """,
+    # the payment gateway (upstream/gateway): attempts and their history; never a payment code.
+    # open_order = order_id while the attempt may keep money: at most one such attempt per order.
+    """
+    CREATE TABLE gateway_attempts (
+        attempt_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, device_id TEXT NOT NULL, order_id TEXT NOT NULL,
+        out_trade_no TEXT NOT NULL UNIQUE, amount BIGINT NOT NULL, channel TEXT NOT NULL, provider TEXT,
+        request_sha256 TEXT NOT NULL, state TEXT NOT NULL, detail TEXT, reason TEXT,
+        abandoned INTEGER NOT NULL DEFAULT 0, abandon_reason TEXT, open_order TEXT,
+        provider_trade_no TEXT, paid_amount BIGINT, pay_started_ms BIGINT, deadline_ms BIGINT,
+        next_action_ms BIGINT, tries INTEGER NOT NULL DEFAULT 0, rounds INTEGER NOT NULL DEFAULT 0,
+        version BIGINT NOT NULL DEFAULT 1, lease_owner TEXT, lease_until_ms BIGINT,
+        created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL, final_ms BIGINT,
+        UNIQUE (store_id, open_order));
+    CREATE INDEX gateway_attempts_by_state ON gateway_attempts (state, next_action_ms);
+    CREATE INDEX gateway_attempts_by_order ON gateway_attempts (store_id, order_id);
+    CREATE TABLE gateway_log (
+        id {id}, attempt_id TEXT NOT NULL, at_ms BIGINT NOT NULL, state TEXT NOT NULL, action TEXT NOT NULL,
+        outcome TEXT, note TEXT);
+    CREATE INDEX gateway_log_by_attempt ON gateway_log (attempt_id, id)
+    """,
 ]
 
 

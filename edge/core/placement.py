@@ -87,6 +87,7 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
     day = clock.business_day(at.local)
     order_id = new_id()
     lines = [_line_doc(line, menu) for line in cart.lines]
+    held = config.payments.mode == "pay_first"  # no kitchen ticket before the payment settles (edge/payments)
     order_notes = [{"id": c.id, "zh": c.zh, "en": c.en} for c in map(menu.note_chip, request.notes) if c]
     with db.atomic():
         seq = _next_counter(db, "ticket_counters", "business_day", [day])
@@ -94,7 +95,8 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
         db["orders"].insert({
             "id": order_id, "client_token": request.client_token, "request_sha256": fingerprint,
             "ticket_no": ticket_no, "business_day": day, "day_seq": seq, "service": request.service,
-            "table_no": request.table, "payment": request.payment, "status": "placed", "total": cart.total,
+            "table_no": request.table, "payment": request.payment,
+            "status": "awaiting_payment" if held else "placed", "total": cart.total,
             "notes": json.dumps(order_notes, ensure_ascii=False), "menu_version": menu.version,
             "created_wall_ms": at.wall_ms, "created_local": at.local.isoformat(timespec="seconds"),
         })
@@ -103,11 +105,13 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
              "options": json.dumps(line["options"], ensure_ascii=False),
              "notes": json.dumps(line["notes"], ensure_ascii=False)}
             for n, line in enumerate(lines, 1))
-        jobs = _kitchen_jobs(db, config, menu, at, day, order_id, ticket_no, request, cart, order_notes)
+        jobs = [] if held else _kitchen_jobs(db, config, menu, at, day, order_id, ticket_no, request, cart,
+                                             order_notes)
         append_event(db, "order.placed", {
             "order_id": order_id, "ticket_no": ticket_no, "business_day": day, "service": request.service,
             "table": request.table, "payment": request.payment, "total": cart.total, "lines": lines,
             "notes": order_notes, "menu_version": menu.version, "print_jobs": jobs,
+            **({"status": "awaiting_payment"} if held else {}),
         }, at)
     return Placed(order_id, created=True)
 

@@ -12,6 +12,8 @@ import threading
 import tomllib
 from pathlib import Path
 
+from edge.cashier.keys import with_code_keys
+from edge.cashier.orders import reapply_sold_out
 from edge.config import Config
 from edge.core.clock import Clock
 from edge.core.events import EventBus
@@ -40,7 +42,9 @@ def read_menu_file(path: str | Path) -> Menu:
 
 class EdgeService:
     def __init__(self, config: Config, clock: Clock | None = None):
-        self.config = config
+        from edge.technician.settings import with_settings
+
+        self.config = with_settings(config)  # + the technician screen's <data_dir>/provisioned.toml
         self.clock = clock or Clock()
         self.events = EventBus()
         self._write_lock = threading.Lock()
@@ -50,6 +54,8 @@ class EdgeService:
         self.scanner: ScanService | None = None
         self.sync: SyncWorker | None = None
         self.integrity = "not checked"
+        self.cashier = None  # edge.cashier.desk.CashierDesk
+        self.payments = None  # edge.payments.manager.PaymentManager
 
     # -- life cycle -------------------------------------------------------------------------
     def open(self, start_printing: bool = True) -> "EdgeService":
@@ -61,9 +67,18 @@ class EdgeService:
         if self.config.menu.file:
             self.import_menu(read_menu_file(self.config.menu.file), only_if_new=True)
         self.menu = load_menu(self.db)
+        from edge.payments.manager import PaymentManager
+
+        self.payments = PaymentManager(self)
+        if start_printing:
+            self.payments.resume()  # start-up order: payments (query, never pay again), printing, sync
         self.spool = PrintSpool(self.config.printers, self.config.db_path, self._print_job_changed, self._write_lock,
                                 on_status=lambda state: self.events.publish("printer.status", state))
         if start_printing:
+            from edge.core.printing import route_waiting_jobs
+
+            with self._write_lock, self.db.atomic():
+                route_waiting_jobs(self.db, self.config)  # stations that got a printer since
             self.spool.start()
         self.scanner = ScanService(self.config.scanner.source, self.config.scanner.fps, self.code_context,
                                    self.events.publish)
@@ -72,6 +87,8 @@ class EdgeService:
         if start_printing:
             self.scanner.start()
             self.sync.start()
+        from edge.cashier.desk import CashierDesk
+        self.cashier = CashierDesk(self).attach(start=start_printing)
         return self
 
     def close(self) -> None:
@@ -82,6 +99,10 @@ class EdgeService:
             self.spool.stop()
         if self.sync:
             self.sync.stop()
+        if self.cashier:
+            self.cashier.stop()
+        if self.payments:
+            self.payments.stop()
         if self.db is not None:
             self.db.close()
             self.db = None
@@ -92,6 +113,7 @@ class EdgeService:
             if only_if_new and menu_version(self.db) == menu.version:
                 return False
             save_menu(self.db, menu)
+            reapply_sold_out(self.db)  # 估清 of this device not synced yet (edge.cashier.orders)
             self.menu = load_menu(self.db)
         self.events.publish("menu.changed", {"version": menu.version})
         return True
@@ -159,7 +181,7 @@ class EdgeService:
     def code_context(self):
         """Store id and table keys for classifying scanned codes (called per new code)."""
         with self._write_lock:
-            return code_context(self.db)
+            return with_code_keys(self.db, code_context(self.db))
 
     def _print_job_changed(self, change: dict) -> None:
         self.events.publish("print.job", change)

@@ -31,6 +31,10 @@ port = {core_port}
 [menu]
 file = "{MENU_FILE}"
 
+[payments]
+# the kitchen gets an order once it is paid: by payment code at the kiosk, or cash at the counter
+mode = "pay_first"
+
 {printers}
 [stations]
 {stations}
@@ -84,7 +88,7 @@ def start_demo(processes, root: Path, core_port: int, printer_port: int, upstrea
         database, upstream_url = root / "upstream.sqlite", f"http://127.0.0.1:{upstream_port}"
         prepare_upstream(database, upstream_url)
         upstream = processes.spawn("upstream", ["serve", "--database", str(database), "--port", str(upstream_port)],
-                                   module="upstream")
+                                   module="upstream", env={"EDGE_UPSTREAM_GATEWAY": "sandbox"})
         wait_for_core(upstream_url, upstream, what="the upstream")
         enroll_device(root, database, upstream_url, config_file)
     core_process = processes.spawn("core", ["core", "--config", str(config_file)])

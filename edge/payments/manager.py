@@ -1,0 +1,425 @@
+"""The payment flow in the core: start, follow, resume, abandon, cash, retry query.
+
+`PaymentManager(service)` lives in EdgeService (service.payments). Writes go through the
+service's one write lock and database, one transaction per step. Each attempt that is not final
+has one driver thread that follows it at the gateway (long poll) until it is; drivers are
+started again for every unfinished attempt when the core starts (resume: query, never pay).
+Events on the core's stream: `payment.changed` (the attempt view: masked, never a code) and
+`order.paid`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+
+from edge.codes import ScannedCode
+from edge.payments import failpoints, store
+from edge.payments.client import GatewayClient, GatewayError
+from edge.payments.settle import settle_order
+from edge.sync.outbox import append_event
+
+log = logging.getLogger(__name__)
+PUT_TIMEOUT_S = 25.0   # the gateway answers after the provider's pay answer (its own timeout is 10 s)
+POLL_WAIT_S = 10.0     # long poll at the gateway
+RETRY_S = (0.2, 5.0)   # backoff while the gateway cannot be reached
+REFUSALS = {"order_paid", "attempt_open", "code_used", "amount_mismatch", "bad_code", "no_provider",
+            "no_gateway", "unknown_order", "bad_amount", "bad_request"}
+
+
+class PaymentError(Exception):
+    def __init__(self, status: int, code: str, message: str, **extra):
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+class PaymentManager:
+    def __init__(self, service, *, failpoint=None, put_timeout: float = PUT_TIMEOUT_S,
+                 poll_wait: float = POLL_WAIT_S, retry_s: tuple[float, float] = RETRY_S):
+        self.service = service
+        self.failpoint = failpoint or failpoints.hit
+        self.put_timeout, self.poll_wait, self.retry_s = put_timeout, poll_wait, retry_s
+        self.dead = False
+        self._lock = threading.Lock()
+        self._drivers: dict[str, threading.Thread] = {}
+        self._wakes: dict[str, threading.Event] = {}
+        self._stopping = threading.Event()
+        self._keys: dict = {}
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def _alive(self) -> None:
+        if self.dead or self._stopping.is_set() and self.service.db is None:
+            raise failpoints.Crashed("payment manager stopped")
+
+    def _fp(self, name: str) -> None:
+        self._alive()
+        self.failpoint(name)
+        self._alive()
+
+    def _now(self):
+        return self.service.clock.now()
+
+    def _client(self) -> GatewayClient | None:
+        from edge.sync.state import load_enrollment
+
+        with self.service._write_lock:
+            enrollment = load_enrollment(self.service.db)
+        if enrollment is None or enrollment.status != "enrolled":
+            return None
+        try:
+            return GatewayClient.for_enrollment(enrollment, self._keys)
+        except (OSError, ValueError):
+            return None
+
+    def _order(self, order_id: str) -> dict | None:
+        rows = list(self.service.db.query("SELECT * FROM orders WHERE id = ?", [order_id]))
+        return rows[0] if rows else None
+
+    def _view(self, row: dict) -> dict:
+        order = self._order(row["order_id"]) or {}
+        return store.view(row, time.time_ns() // 1_000_000, order.get("ticket_no"), order.get("status"))
+
+    def view(self, attempt_id: str) -> dict | None:
+        with self.service._write_lock:
+            row = store.get(self.service.db, attempt_id)
+            return self._view(row) if row else None
+
+    def _publish(self, attempt_id: str) -> dict | None:
+        doc = self.view(attempt_id)
+        if doc is not None:
+            self.service.events.publish("payment.changed", doc)
+        return doc
+
+    def _wake_workers(self) -> None:
+        if self.service.spool:
+            self.service.spool.wake()
+        if self.service.sync:
+            self.service.sync.wake()
+
+    # -- life cycle --------------------------------------------------------------------------------
+    def resume(self) -> int:
+        """Follow every unfinished attempt again (start-up: before printing and sync)."""
+        with self.service._write_lock:
+            ids = [r["attempt_id"] for r in store.unfinished(self.service.db)]
+        for attempt_id in ids:
+            self._ensure_driver(attempt_id)
+        return len(ids)
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stopping.set()
+        with self._lock:
+            wakes, drivers = list(self._wakes.values()), list(self._drivers.values())
+        for wake in wakes:
+            wake.set()
+        for thread in drivers:
+            thread.join(timeout)
+
+    def kill(self) -> None:
+        """Tests: stop like kill -9 (no further writes or requests from this object)."""
+        self.dead = True
+        self.stop(timeout=0)
+
+    # -- starting a payment ------------------------------------------------------------------------------
+    def pay(self, order_id: str, code: ScannedCode | None) -> tuple[dict, bool]:
+        """Start paying `order_id` with `code`; (attempt view, created). The same order while an
+        attempt is open: that attempt again (a double scan is one attempt)."""
+        if code is None:
+            raise PaymentError(409, "no_code", "no payment code was scanned in the last minute: show it again")
+        if not code.is_payment:
+            raise PaymentError(422, "not_a_payment_code", "this is not an Alipay, WeChat Pay or UnionPay payment code")
+        service = self.service
+        client = self._client()
+        with service._write_lock:
+            order = self._order(order_id)
+            if order is None:
+                raise PaymentError(404, "not_found", f"no order {order_id}")
+            if order["status"] == "paid":
+                raise PaymentError(409, "already_paid", f"order {order['ticket_no']} is paid already")
+            existing = store.open_for(service.db, order_id)
+            if existing is not None:
+                return self._view(existing), False
+            if client is None:
+                raise PaymentError(409, "offline", "code payments need the connection to the store's server, which "
+                                   "this device does not have (not enrolled): pay at the counter",
+                                   reason="not_enrolled")
+            at = self._now()
+            try:
+                with service.db.atomic():
+                    row = store.create(service.db, order_id, order["total"], code.kind, at.wall_ms)
+            except sqlite3.IntegrityError:  # an attempt was opened meanwhile
+                return self._view(store.open_for(service.db, order_id)), False
+        attempt_id = row["attempt_id"]
+        self._publish(attempt_id)
+        self._fp("core.before_put")
+        subject = f"{service.config.device.name} {order['ticket_no']}"
+        try:
+            answer = client.put_attempt(row, code.reveal(), subject, self.put_timeout)
+        except GatewayError as error:
+            self._put_failed(row, error)
+            return self.view(attempt_id), True
+        finally:
+            client.close()
+        self._fp("core.after_put")
+        self.apply(attempt_id, answer)
+        view = self.view(attempt_id)
+        view["gateway_ms"] = answer.get("gateway_ms")  # the gateway's own time (benchmark)
+        if not view["final"]:
+            self._ensure_driver(attempt_id)
+        return view, True
+
+    def _put_failed(self, row: dict, error: GatewayError) -> None:
+        attempt_id, at = row["attempt_id"], self._now()
+        if error.code == "attempt_abandoned":
+            self.apply(attempt_id, {"state": "abandoned", "reason": "unknown_delivery", "version": 0})
+        elif error.not_sent or error.refused:
+            reason = "offline" if error.not_sent else (error.code if error.code in REFUSALS else
+                                                       "not_enrolled" if error.status in (401, 403) else
+                                                       "gateway_refused")
+            reason = {"no_gateway": "no_gateway", "no_provider": "no_gateway", "bad_code": "code_invalid"}.get(
+                reason, reason)
+            with self.service._write_lock, self.service.db.atomic():
+                store.update(self.service.db, attempt_id, at.wall_ms, state="failed", reason=reason,
+                             last_error=str(error)[:300])
+                self._event(row | {"state": "failed", "reason": reason}, at)
+            self._publish(attempt_id)
+        else:  # it may have arrived: find out (query, or abandon -> tombstone), never pay again
+            with self.service._write_lock:
+                store.update(self.service.db, attempt_id, at.wall_ms, last_error=str(error)[:300])
+            self._publish(attempt_id)
+            self._ensure_driver(attempt_id)
+
+    def _event(self, row: dict, at) -> None:
+        append_event(self.service.db, f"payment.{row['state']}", {
+            "attempt_id": row["attempt_id"], "order_id": row["order_id"], "out_trade_no": row["out_trade_no"],
+            "amount": row["amount"], "channel": row["channel"], "reason": row.get("reason")}, at)
+
+    # -- applying what the gateway says ------------------------------------------------------------------
+    def apply(self, attempt_id: str, gw: dict) -> dict:
+        """Record the gateway's view of an attempt (settling the order on success). Idempotent."""
+        self._alive()
+        service = self.service
+        settled = None
+        with service._write_lock:
+            row = store.get(service.db, attempt_id)
+            if row is None or row["state"] in store.FINAL:
+                return self._view(row) if row else {}
+            new = store.GATEWAY.get(gw.get("state"), "pending")
+            fields = {"gateway_state": gw.get("state"), "detail": gw.get("detail"), "last_error": None,
+                      "gateway_version": max(row["gateway_version"], int(gw.get("version") or 0))}
+            if gw.get("reason"):
+                fields["reason"] = gw["reason"]
+            if gw.get("deadline_in_ms") is not None:
+                fields["deadline_wall_ms"] = time.time_ns() // 1_000_000 + int(gw["deadline_in_ms"])
+            at = self._now()
+            with service.db.atomic():
+                if row["state"] == "abandoning" and new in ("pending", "succeeded"):
+                    new = "abandoning"  # the gateway does not know yet: keep telling it
+                if new == "succeeded":
+                    order = self._order(row["order_id"])
+                    if order is None or order["status"] == "paid":
+                        new, fields["abandon_reason"] = "abandoning", "order_paid"  # paid otherwise: give it back
+                    else:
+                        settled = settle_order(service.db, service.config, service.menu, row["order_id"],
+                                               row["channel"], at, attempt_id)
+                fields["state"] = new
+                store.update(service.db, attempt_id, at.wall_ms, **fields)
+                if new in store.FINAL:
+                    self._event(row | fields, at)
+        doc = self._publish(attempt_id)
+        if settled is not None:
+            order = self.service.order(row["order_id"])
+            service.events.publish("order.paid", {"order_id": row["order_id"], "ticket_no": order["ticket_no"],
+                                                  "payment": row["channel"], "total": order["total"]})
+        self._wake_workers()
+        if doc and doc["state"] == "abandoning":
+            self._ensure_driver(attempt_id)
+        return doc or {}
+
+    # -- drivers ---------------------------------------------------------------------------------------
+    def _ensure_driver(self, attempt_id: str) -> None:
+        with self._lock:
+            if self._stopping.is_set() or attempt_id in self._drivers:
+                if attempt_id in self._wakes:
+                    self._wakes[attempt_id].set()
+                return
+            self._wakes[attempt_id] = threading.Event()
+            thread = threading.Thread(target=self._drive, args=(attempt_id,), name=f"pay-{attempt_id[:8]}",
+                                      daemon=True)
+            self._drivers[attempt_id] = thread
+        thread.start()
+
+    def _drive(self, attempt_id: str) -> None:
+        delay = self.retry_s[0]
+        try:
+            while not self._stopping.is_set():
+                row = self._row(attempt_id)
+                if row is None or row["state"] in store.FINAL:
+                    return
+                client = self._client()
+                if client is None:
+                    self._wait(attempt_id, self.retry_s[1])
+                    continue
+                try:
+                    self._step(client, row)
+                    delay = self.retry_s[0]
+                except GatewayError as error:
+                    self._note_error(attempt_id, error)
+                    self._wait(attempt_id, delay)
+                    delay = min(delay * 2, self.retry_s[1])
+                finally:
+                    client.close()
+        except failpoints.Crashed:
+            return
+        except (sqlite3.ProgrammingError, AttributeError):
+            if not self._stopping.is_set():
+                log.exception("payment %s: driver stopped", attempt_id)
+        except Exception:  # noqa: BLE001 - never silently: the attempt is resumed at the next start
+            log.exception("payment %s: driver failed", attempt_id)
+        finally:
+            with self._lock:
+                self._drivers.pop(attempt_id, None)
+                self._wakes.pop(attempt_id, None)
+
+    def _row(self, attempt_id: str) -> dict | None:
+        self._alive()
+        with self.service._write_lock:
+            return store.get(self.service.db, attempt_id)
+
+    def _wait(self, attempt_id: str, seconds: float) -> None:
+        with self._lock:
+            wake = self._wakes.get(attempt_id)
+        if wake is not None:
+            wake.wait(seconds)
+            wake.clear()
+
+    def _step(self, client: GatewayClient, row: dict) -> None:
+        attempt_id = row["attempt_id"]
+        if row["state"] == "created":  # did the PUT arrive? never pay again: look, or bury it
+            try:
+                answer = client.get_attempt(attempt_id)
+            except GatewayError as error:
+                if error.status != 404:
+                    raise
+                answer = self._abandon_at_gateway(client, row, "unknown_delivery")
+            self.apply(attempt_id, answer)
+        elif row["state"] == "abandoning":
+            self.apply(attempt_id, self._abandon_at_gateway(client, row, row["abandon_reason"] or "cancelled"))
+        else:
+            try:
+                answer = client.get_attempt(attempt_id, row["gateway_version"], self.poll_wait)
+            except GatewayError as error:
+                if error.status != 404:
+                    raise
+                answer = self._abandon_at_gateway(client, row, "unknown_delivery")
+            self._fp("core.polling")
+            self.apply(attempt_id, answer)
+
+    def _abandon_at_gateway(self, client: GatewayClient, row: dict, reason: str) -> dict:
+        self._fp("core.cancel")
+        try:
+            answer = client.abandon(row, reason)
+        except GatewayError as error:
+            if error.code == "attempt_abandoned":
+                return {"state": "abandoned", "reason": reason}
+            raise
+        self._fp("core.cancel")
+        return answer
+
+    def _note_error(self, attempt_id: str, error: GatewayError) -> None:
+        with self.service._write_lock:
+            row = store.get(self.service.db, attempt_id)
+            if row is None or row["last_error"] == str(error)[:300]:
+                return
+            store.update(self.service.db, attempt_id, self._now().wall_ms, last_error=str(error)[:300])
+        self._publish(attempt_id)
+
+    # -- the customer / cashier give up, take cash, ask again --------------------------------------------
+    def abandon(self, attempt_id: str, reason: str = "customer_cancelled") -> dict:
+        service = self.service
+        with service._write_lock:
+            row = store.get(service.db, attempt_id)
+            if row is None:
+                raise PaymentError(404, "not_found", f"no payment attempt {attempt_id}")
+            if row["state"] not in ("created", "pending"):
+                return self._view(row)
+            store.update(service.db, attempt_id, self._now().wall_ms, state="abandoning", abandon_reason=reason)
+        self._publish(attempt_id)
+        client = self._client()
+        if client is not None:
+            try:
+                self.apply(attempt_id, self._abandon_at_gateway(client, {**row, "state": "abandoning"}, reason))
+            except GatewayError as error:
+                self._note_error(attempt_id, error)
+            finally:
+                client.close()
+        view = self.view(attempt_id)
+        if not view["final"]:
+            self._ensure_driver(attempt_id)
+        return view
+
+    def take_cash(self, order_id: str) -> dict:
+        """The cashier took cash: the order is paid (printed now if it was held); every open
+        attempt is abandoned, so a late electronic success is given back."""
+        service = self.service
+        with service._write_lock:
+            order = self._order(order_id)
+            if order is None:
+                raise PaymentError(404, "not_found", f"no order {order_id}")
+            if order["status"] == "paid":
+                raise PaymentError(409, "already_paid", f"order {order['ticket_no']} is paid already")
+            at = self._now()
+            with service.db.atomic():
+                settle_order(service.db, service.config, service.menu, order_id, "cash", at)
+                opened = store.open_for(service.db, order_id)
+                if opened is not None and opened["state"] != "abandoning":
+                    store.update(service.db, opened["attempt_id"], at.wall_ms, state="abandoning",
+                                 abandon_reason="cash")
+        service.events.publish("order.paid", {"order_id": order_id, "ticket_no": order["ticket_no"],
+                                              "payment": "cash", "total": order["total"]})
+        self._wake_workers()
+        if opened is not None:
+            self._publish(opened["attempt_id"])
+            self._ensure_driver(opened["attempt_id"])
+        return service.order(order_id)
+
+    def retry_query(self, attempt_id: str) -> dict:
+        row = self._row(attempt_id)
+        if row is None:
+            raise PaymentError(404, "not_found", f"no payment attempt {attempt_id}")
+        if row["state"] in store.FINAL:
+            return self.view(attempt_id)
+        client = self._client()
+        if client is None:
+            raise PaymentError(409, "offline", "this device is not enrolled: it cannot ask the gateway")
+        try:
+            if row["state"] in ("created", "abandoning"):
+                self._step(client, row)
+            else:
+                self.apply(attempt_id, client.query(attempt_id))
+        except GatewayError as error:
+            self._note_error(attempt_id, error)
+            raise PaymentError(503, "unreachable", f"the gateway cannot be reached now: {error}") from None
+        finally:
+            client.close()
+        view = self.view(attempt_id)
+        if not view["final"]:
+            self._ensure_driver(attempt_id)
+        return view
+
+    # -- lists ---------------------------------------------------------------------------------------------
+    def attempts(self, order_id: str | None = None, unresolved: bool = False, limit: int = 50) -> list[dict]:
+        with self.service._write_lock:
+            rows = store.for_order(self.service.db, order_id) if order_id else (
+                store.unfinished(self.service.db) if unresolved else store.recent(self.service.db, limit))
+            views = [self._view(r) for r in rows]
+        return [v for v in views if v["unresolved"]] if unresolved else views
+
+    def awaiting(self, limit: int = 50) -> list[dict]:
+        """Orders not paid yet that are held for payment (pay-first), newest first."""
+        with self.service._write_lock:
+            rows = list(self.service.db.query(
+                "SELECT id, ticket_no, total, payment, created_local FROM orders WHERE status = 'awaiting_payment'"
+                " ORDER BY created_wall_ms DESC LIMIT ?", [limit]))
+        return [dict(r) for r in rows]

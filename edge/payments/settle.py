@@ -1,0 +1,64 @@
+"""Paying an order, in the caller's transaction: status `paid`, `payment` = how (alipay, wechat,
+unionpay, cash), the kitchen tickets now when the order was held (pay-first), and `order.paid`.
+
+The kitchen tickets are built from the stored order exactly as placement builds them from the
+request (edge/core/placement.py `_kitchen_jobs`): one per station, the station's next sequence
+number, the customer receipt when a receipt printer is configured.
+"""
+
+from __future__ import annotations
+
+import json
+
+from edge.config import Config
+from edge.core.clock import Instant
+from edge.menu import Menu
+from edge.sync.outbox import append_event
+
+
+def _texts(values: str) -> tuple[str, ...]:
+    return tuple(v["zh"] if isinstance(v, dict) else str(v) for v in json.loads(values or "[]"))
+
+
+def kitchen_jobs(db, config: Config, menu: Menu | None, order: dict, at: Instant) -> list[str]:
+    from edge.core.placement import printer_for_station
+    from edge.core.printing import insert_job, next_station_seq, queue_receipt
+    from edge.printer.tickets import KitchenTicket, TicketLine
+
+    by_station: dict[str, list[dict]] = {}
+    for line in db.query("SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", [order["id"]]):
+        by_station.setdefault(line["station_id"], []).append(line)
+    placed_at = str(order["created_local"]).replace("T", " ")[:16]
+    jobs = []
+    for station_id, lines in by_station.items():
+        try:
+            station_name = menu.station(station_id).zh if menu else station_id
+        except StopIteration:
+            station_name = station_id
+        printer = printer_for_station(config, station_id)
+        seq = next_station_seq(db, station_id, order["business_day"])
+        ticket = KitchenTicket(
+            ticket_no=order["ticket_no"], station_code=station_id, station_name=station_name,
+            service=order["service"], table=order["table_no"], placed_at=placed_at,
+            lines=tuple(TicketLine(l["name_zh"], l["qty"], _texts(l["options"]), _texts(l["notes"])) for l in lines),
+            order_notes=_texts(order["notes"]), station_seq=seq)
+        jobs.append(insert_job(db, config, ticket, printer, at_ms=at.wall_ms, order_id=order["id"],
+                               station_id=station_id, station_seq=seq,
+                               missing=f"station {station_name} has no printer configured"))
+    receipt = queue_receipt(db, config, order["id"], at.wall_ms)
+    return jobs + ([receipt] if receipt else [])
+
+
+def settle_order(db, config: Config, menu: Menu | None, order_id: str, method: str, at: Instant,
+                 attempt_id: str | None = None) -> list[str] | None:
+    """Mark the order paid (inside the caller's db.atomic()); returns the new print jobs, or None
+    when the order was paid already (nothing changed)."""
+    rows = list(db.query("SELECT * FROM orders WHERE id = ?", [order_id]))
+    if not rows or rows[0]["status"] == "paid":
+        return None
+    order = rows[0]
+    db.execute("UPDATE orders SET status = 'paid', payment = ? WHERE id = ?", [method, order_id])
+    jobs = kitchen_jobs(db, config, menu, order, at) if order["status"] == "awaiting_payment" else []
+    append_event(db, "order.paid", {"order_id": order_id, "ticket_no": order["ticket_no"], "payment": method,
+                                    "amount": order["total"], "attempt_id": attempt_id, "print_jobs": jobs}, at)
+    return jobs

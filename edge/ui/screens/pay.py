@@ -1,0 +1,201 @@
+"""Pay by showing a payment code (kiosk): the amount, "show your payment code", then what the
+payment does — "enter your password on your phone" with a countdown, paid (the ticket number,
+the kitchen has it), or why not in plain words with "try again with a new code" / "pay at the
+counter". A pure client: a payment-code scan (camera or wedge, a `scan` event) makes it ask the
+core to pay with the code the core holds (`{"from_scan": true}`); the code never reaches the UI.
+`payment.changed` events move it on. Shown for orders the core holds for payment (pay-first).
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Center, Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Digits, Label
+
+from edge.money import format_fen
+from edge.ui.client import CoreError
+
+PAYMENT_KINDS = ("alipay", "wechat", "unionpay")
+WORDS = {
+    "title": ("扫码付款", "Pay by code"), "amount": ("应付", "To pay"),
+    "show_code": ("请出示支付宝 / 微信 / 云闪付付款码", "Show your Alipay / WeChat Pay / UnionPay payment code"),
+    "paying": ("正在支付…", "Paying…"), "paid": ("支付成功", "Paid"),
+    "kitchen": ("已通知厨房，请留意叫号", "The kitchen has your order: listen for your number"),
+    "ticket": ("取餐号", "Your number"), "seconds": ("剩余 {s} 秒", "{s} s left"),
+    "counter": ("到柜台付款", "Pay at the counter"), "again": ("换一个付款码重试", "Try again with a new code"),
+    "cancel": ("取消支付", "Cancel payment"), "done": ("完成", "Done"),
+    "offline": ("暂不能扫码付款，请到柜台付款", "Code payments are not available now: please pay at the counter"),
+}
+
+
+def word(key: str, lang: str, **values: object) -> str:
+    zh, en = WORDS[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+class PayScreen(Screen):
+    BINDINGS = [("escape", "counter", "Pay at the counter")]
+    DEFAULT_CSS = """
+    PayScreen { align: center middle; }
+    #pay-body { width: 90%; height: auto; align: center middle; }
+    #pay-body Label { width: 100%; content-align: center middle; text-align: center; margin: 1 0 0 0; }
+    #pay-amount { text-style: bold; }
+    #pay-ticket { width: auto; }
+    #pay-buttons { height: auto; align: center middle; margin: 1 0; }
+    #pay-buttons Button { margin: 0 2; min-width: 24; height: 5; }
+    """
+
+    def __init__(self, order: dict) -> None:
+        super().__init__()
+        self.order = order
+        self.attempt: dict | None = None
+        self.state = "waiting"  # waiting | paying | paid | failed | unresolved
+        self._ticker = None
+
+    @property
+    def lang(self) -> str:
+        return getattr(self.app, "lang", "zh")
+
+    def tr(self, key: str, **values: object) -> str:
+        return word(key, self.lang, **values)
+
+    def _client(self):
+        return getattr(self.app, "cashier_client", None) or self.app.client  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="pay-body"):
+            yield Label(self.tr("title"), id="pay-title")
+            yield Label(f"{self.tr('amount')} {format_fen(int(self.order.get('total', 0)))}", id="pay-amount")
+            yield Label(self.tr("show_code"), id="pay-status")
+            yield Label("", id="pay-countdown")
+            with Center():
+                yield Digits(str(self.order.get("ticket_no", "")), id="pay-ticket")
+            with Horizontal(id="pay-buttons"):
+                yield Button(self.tr("again"), id="pay-again", variant="primary")
+                yield Button(self.tr("cancel"), id="pay-cancel", variant="warning")
+                yield Button(self.tr("counter"), id="pay-counter")
+                yield Button(self.tr("done"), id="pay-done", variant="success")
+
+    def on_mount(self) -> None:
+        self._ticker = self.set_interval(1.0, self._tick)
+        self._show()
+
+    # -- what the screen shows -------------------------------------------------------------
+    def _show(self, text: str | None = None) -> None:
+        a, state = self.attempt or {}, self.state
+        if text is None:
+            if state == "waiting":
+                text = self.tr("show_code")
+            elif state == "paid":
+                text = f"{self.tr('paid')}\n{self.tr('kitchen')}"
+            else:
+                message = a.get("message") or {}
+                text = message.get(self.lang) or self.tr("paying")
+        self.query_one("#pay-status", Label).update(text)
+        self.query_one("#pay-ticket").display = state == "paid"
+        self.query_one("#pay-again").display = state == "failed"
+        self.query_one("#pay-cancel").display = state == "paying"
+        self.query_one("#pay-counter").display = state in ("waiting", "failed", "unresolved")
+        self.query_one("#pay-done").display = state in ("paid", "unresolved")
+        self._tick()
+
+    def _tick(self) -> None:
+        left = (self.attempt or {}).get("deadline_in_ms")
+        show = self.state == "paying" and (self.attempt or {}).get("detail") == "user_paying" and left
+        if show:
+            self.attempt["deadline_in_ms"] = max(0, left - 1000)
+        self.query_one("#pay-countdown", Label).update(self.tr("seconds", s=int(left // 1000)) if show else "")
+
+    def _take(self, attempt: dict) -> None:
+        """Follow an attempt view (from an answer or a `payment.changed` event)."""
+        if attempt.get("order_id") != self.order.get("id"):
+            return
+        if self.attempt and attempt.get("attempt_id") != self.attempt.get("attempt_id") and self.attempt.get("open"):
+            return
+        self.attempt = dict(attempt)
+        if attempt.get("paid"):
+            self.state = "paid"
+        elif attempt.get("open") and not attempt.get("unresolved"):
+            self.state = "paying"
+        elif attempt.get("unresolved"):
+            self.state = "unresolved"
+        else:
+            self.state = "failed"
+        self._show()
+
+    # -- the core's events (the app hands them to the screen on top first) -------------------
+    def core_event(self, kind: str, data: dict) -> bool:
+        if kind == "scan" and data.get("kind") in PAYMENT_KINDS:
+            if self.state in ("waiting", "failed"):
+                self.start_payment()
+            return True
+        if kind == "payment.changed":
+            self._take(data)
+            return True
+        if kind == "order.paid" and data.get("order_id") == self.order.get("id"):
+            if self.state != "paid":
+                self.state = "paid"
+                self._show()
+            return True
+        return False
+
+    def start_payment(self) -> None:
+        self.state = "paying"
+        self.attempt = None
+        self._show(self.tr("paying"))
+        order_id = self.order["id"]
+        client = self._client()
+
+        def job() -> None:
+            try:
+                result, error = client._call("POST", f"/v1/orders/{order_id}/payments", {"from_scan": True},
+                                             ok=(200, 201)), None
+            except CoreError as exc:
+                result, error = None, exc
+            try:
+                self.app.call_from_thread(self._started, result, error)
+            except RuntimeError:
+                pass
+
+        self.run_worker(job, thread=True, group="pay", description="pay from scan")
+
+    def _started(self, result: dict | None, error: CoreError | None) -> None:
+        if error is None and result:
+            self._take(result)
+            return
+        self.state = "failed"
+        self._show(self.tr("offline") if error and error.code in ("offline", "no_gateway") else
+                   (error.message if error else self.tr("offline")))
+
+    # -- taps ---------------------------------------------------------------------------------
+    @on(Button.Pressed, "#pay-again")
+    def again_pressed(self) -> None:
+        self.state, self.attempt = "waiting", None
+        self._show()
+
+    @on(Button.Pressed, "#pay-cancel")
+    def cancel_pressed(self) -> None:
+        attempt, client = self.attempt or {}, self._client()
+        if not attempt.get("attempt_id"):
+            return
+        self.run_worker(lambda: client._call("POST", f"/v1/payments/{attempt['attempt_id']}/abandon",
+                                             {"reason": "customer_cancelled"}),
+                        thread=True, group="pay-cancel", description="cancel payment")
+
+    @on(Button.Pressed, "#pay-counter")
+    def action_counter(self) -> None:
+        from edge.ui.screens.placed import PlacedScreen
+
+        if self.state in ("paying", "paid"):
+            return
+        self.app.switch_screen(PlacedScreen(self.order))
+
+    @on(Button.Pressed, "#pay-done")
+    def done_pressed(self) -> None:
+        back = getattr(self.app, "back_to_start", None)
+        if back:
+            back()
+        else:
+            self.app.pop_screen()

@@ -1,0 +1,140 @@
+"""The cashier's "unresolved payments" screen: code payments waiting on something the customer
+cannot fix (network lost mid-payment, reconciling), and orders held for payment (pay-first).
+Per row: retry query, take cash (a late electronic charge is then returned automatically); to
+wait, do nothing. A pure client of GET /v1/payments/cashier; refreshed by `payment.changed` /
+`order.paid` events and every few seconds. Works in the cashier app and on top of the kiosk.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Label
+
+from edge.money import format_fen
+from edge.ui.client import CoreError
+
+WORDS = {
+    "title": ("未完成付款", "Unresolved payments"), "none": ("没有未完成的付款", "No unresolved payments"),
+    "awaiting": ("待付款订单", "Orders waiting for payment"), "query": ("重新查询", "Retry query"),
+    "cash": ("收现金", "Take cash"), "back": ("返回", "Back"), "refresh": ("刷新", "Refresh"),
+    "cash_done": ("{ticket} 已收现金", "{ticket} paid in cash"),
+}
+
+
+def word(key: str, lang: str, **values: object) -> str:
+    zh, en = WORDS[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+class UnresolvedPaymentsScreen(Screen):
+    BINDINGS = [("escape", "back", "Back")]
+    DEFAULT_CSS = """
+    #payments-list { height: 1fr; }
+    .payment-row { height: auto; margin: 0 0 1 0; }
+    .payment-row Label { width: 1fr; }
+    .payment-row Button { margin: 0 1; min-width: 14; }
+    #payments-bar { height: auto; dock: bottom; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.doc: dict = {"unresolved": [], "awaiting": []}
+
+    @property
+    def lang(self) -> str:
+        return getattr(self.app, "lang", "zh")
+
+    def tr(self, key: str, **values: object) -> str:
+        return word(key, self.lang, **values)
+
+    def _client(self):
+        return getattr(self.app, "cashier_client", None) or self.app.client  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.tr("title"), id="payments-title")
+        yield VerticalScroll(id="payments-list")
+        with Horizontal(id="payments-bar"):
+            yield Button(self.tr("refresh"), id="payments-refresh")
+            yield Button(self.tr("back"), id="payments-back")
+
+    def on_mount(self) -> None:
+        self.refresh_list()
+        self.set_interval(3.0, self.refresh_list)
+
+    def _run(self, fn, then=None) -> None:
+        def job() -> None:
+            try:
+                result, error = fn(), None
+            except CoreError as exc:
+                result, error = None, exc
+            try:
+                self.app.call_from_thread(self._done, result, error, then)
+            except RuntimeError:
+                pass
+
+        self.run_worker(job, thread=True, group="payments", description="payments")
+
+    def _done(self, result, error, then) -> None:
+        if error is not None:
+            self.app.notify(error.message, severity="error")
+        elif then is not None:
+            then(result)
+
+    def refresh_list(self) -> None:
+        client = self._client()
+        self._run(lambda: client._call("GET", "/v1/payments/cashier"), self._show)
+
+    def _show(self, doc: dict) -> None:
+        self.doc = doc
+        box = self.query_one("#payments-list", VerticalScroll)
+        box.remove_children()
+        rows = []
+        held = {a["order_id"] for a in doc["unresolved"]}
+        for a in doc["unresolved"]:
+            text = (f"{a.get('ticket_no') or '-'}  {format_fen(a['amount'])}  {a['channel']}  "
+                    f"{(a.get('message') or {}).get(self.lang, a['state'])}")
+            rows.append(Horizontal(Label(text), Button(self.tr("query"), classes="pay-query", name=a["attempt_id"]),
+                                   Button(self.tr("cash"), classes="pay-cash", name=a["order_id"],
+                                          disabled=a.get("order_status") == "paid"),
+                                   classes="payment-row"))
+        waiting = [o for o in doc["awaiting"] if o["id"] not in held]
+        if waiting:
+            rows.append(Label(self.tr("awaiting")))
+        for o in waiting:
+            rows.append(Horizontal(Label(f"{o['ticket_no']}  {format_fen(o['total'])}"),
+                                   Button(self.tr("cash"), classes="pay-cash", name=o["id"]), classes="payment-row"))
+        box.mount_all(rows or [Label(self.tr("none"), classes="payments-none")])
+
+    def core_event(self, kind: str, data: dict) -> bool:
+        if kind in ("payment.changed", "order.paid"):
+            self.refresh_list()
+        return False
+
+    staff_event = core_event  # the cashier app hands events to the screen on top this way
+
+    @on(Button.Pressed, ".pay-query")
+    def retry_pressed(self, event: Button.Pressed) -> None:
+        client, attempt = self._client(), event.button.name
+        self._run(lambda: client._call("POST", f"/v1/payments/{attempt}/query"), lambda _: self.refresh_list())
+
+    @on(Button.Pressed, ".pay-cash")
+    def cash_pressed(self, event: Button.Pressed) -> None:
+        client, order = self._client(), event.button.name
+
+        def paid(doc: dict) -> None:
+            self.app.notify(self.tr("cash_done", ticket=doc.get("ticket_no", "")))
+            self.refresh_list()
+
+        self._run(lambda: client._call("POST", f"/v1/orders/{order}/cash"), paid)
+
+    @on(Button.Pressed, "#payments-refresh")
+    def refresh_pressed(self) -> None:
+        self.refresh_list()
+
+    @on(Button.Pressed, "#payments-back")
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()

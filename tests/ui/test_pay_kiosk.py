@@ -1,0 +1,101 @@
+"""The kiosk's pay screen and the cashier's unresolved-payments screen (Pilot), against a real
+core enrolled with an upstream gateway on the sandbox providers (pay-first store)."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from edge.core.server import BackgroundCore
+from edge.ui.app import create_app
+from edge.ui.screens.pay import PayScreen
+from edge.ui.screens.payments import UnresolvedPaymentsScreen
+from tests.payments.conftest import device, gw_upstream, sandboxes  # noqa: F401
+from tests.payments.helpers import scenario_code
+from tests.sync.fixtures import sqlite_upstream_db  # noqa: F401
+from tests.ui.conftest import tap, text_of, wait_for
+
+
+@pytest.fixture
+def pay_core(device):  # noqa: F811
+    server = BackgroundCore(device).start()
+    yield server
+    server.stop()
+
+
+def new_order(url: str) -> dict:
+    answer = requests.post(f"{url}/v1/orders", json={"client_token": f"ui-{requests.utils.quote(str(id(url)))}-"
+                                                     f"{__import__('time').time_ns()}", "payment": "code",
+                                                     "lines": [{"item_id": "har_gow", "qty": 1}]}, timeout=5)
+    assert answer.status_code == 201 and answer.json()["status"] == "awaiting_payment"
+    return answer.json()
+
+
+async def test_pay_screen_scan_password_then_paid(pay_core, device):  # noqa: F811
+    order = new_order(pay_core.url)
+    app = create_app(pay_core.url, language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.core_state == "online", what="online")
+        app.push_screen(PayScreen(order))
+        await pilot.pause()
+        assert "Show your" in text_of(app, "#pay-status") and "¥28.00" in text_of(app, "#pay-amount")
+        requests.post(f"{pay_core.url}/v1/scans", json={"text": scenario_code("wechat", "password_then_success")},
+                      timeout=5)
+        await wait_for(pilot, lambda: "password" in text_of(app, "#pay-status"), what="enter your password")
+        assert "s left" in text_of(app, "#pay-countdown")
+        await wait_for(pilot, lambda: app.screen.state == "paid", what="paid")
+        assert "Paid" in text_of(app, "#pay-status") and app.screen.query_one("#pay-ticket").display
+        assert device.order(order["id"])["print_jobs"], "the kitchen has it"
+        await tap(pilot, "#pay-done")
+        assert not isinstance(app.screen, PayScreen)
+
+
+async def test_pay_screen_failure_says_why_and_offers_a_new_code_or_the_counter(pay_core):
+    order = new_order(pay_core.url)
+    app = create_app(pay_core.url, language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.core_state == "online", what="online")
+        app.push_screen(PayScreen(order))
+        await pilot.pause()
+        requests.post(f"{pay_core.url}/v1/scans", json={"text": scenario_code("alipay", "insufficient_funds")},
+                      timeout=5)
+        await wait_for(pilot, lambda: app.screen.state == "failed", what="failed")
+        assert "balance" in text_of(app, "#pay-status").lower()
+        assert app.screen.query_one("#pay-again").display and app.screen.query_one("#pay-counter").display
+        await tap(pilot, "#pay-again")
+        requests.post(f"{pay_core.url}/v1/scans", json={"text": scenario_code("alipay", "instant_success")},
+                      timeout=5)
+        await wait_for(pilot, lambda: app.screen.state == "paid", what="paid with a new code")
+
+
+async def test_placing_in_a_pay_first_store_opens_the_pay_screen(pay_core):
+    from tests.ui.conftest import menu_ready
+
+    app = create_app(pay_core.url, language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await menu_ready(pilot)
+        await tap(pilot, "#cat-steamed")
+        await tap(pilot, "#item-har_gow")
+        await tap(pilot, "#add-to-cart")
+        await tap(pilot, "#cart")
+        await tap(pilot, "#checkout")
+        await tap(pilot, "#service-takeaway")
+        await tap(pilot, "#place-order")
+        await wait_for(pilot, lambda: isinstance(app.screen, PayScreen), what="the pay screen")
+        assert app.screen.order["print_jobs"] == []
+
+
+async def test_cashier_screen_lists_unresolved_and_takes_cash(pay_core, gw_upstream):  # noqa: F811
+    order = new_order(pay_core.url)
+    gw_upstream.server.stop(kill=True)  # the network to the upstream is gone mid-payment
+    answer = requests.post(f"{pay_core.url}/v1/orders/{order['id']}/payments",
+                           json={"code": scenario_code("alipay", "instant_success")}, timeout=10).json()
+    assert answer["state"] in ("failed", "created")
+    app = create_app(pay_core.url, language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(UnresolvedPaymentsScreen())
+        await wait_for(pilot, lambda: bool(app.screen.query(".pay-cash")), what="the held order")
+        assert any(order["ticket_no"] in str(label.render()) for label in app.screen.query("#payments-list Label"))
+        await tap(pilot, ".pay-cash")
+        await wait_for(pilot, lambda: requests.get(f"{pay_core.url}/v1/orders/{order['id']}",
+                                                   timeout=5).json()["status"] == "paid", what="paid in cash")

@@ -1,0 +1,81 @@
+"""The provider interface and its outcomes; safe error text.
+
+Every adapter call returns an Outcome and never raises: a network error, a timeout, a bad
+signature on an answer or any SDK exception is `unknown` (the gateway then queries, and cancels
+at the deadline). Exceptions are turned into text with `safe_text`, so no SDK message can carry
+a payment code into a log or the database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+# pay / query
+SUCCESS = "success"
+USER_PAYING = "user_paying"
+UNKNOWN = "unknown"
+NOT_FOUND = "not_found"
+FAILED = "failed"
+CLOSED = "closed"
+REFUNDED = "refunded"
+# cancel / refund
+RETRY = "retry"              # retry_flag=Y / recall=Y / system error: call again
+REFUND_NEEDED = "refund_needed"  # cannot be cancelled any more (paid): refund instead
+
+_DIGITS = re.compile(r"[0-9]{12,}")
+
+
+def safe_text(text: object, *secrets: str, limit: int = 200) -> str:
+    """Printable, bounded, secrets removed, every run of 12+ digits masked."""
+    out = str(text)
+    for secret in secrets:
+        if secret:
+            out = out.replace(secret, "[code]")
+    out = _DIGITS.sub(lambda m: m.group()[:4] + "*" * (len(m.group()) - 6) + m.group()[-2:], out)
+    out = "".join(c if c.isprintable() else " " for c in out)
+    return out[:limit]
+
+
+def describe(exc: BaseException, *secrets: str) -> str:
+    return safe_text(f"{type(exc).__name__}: {exc}", *secrets)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str
+    reason: str | None = None     # FAILED: insufficient_funds, code_expired, ...
+    trade_no: str | None = None   # the provider's transaction id
+    amount: int | None = None     # fen, when the provider said how much was paid
+    note: str = ""                # provider code / safe message, for the gateway log
+
+    def __repr__(self) -> str:
+        return f"Outcome({self.kind}, reason={self.reason}, note={self.note!r})"
+
+
+class Provider(Protocol):
+    name: str
+    kind: str
+
+    def pay(self, out_trade_no: str, amount: int, code: str, subject: str) -> Outcome: ...
+
+    def query(self, out_trade_no: str) -> Outcome: ...
+
+    def cancel(self, out_trade_no: str) -> Outcome: ...
+
+    def refund(self, out_trade_no: str, amount: int, refund_no: str) -> Outcome: ...
+
+
+def yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def fen(text: object) -> int | None:
+    try:
+        whole, _, frac = str(text).partition(".")
+        if not whole.isdigit() or (frac and (not frac.isdigit() or len(frac) > 2)):
+            return None
+        return int(whole) * 100 + int((frac + "00")[:2])
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,182 @@
+"""The sandbox provider's books: trades by out_trade_no, charges, refunds, scenarios.
+
+Scenario = the last two digits of the payment code (any middle digits; the code must have the
+channel's shape: Alipay 16-24 digits starting 25-30, WeChat 18 digits starting 10-15, UnionPay
+19 digits starting 62):
+
+  00 instant success          pay answers success
+  01 password then success    pay answers "user paying"; paid after `password_s`
+  02 password then timeout    "user paying" until cancelled; the first cancel / reverse answers
+                              "call again" (retry_flag=Y / recall=Y)
+  03 insufficient funds       pay fails (ACQ.BUYER_BALANCE_NOT_ENOUGH / NOTENOUGH)
+  04 system error but charged pay answers system error (20000 / SYSTEMERROR); the money was taken
+  05 network loss             the money is taken, the pay connection drops without an answer, and
+                              every request about this trade is dropped for `outage_s`
+  06 code expired             pay fails (ACQ.PAYMENT_AUTH_CODE_INVALID / AUTHCODEEXPIRE)
+  anything else               instant success
+
+A code already used for another trade is refused (code_invalid). A cancel / reverse of a trade
+the sandbox has never seen closes that out_trade_no for good (a late pay with it is refused), as
+the real providers do. Codes are kept in memory only, as keyed hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+SCENARIOS = {
+    "00": "instant_success", "01": "password_then_success", "02": "password_then_timeout",
+    "03": "insufficient_funds", "04": "system_error_but_charged", "05": "network_loss", "06": "code_expired",
+}
+_PREFIX = {"alipay": "2888888888888888", "wechat": "1388888888888888", "unionpay": "62888888888888888"}
+TEST_CODES = {channel: {name: prefix + suffix for suffix, name in SCENARIOS.items()}
+              for channel, prefix in _PREFIX.items()}
+
+
+def scenario_of(code: str) -> str:
+    return SCENARIOS.get(code[-2:], "instant_success")
+
+
+@dataclass
+class SandboxTimings:
+    password_s: float = 3.0     # 01: how long the customer takes to enter the password
+    outage_s: float = 90.0      # 05: how long requests about the trade are dropped
+    reverse_after_s: float = 15.0  # WeChat asks merchants not to reverse sooner than this after pay
+
+
+@dataclass
+class Trade:
+    out_trade_no: str
+    app: str
+    amount: int
+    scenario: str
+    started: float
+    state: str = "USERPAYING"   # USERPAYING | SUCCESS | CLOSED | REFUND | PAYERROR
+    trade_no: str = ""
+    paid: bool = False
+    refunded: int = 0
+    refund_nos: set = field(default_factory=set)
+    busy_cancels: int = 0
+    outage_until: float = 0.0
+
+
+class Ledger:
+    def __init__(self, timings: SandboxTimings | None = None):
+        self.timings = timings or SandboxTimings()
+        self.lock = threading.Lock()
+        self.trades: dict[str, Trade] = {}
+        self.closed: set[str] = set()        # out_trade_nos cancelled before any pay arrived
+        self._codes: dict[bytes, str] = {}   # keyed hash of a used code -> out_trade_no
+        self._key = secrets.token_bytes(32)
+        self._seq = itertools.count(1)
+        self.violations: list[str] = []      # e.g. a WeChat reverse sooner than reverse_after_s
+        self.calls: list[tuple[str, str]] = []  # (action, out_trade_no)
+
+    # -- the books ---------------------------------------------------------------------------
+    def charged(self, out_trade_no: str) -> int:
+        """Net money taken for a trade (charges minus refunds), in fen."""
+        with self.lock:
+            t = self.trades.get(out_trade_no)
+            return (t.amount if t and t.paid else 0) - (t.refunded if t else 0)
+
+    def total_charged(self) -> int:
+        with self.lock:
+            return sum((t.amount if t.paid else 0) - t.refunded for t in self.trades.values())
+
+    def dropping(self, out_trade_no: str) -> bool:
+        with self.lock:
+            t = self.trades.get(out_trade_no)
+            return bool(t and time.monotonic() < t.outage_until)
+
+    def _settle_time(self, t: Trade) -> None:
+        if t.state == "USERPAYING" and t.scenario == "password_then_success" \
+                and time.monotonic() - t.started >= self.timings.password_s:
+            self._pay(t)
+
+    def _pay(self, t: Trade) -> None:
+        t.state, t.paid = "SUCCESS", True
+        t.trade_no = f"{time.strftime('%Y%m%d')}{next(self._seq):010d}"
+
+    # -- provider actions ----------------------------------------------------------------------
+    def pay(self, app: str, out_trade_no: str, amount: int, code: str) -> tuple[str, Trade | None]:
+        """-> (result, trade): success | user_paying | system_error | drop | insufficient_funds |
+        code_expired | code_used | closed | duplicate."""
+        digest = hmac.new(self._key, code.encode(), hashlib.sha256).digest()
+        with self.lock:
+            self.calls.append(("pay", out_trade_no))
+            if out_trade_no in self.closed:
+                return "closed", None
+            if out_trade_no in self.trades:
+                return "duplicate", self.trades[out_trade_no]
+            if self._codes.get(digest, out_trade_no) != out_trade_no:
+                return "code_used", None
+            self._codes[digest] = out_trade_no
+            scenario = scenario_of(code)
+            t = Trade(out_trade_no, app, amount, scenario, time.monotonic())
+            if scenario in ("insufficient_funds", "code_expired"):
+                t.state = "PAYERROR"
+                self.trades[out_trade_no] = t
+                return scenario, t
+            self.trades[out_trade_no] = t
+            if scenario in ("instant_success", "system_error_but_charged", "network_loss"):
+                self._pay(t)
+            if scenario == "network_loss":
+                t.outage_until = time.monotonic() + self.timings.outage_s
+                return "drop", t
+            if scenario == "system_error_but_charged":
+                return "system_error", t
+            if scenario == "password_then_timeout":
+                t.busy_cancels = 1
+            return ("success" if t.paid else "user_paying"), t
+
+    def query(self, out_trade_no: str) -> Trade | None:
+        with self.lock:
+            self.calls.append(("query", out_trade_no))
+            t = self.trades.get(out_trade_no)
+            if t:
+                self._settle_time(t)
+            return t
+
+    def cancel(self, out_trade_no: str, wechat: bool = False) -> str:
+        """-> busy | closed | refunded."""
+        with self.lock:
+            self.calls.append(("cancel", out_trade_no))
+            t = self.trades.get(out_trade_no)
+            if t is None:
+                self.closed.add(out_trade_no)
+                return "closed"
+            if wechat and time.monotonic() - t.started < self.timings.reverse_after_s:
+                self.violations.append(f"reverse of {out_trade_no} {time.monotonic() - t.started:.2f}s after pay")
+            self._settle_time(t)
+            if t.busy_cancels > 0:
+                t.busy_cancels -= 1
+                return "busy"
+            if t.paid and t.refunded < t.amount:
+                t.refunded = t.amount
+                t.state = "REFUND" if not wechat else "REVOKED"
+                return "refunded"
+            if t.state not in ("REFUND", "REVOKED"):
+                t.state = "CLOSED" if not wechat else "REVOKED"
+            return "closed"
+
+    def refund(self, out_trade_no: str, amount: int, refund_no: str) -> str:
+        """-> refunded | not_paid | too_much."""
+        with self.lock:
+            self.calls.append(("refund", out_trade_no))
+            t = self.trades.get(out_trade_no)
+            if t is None or not t.paid:
+                return "not_paid"
+            if refund_no in t.refund_nos:
+                return "refunded"
+            if t.refunded + amount > t.amount:
+                return "too_much"
+            t.refund_nos.add(refund_no)
+            t.refunded += amount
+            t.state = "REFUND"
+            return "refunded"
