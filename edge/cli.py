@@ -166,6 +166,7 @@ def status(config_path: str | None, url: str | None) -> None:
 
 def _register_commands() -> None:
     """Commands that live with their package (their heavy imports stay lazy inside them)."""
+    from edge.cashier.cli import report_group, vouchers_group
     from edge.maintenance.cli import backup, web_ui
     from edge.payments.cli import pay_command, payments_group
     from edge.printer.cli import print_test, printers
@@ -183,6 +184,8 @@ def _register_commands() -> None:
     cli.add_command(tables)
     cli.add_command(sync_group, "sync")
     cli.add_command(enroll_command, "enroll")
+    cli.add_command(vouchers_group, "vouchers")
+    cli.add_command(report_group, "report")
     cli.add_command(pay_command, "pay")
     cli.add_command(payments_group, "payments")
     cli.add_command(doctor)

@@ -118,6 +118,7 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
 
 def _kitchen_jobs(db, config: Config, menu: Menu, at: Instant, day: str, order_id: str, ticket_no: str,
                   request: OrderRequest, cart, order_notes: list[dict]) -> list[str]:
+    from edge.cashier.keys import pickup_code_for
     from edge.core.printing import insert_job, queue_receipt
 
     job_ids = []
@@ -135,7 +136,7 @@ def _kitchen_jobs(db, config: Config, menu: Menu, at: Instant, day: str, order_i
         job_ids.append(insert_job(db, config, ticket, printer, at_ms=at.wall_ms, order_id=order_id,
                                   station_id=station_id, station_seq=station_seq,
                                   missing=f"station {station.zh} has no printer configured"))
-    receipt = queue_receipt(db, config, order_id, at.wall_ms)  # only when a receipt printer is configured
+    receipt = queue_receipt(db, config, order_id, at.wall_ms, pickup_code_for(db, order_id))  # only when a receipt printer is configured
     return job_ids + ([receipt] if receipt else [])
 
 

@@ -22,6 +22,7 @@ def _texts(values: str) -> tuple[str, ...]:
 
 def kitchen_jobs(db, config: Config, menu: Menu | None, order: dict, at: Instant) -> list[str]:
     from edge.core.placement import printer_for_station
+    from edge.cashier.keys import pickup_code_for
     from edge.core.printing import insert_job, next_station_seq, queue_receipt
     from edge.printer.tickets import KitchenTicket, TicketLine
 
@@ -45,7 +46,7 @@ def kitchen_jobs(db, config: Config, menu: Menu | None, order: dict, at: Instant
         jobs.append(insert_job(db, config, ticket, printer, at_ms=at.wall_ms, order_id=order["id"],
                                station_id=station_id, station_seq=seq,
                                missing=f"station {station_name} has no printer configured"))
-    receipt = queue_receipt(db, config, order["id"], at.wall_ms)
+    receipt = queue_receipt(db, config, order["id"], at.wall_ms, pickup_code_for(db, order["id"]))
     return jobs + ([receipt] if receipt else [])
 
 

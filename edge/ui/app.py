@@ -26,7 +26,9 @@ from edge.ui.i18n import LANGUAGES, other_language, t
 from edge.ui.menu_view import MenuView
 from edge.ui.messages import (CoreEvent, CoreState, MenuFailed, MenuLoaded, OrderFailed, OrderPlaced,
                               ScanFailed, StartOver, StatusLoaded)
+from edge.ui.cashier.switch import StaffHooks
 from edge.ui.scans import scan_notice
+from edge.ui.technician.hook import LongPress, open_technician
 from edge.ui.wedge import WEDGE_HOLD_S, WedgeDecoder
 
 RECONNECT_MAX_S = 5.0
@@ -37,10 +39,13 @@ NOTICE_S = 6.0
 class KioskApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "Matou kiosk"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False),
+                Binding("ctrl+t", "technician", "Technician", show=False),  # hidden: technician mode + PIN
+                Binding("ctrl+k", "cashier", "Cashier", show=False)]  # hidden: cashier mode + PIN
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
-    def __init__(self, client: CoreClient, language: str = "zh", placed_timeout: float = 30.0):
+    def __init__(self, client: CoreClient, language: str = "zh", placed_timeout: float = 30.0,
+                 idle_timeout: float = 120.0):
         super().__init__()
         self.animation_level = "none"
         self.client = client
@@ -57,12 +62,31 @@ class KioskApp(App):
         self.wedge: WedgeDecoder = WedgeDecoder()
         self._wedge_timer = None
         self._stopping = threading.Event()
+        self._long_press = LongPress()  # on the title: technician mode (edge/ui/technician/hook.py)
+        self._cashier_press = LongPress(ids=("status",))  # on the status line: cashier mode
+        self.staff_hooks = StaffHooks(self, idle_timeout)  # cashier mode, inactivity (edge/ui/cashier/switch.py)
         self.lang_signal: Signal[str] = Signal(self, "lang")
         self.menu_signal: Signal[object] = Signal(self, "menu")
         self.cart_signal: Signal[object] = Signal(self, "cart")
         self.status_signal: Signal[object] = Signal(self, "status")
         self.placing_signal: Signal[bool] = Signal(self, "placing")
         self.table_signal: Signal[str] = Signal(self, "table")
+
+    def action_technician(self) -> None:
+        open_technician(self)
+
+    def action_cashier(self) -> None:
+        self.staff_hooks.open()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._long_press.down(event)
+        self._cashier_press.down(event)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._long_press.up(event):
+            open_technician(self)
+        if self._cashier_press.up(event):
+            self.staff_hooks.open()
 
     def get_default_screen(self):
         from edge.ui.screens.menu import MenuScreen
@@ -73,6 +97,7 @@ class KioskApp(App):
         self.load_menu()
         self.load_status()
         self.watch_events()
+        self.staff_hooks.start()
 
     def on_unmount(self) -> None:
         self._stopping.set()
@@ -160,6 +185,10 @@ class KioskApp(App):
         self.status_signal.publish(None)
 
     def on_core_event(self, message: CoreEvent) -> None:
+        if self.staff_hooks.core_event(message.kind, message.data):
+            return  # a cashier screen on top took it (scans are the cashier's there)
+        if getattr(self.screen, "core_event", None) and self.screen.core_event(message.kind, message.data):
+            return  # the screen on top took it (the pay screen: payment scans and payment events)
         if message.kind == "menu.changed":
             self.load_menu()
         elif message.kind == "resync":
@@ -219,6 +248,7 @@ class KioskApp(App):
     async def on_event(self, event: events.Event) -> None:
         """Keystrokes pass the wedge decoder first: a scanner's burst + Enter becomes one scan
         (its keys act on nothing), a person's keys are handled as usual (held up to ~0.1 s)."""
+        self.staff_hooks.input(event)  # any key or touch: the kiosk is in use (inactivity timer)
         if not isinstance(event, events.Key) or event.is_forwarded:
             await super().on_event(event)
             return
@@ -282,6 +312,11 @@ class KioskApp(App):
         self.placing_signal.publish(False)
         self.cart_changed()
         self.table_changed()
+        if message.order.get("status") == "awaiting_payment":  # pay-first store: pay now (edge/ui/screens/pay.py)
+            from edge.ui.screens.pay import PayScreen
+
+            self.push_screen(PayScreen(message.order))
+            return
         self.push_screen(PlacedScreen(message.order))
 
     def on_order_failed(self, message: OrderFailed) -> None:
@@ -310,6 +345,19 @@ class KioskApp(App):
         self.screen_stack[0].post_message(StartOver())
 
 
-def create_app(core_url: str, language: str = "zh", *, placed_timeout: float = 30.0) -> KioskApp:
-    """The kiosk for the core at `core_url` ("http://127.0.0.1:8765"); `language` "zh" or "en"."""
-    return KioskApp(CoreClient(core_url), language=language, placed_timeout=placed_timeout)
+def create_app(core_url: str, language: str = "zh", *, mode: str = "kiosk", placed_timeout: float = 30.0,
+               idle_timeout: float = 120.0):
+    """The kiosk for the core at `core_url` ("http://127.0.0.1:8765"); `language` "zh" or "en".
+    `mode` "technician": the technician screens (edge/ui/technician) instead."""
+    if mode == "technician":
+        from edge.ui.technician.app import create_technician_app
+
+        return create_technician_app(core_url, language)
+    if mode == "cashier":
+        from edge.ui.cashier.app import create_cashier_app
+
+        return create_cashier_app(core_url, language)
+    if mode != "kiosk":
+        raise ValueError(f"unknown UI mode {mode!r}")
+    return KioskApp(CoreClient(core_url), language=language, placed_timeout=placed_timeout,
+                    idle_timeout=idle_timeout)

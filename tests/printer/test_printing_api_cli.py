@@ -128,3 +128,26 @@ def test_change_tickets_are_spooled_with_the_next_station_sequence(sims, core_fa
     check_tickets(bar, {"水吧": 2})
     assert "加菜 ADD" in dimsum[1] and "凤爪  ×1" in dimsum[1] and "水晶虾饺皇" not in dimsum[1]
     assert "退菜 VOID" in bar[1] and "退 港式奶茶  ×1" in bar[1] and "原因: 客人取消" in bar[1]
+
+
+def test_receipt_at_placement_carries_a_signed_pickup_code_when_the_store_key_is_synced(sims, core_factory):
+    """The pickup-code QR on the customer's receipt is a real MT1P code the cashier can scan."""
+    import re
+
+    from edge.codes import classify
+    from edge.tables import Keyring, b64url
+
+    printers_ = sims("dimsum", "counter")
+    core = core_factory({"dimsum": f"tcp://127.0.0.1:{printers_['dimsum'].port}",
+                         "counter": f"tcp://127.0.0.1:{printers_['counter'].port}"},
+                        extra='receipt = "counter"\n')
+    key = bytes(range(40, 72))
+    with core.service._write_lock, core.service.db.atomic():  # what downstream sync delivers
+        core.service.db.execute("INSERT INTO code_keys (kid, store_id, key, active) VALUES ('c1', 's1', ?, 1)",
+                                [b64url(key)])
+    core.serve()
+    order = core.order("dimsum")
+    (receipt,) = printers_["counter"].wait_for_tickets(1, timeout=5)
+    code = re.search(r"\[QR (MT1P\.[^\]]+)\]", receipt.text).group(1)
+    scanned = classify(code, store_id="s1", code_keys=Keyring({"c1": key}))
+    assert scanned.kind == "pickup" and scanned.fields["order_id"] == order["id"]

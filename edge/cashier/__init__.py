@@ -1,0 +1,1 @@
+"""Cashier mode on the device: codes (vouchers, pickups), order actions, day report."""

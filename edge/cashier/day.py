@@ -1,0 +1,119 @@
+"""The day report from the device database, as text (screen, CLI) and as a printed ticket.
+
+`load_orders` turns one business day's orders, with their voids and refunds, into the pure
+report's input (edge/cashier/report.py); categories come from the device's menu (a dish no
+longer on the menu counts under "other"); an order placed from upstream (a phone order after
+scanning a table code, client token `up-…`) counts as scan-ordered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlite_utils
+
+from edge.cashier.report import DayReport, ReportLine, ReportOrder, compute_day
+from edge.money import format_fen
+
+OTHER = "other"
+CHANNEL_NAMES = {"counter": "到店付款 Counter", "cash": "现金 Cash", "alipay": "支付宝 Alipay",
+                 "wechat": "微信支付 WeChat", "unionpay": "银联 UnionPay"}
+
+
+def load_orders(db: sqlite_utils.Database, day: str) -> list[ReportOrder]:
+    categories = dict(db.execute("SELECT id, category_id FROM menu_items").fetchall())
+    voids: dict[tuple[str, int], int] = defaultdict(int)
+    void_counts: dict[str, int] = defaultdict(int)
+    for order_id, line_no, amount in db.execute(
+            "SELECT v.order_id, v.line_no, v.amount FROM order_voids v JOIN orders o ON o.id = v.order_id"
+            " WHERE o.business_day = ?", [day]):
+        voids[(order_id, line_no)] += amount
+    for order_id, n in db.execute("SELECT v.order_id, count(DISTINCT v.at_ms) FROM order_voids v JOIN orders o"
+                                  " ON o.id = v.order_id WHERE o.business_day = ? GROUP BY v.order_id", [day]):
+        void_counts[order_id] = n
+    refunds = {r[0]: (r[1], r[2]) for r in db.execute(
+        "SELECT r.order_id, sum(r.amount), count(*) FROM refunds r JOIN orders o ON o.id = r.order_id"
+        " WHERE o.business_day = ? AND r.state != 'failed' GROUP BY r.order_id", [day])}
+    lines: dict[str, list[ReportLine]] = defaultdict(list)
+    for order_id, line_no, item_id, total in db.execute(
+            "SELECT l.order_id, l.line_no, l.item_id, l.total FROM order_lines l JOIN orders o ON o.id = l.order_id"
+            " WHERE o.business_day = ? ORDER BY l.order_id, l.line_no", [day]):
+        lines[order_id].append(ReportLine(categories.get(item_id, OTHER), total, voids.get((order_id, line_no), 0)))
+    out = []
+    for o in db.query("SELECT id, client_token, payment, total, created_local FROM orders WHERE business_day = ?"
+                      " ORDER BY day_seq", [day]):
+        refunded, refund_count = refunds.get(o["id"], (0, 0))
+        out.append(ReportOrder(order_id=o["id"], hour=int(o["created_local"][11:13]), channel=o["payment"],
+                               source="phone" if o["client_token"].startswith("up-") else "kiosk",
+                               total=o["total"], lines=tuple(lines[o["id"]]), refunded=refunded,
+                               void_count=void_counts.get(o["id"], 0), refund_count=refund_count))
+    return out
+
+
+def day_report(db: sqlite_utils.Database, day: str) -> DayReport:
+    from edge.sync.outbox import unsynced_count
+
+    vouchers = db.execute("SELECT count(*), coalesce(sum(value), 0) FROM voucher_redemptions"
+                          " WHERE business_day = ? AND state != 'pending'", [day]).fetchone()
+    return compute_day(day, load_orders(db, day), unsynced_count(db), (vouchers[0], vouchers[1]))
+
+
+def category_names(db: sqlite_utils.Database) -> dict[str, str]:
+    return {**dict(db.execute("SELECT id, zh || ' ' || en FROM menu_categories").fetchall()), OTHER: "其他 Other"}
+
+
+def report_lines(report: DayReport, names: dict[str, str], device: str = "") -> list[tuple[str, str]]:
+    """(label, value) rows, the same on screen, in the CLI and on paper; ("", "") is a rule and
+    (title, "") a heading."""
+    rows = [(f"日结 Day report {report.day}", ""), ("设备 Device", device)] if device else \
+        [(f"日结 Day report {report.day}", "")]
+    rows += [("", ""), ("订单 Orders", str(report.orders)), ("营业额 Gross", format_fen(report.gross)),
+             ("退菜 Voids", f"-{format_fen(report.voids)} ({report.void_count})"),
+             ("退款 Refunds", f"-{format_fen(report.refunds)} ({report.refund_count})"),
+             ("实收 Net", format_fen(report.net)), ("整单作废 Voided orders", str(report.voided_orders)),
+             ("扫码点餐 Scan-ordered", f"{report.scan_orders} ({report.scan_share:.0%}) {format_fen(report.scan_net)}"),
+             ("券核销 Vouchers", f"{report.vouchers['count']} {format_fen(report.vouchers['value'])}"),
+             ("未同步 Not synced", str(report.unsynced)), ("", ""), ("按支付方式 By channel", "")]
+    rows += [(CHANNEL_NAMES.get(c, c), f"{v['orders']}  {format_fen(v['net'])}") for c, v in report.by_channel.items()]
+    rows += [("", ""), ("按时段 By hour", "")]
+    rows += [(f"{h:02d}:00-{h:02d}:59", f"{v['orders']}  {format_fen(v['net'])}") for h, v in report.by_hour.items()]
+    rows += [("", ""), ("按品类 By category (after voids)", "")]
+    rows += [(names.get(c, c), format_fen(v)) for c, v in report.by_category.items()]
+    return rows
+
+
+def render_text(report: DayReport, names: dict[str, str], device: str = "", width: int = 48) -> str:
+    from edge.printer.layout import rule, two_columns
+
+    out = []
+    for label, value in report_lines(report, names, device):
+        if not label and not value:
+            out.append(rule(width))
+        else:
+            out.extend(two_columns(label, value, width) if value else [label])
+    return "\n".join(out)
+
+
+def render_ticket(report: DayReport, names: dict[str, str], device: str, profile) -> bytes:
+    """The printed day report (ESC/POS for `profile`)."""
+    from edge.printer.builder import TicketBuilder
+    from edge.printer.layout import rule, two_columns, wrap
+    from edge.printer.sanitize import clean_text
+
+    cols = profile.columns
+    out = TicketBuilder(profile)
+    for n, (label, value) in enumerate(report_lines(report, names, device)):
+        label, value = clean_text(label), clean_text(value)
+        if n == 0:
+            out.style(height=2, bold=True, align="center")
+            out.lines(wrap(label, cols))
+            out.style()
+        elif not label and not value:
+            out.line(rule(cols))
+        elif not value:
+            out.style(bold=True)
+            out.lines(wrap(label, cols))
+            out.style()
+        else:
+            out.lines(two_columns(label, value, cols))
+    return out.finish(beep=False)

@@ -1,0 +1,106 @@
+"""The cashier's calls to upstream: voucher redemption, offline-redemption verdicts, code keys.
+
+Signed like every device request (edge.sync.client.UpstreamClient, built from the enrollment
+record and the device key). Short timeouts: a cashier waits at the counter; when upstream
+cannot answer in time the voucher desk goes offline (signed codes only). `Offline` means "no
+answer" (not enrolled, unreachable, 5xx, timeout), `Refused` carries upstream's 4xx answer.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+CONNECT_TIMEOUT_S = 2.0
+READ_TIMEOUT_S = 5.0
+
+
+class Offline(Exception):
+    """Upstream gave no usable answer; the caller may continue offline."""
+
+
+class Refused(Exception):
+    def __init__(self, status: int, code: str, message: str, body: dict):
+        super().__init__(message)
+        self.status, self.code, self.message, self.body = status, code, message, body
+
+
+class UpstreamLink:
+    def __init__(self, db_path: str | Path, write_lock=None, connect_timeout: float = CONNECT_TIMEOUT_S,
+                 read_timeout: float = READ_TIMEOUT_S):
+        self.db_path, self.write_lock = Path(db_path), write_lock
+        self.timeouts = {"connect_timeout": connect_timeout, "read_timeout": read_timeout}
+        self._lock = threading.Lock()
+        self._client = None
+        self._ident = None
+
+    def _get_client(self):
+        from edge.db import connect
+        from edge.sync.state import load_enrollment
+
+        db = connect(self.db_path, self.write_lock)
+        try:
+            enrollment = load_enrollment(db)
+        finally:
+            db.close()
+        if enrollment is None or enrollment.status != "enrolled":
+            raise Offline("this device is not enrolled with an upstream")
+        ident = (enrollment.device_id, enrollment.key_file, enrollment.upstream_url)
+        with self._lock:
+            if self._client is not None and self._ident == ident:
+                return self._client
+            from edge.sync.client import UpstreamClient
+            from edge.sync.signing import load_private_key
+
+            try:
+                key = load_private_key(Path(enrollment.key_file))
+            except (OSError, ValueError) as exc:
+                raise Offline(f"device key unusable: {exc}") from None
+            if self._client is not None:
+                self._client.close()
+            self._client, self._ident = UpstreamClient(enrollment.upstream_url, enrollment.device_id, key,
+                                                       **self.timeouts), ident
+            return self._client
+
+    def _call(self, method: str, path: str, doc: dict | None = None, etag: str | None = None):
+        from edge.sync.client import UpstreamError
+
+        client = self._get_client()
+        try:
+            if method == "GET":
+                return client.get(path, etag)
+            return client.post_json(path, doc or {})
+        except UpstreamError as error:
+            if error.retryable or error.status is None:
+                raise Offline(str(error)) from None
+            err = error.body.get("error", {}) if isinstance(error.body, dict) else {}
+            raise Refused(error.status, error.code or "refused", str(err.get("message") or error), err) from None
+
+    def redeem(self, code: str, redemption_id: str, staff_id: str, order_id: str | None) -> dict:
+        """POST /v1/vouchers/redeem: {"status": "redeemed", "redeemed_ms", ...}; Refused for
+        already_used (409), expired (410), wrong_store / forged / malformed (422)."""
+        return self._call("POST", "/v1/vouchers/redeem", {"code": code, "redemption_id": redemption_id,
+                                                         "staff_id": staff_id, "order_id": order_id}).body
+
+    def check(self, code: str) -> dict:
+        """POST /v1/vouchers/check: upstream's view of a voucher without redeeming it."""
+        return self._call("POST", "/v1/vouchers/check", {"code": code}).body
+
+    def verdicts(self, redemption_ids: list[str]) -> dict[str, dict]:
+        """POST /v1/vouchers/redemptions/status for offline redemptions: confirmed | conflict | unknown."""
+        body = self._call("POST", "/v1/vouchers/redemptions/status", {"redemption_ids": redemption_ids}).body
+        results = body.get("results")
+        return results if isinstance(results, dict) else {}
+
+    def code_keys(self, etag: str | None) -> tuple[dict | None, str | None]:
+        """GET /v1/devices/me/code-keys: (doc, etag), doc None when unchanged (304)."""
+        reply = self._call("GET", "/v1/devices/me/code-keys", etag=etag)
+        if reply.status == 304:
+            return None, etag
+        return reply.body, reply.headers.get("ETag", "").strip('"') or None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None

@@ -1,0 +1,283 @@
+"""Cashier actions on orders (call under the core's write lock; each write is ONE transaction
+with its outbox event and its who-did-it record): search, detail, void (退菜 tickets through the
+printing module), refund, reprint, pickup, sold out (估清).
+
+Money model of an order (integer fen), the same in the day report:
+    total     what was ordered
+    voided    lines taken back (退菜): not made, not charged
+    due       total - voided
+    paid      counter / cash orders: `due` (paid at the counter); code payments: what the
+              payment flow settled (refunds of those go through the upstream gateway: pending)
+    refunded  money handed back; never above `paid`
+    net       total - voided - refunded (>= 0: a void is refused once the rest is refunded)
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+
+from edge.config import Config
+from edge.core.clock import Instant
+from edge.menu import Menu
+from edge.orders import new_id
+from edge.staff import Staff, record_action
+from edge.sync.outbox import append_event
+
+CASH_CHANNELS = ("counter", "cash")
+OPEN_EXCLUDED = ("voided", "refunded")
+MAX_REASON = 60
+
+
+class ActionRefused(Exception):
+    """A cashier action that cannot be done (HTTP 4xx): code, message, extra fields."""
+
+    def __init__(self, status: int, code: str, message: str, **extra):
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+def _reason(text: object) -> str:
+    value = "".join(c for c in str(text or "") if c.isprintable()).strip()
+    return value[:MAX_REASON]
+
+
+def money(db: sqlite_utils.Database, order_id: str) -> dict | None:
+    row = db.execute("SELECT total, payment, status FROM orders WHERE id = ?", [order_id]).fetchone()
+    if row is None:
+        return None
+    voided = db.execute("SELECT coalesce(sum(amount), 0) FROM order_voids WHERE order_id = ?", [order_id]).fetchone()[0]
+    refunded = db.execute("SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = ? AND state != 'failed'",
+                          [order_id]).fetchone()[0]
+    total, channel = row[0], row[1]
+    paid = total - voided if channel in CASH_CHANNELS else electronic_paid(db, order_id)
+    return {"total": total, "voided": voided, "due": total - voided, "paid": paid, "refunded": refunded,
+            "refundable": max(0, paid - refunded), "net": total - voided - refunded, "channel": channel,
+            "electronic": channel not in CASH_CHANNELS}
+
+
+def electronic_paid(db: sqlite_utils.Database, order_id: str) -> int:
+    """What code payments settled for the order (the payments module's `payment_attempts`)."""
+    return db.execute("SELECT coalesce(sum(amount), 0) FROM payment_attempts WHERE order_id = ?"
+                      " AND state = 'succeeded'", [order_id]).fetchone()[0]
+
+
+def search(db: sqlite_utils.Database, *, ticket: str | None = None, table: str | None = None,
+           day: str | None = None, since_ms: int | None = None, until_ms: int | None = None,
+           open_only: bool = False, limit: int = 50) -> list[dict]:
+    where, args = [], []
+    if ticket:
+        where.append("upper(o.ticket_no) LIKE ?")
+        args.append(f"%{ticket.strip().upper()}%")
+    if table:
+        where.append("o.table_no = ?")
+        args.append(table.strip())
+    if day:
+        where.append("o.business_day = ?")
+        args.append(day)
+    if since_ms is not None:
+        where.append("o.created_wall_ms >= ?")
+        args.append(since_ms)
+    if until_ms is not None:
+        where.append("o.created_wall_ms < ?")
+        args.append(until_ms)
+    if open_only:
+        where.append(f"o.status NOT IN ({', '.join('?' * len(OPEN_EXCLUDED))})"
+                     " AND NOT EXISTS (SELECT 1 FROM order_pickups p WHERE p.order_id = o.id)")
+        args += OPEN_EXCLUDED
+    sql = ("SELECT o.id, o.ticket_no, o.business_day, o.service, o.table_no, o.payment, o.status, o.total,"
+           " o.created_local, o.created_wall_ms, p.collected_ms,"
+           " (SELECT coalesce(sum(amount), 0) FROM order_voids v WHERE v.order_id = o.id) AS voided,"
+           " (SELECT coalesce(sum(amount), 0) FROM refunds r WHERE r.order_id = o.id AND r.state != 'failed') AS refunded"
+           " FROM orders o LEFT JOIN order_pickups p ON p.order_id = o.id"
+           + (" WHERE " + " AND ".join(where) if where else "")
+           + " ORDER BY o.created_wall_ms DESC, o.day_seq DESC LIMIT ?")
+    rows = [dict(r) for r in db.query(sql, [*args, max(1, min(limit, 500))])]
+    for row in rows:
+        row["table"] = row.pop("table_no")
+    return rows
+
+
+def detail(db: sqlite_utils.Database, order_id: str) -> dict | None:
+    from edge.core.placement import order_view
+
+    view = order_view(db, order_id)
+    if view is None:
+        return None
+    voided_qty = dict(db.execute("SELECT line_no, sum(qty) FROM order_voids WHERE order_id = ? GROUP BY line_no",
+                                 [order_id]).fetchall())
+    for n, line in enumerate(view["lines"], 1):
+        line["line_no"] = n
+        line["voided_qty"] = voided_qty.get(n, 0)
+    pickup = db.execute("SELECT collected_ms, staff_id FROM order_pickups WHERE order_id = ?", [order_id]).fetchone()
+    view["money"] = money(db, order_id)
+    view["voids"] = [dict(r) for r in db.query("SELECT * FROM order_voids WHERE order_id = ? ORDER BY at_ms",
+                                               [order_id])]
+    view["refunds"] = [dict(r) for r in db.query("SELECT * FROM refunds WHERE order_id = ? ORDER BY at_ms",
+                                                 [order_id])]
+    view["collected"] = {"collected_ms": pickup[0], "staff_id": pickup[1]} if pickup else None
+    return view
+
+
+def _order_row(db, order_id: str) -> dict:
+    rows = list(db.query("SELECT * FROM orders WHERE id = ?", [order_id]))
+    if not rows:
+        raise ActionRefused(404, "not_found", f"no order {order_id} on this device")
+    return rows[0]
+
+
+def void_lines(db: sqlite_utils.Database, config: Config, menu: Menu | None, at: Instant, day: str,
+               order_id: str, wanted: list[dict] | None, reason: str, staff: Staff) -> dict:
+    """Void `wanted` ([{line_no, qty}], None = everything left) and print 退菜 tickets."""
+    from edge.core.printing import queue_change_tickets
+
+    order = _order_row(db, order_id)
+    lines = {n: dict(l) for n, l in enumerate(db.query(
+        "SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", [order_id]), 1)}
+    done = dict(db.execute("SELECT line_no, sum(qty) FROM order_voids WHERE order_id = ? GROUP BY line_no",
+                           [order_id]).fetchall())
+    left = {n: l["qty"] - done.get(l["line_no"], 0) for n, l in lines.items()}
+    if wanted is None:
+        wanted = [{"line_no": n, "qty": q} for n, q in left.items() if q > 0]
+    if not wanted:
+        raise ActionRefused(409, "nothing_to_void", f"order {order['ticket_no']} has nothing left to void")
+    picked: dict[int, int] = {}
+    for entry in wanted:
+        n, qty = entry.get("line_no"), entry.get("qty")
+        if not isinstance(n, int) or n not in lines or not isinstance(qty, int) or qty < 1:
+            raise ActionRefused(422, "bad_line", "each line to void is {line_no, qty >= 1} of this order")
+        picked[n] = picked.get(n, 0) + qty
+        if picked[n] > left[n]:
+            raise ActionRefused(409, "too_many", f"line {n} ({lines[n]['name_zh']}) has only {left[n]} left to void",
+                                line_no=n, left=left[n])
+    amount = sum(lines[n]["unit_price"] * q for n, q in picked.items())
+    m = money(db, order_id)
+    if amount > m["net"]:
+        raise ActionRefused(409, "already_refunded", f"only {m['net']} fen of this order is not refunded: "
+                            f"voiding {amount} fen more is refused", net=m["net"])
+    reason = _reason(reason)
+    with db.atomic():
+        voided = []
+        for n, qty in picked.items():
+            line = lines[n]
+            db["order_voids"].insert({"id": new_id(), "order_id": order_id, "line_no": line["line_no"], "qty": qty,
+                                      "amount": line["unit_price"] * qty, "reason": reason,
+                                      "staff_id": staff.staff_id, "at_ms": at.wall_ms})
+            voided.append({"line_no": line["line_no"], "item_id": line["item_id"], "name_zh": line["name_zh"],
+                           "station_id": line["station_id"], "qty": qty, "amount": line["unit_price"] * qty,
+                           "options": json.loads(line["options"]), "notes": json.loads(line["notes"])})
+        full = all(left[n] - picked.get(n, 0) == 0 for n in lines)
+        if full:
+            db.execute("UPDATE orders SET status = 'voided' WHERE id = ?", [order_id])
+        jobs = queue_change_tickets(db, config, menu, order_id, "void", voided, at, day, reason)
+        payload = {"order_id": order_id, "ticket_no": order["ticket_no"], "amount": amount, "full": full,
+                   "reason": reason, "print_jobs": jobs, "staff_id": staff.staff_id, "staff_name": staff.name,
+                   "lines": [{k: v[k] for k in ("line_no", "item_id", "qty", "amount")} for v in voided]}
+        append_event(db, "cashier.void", payload, at)
+        record_action(db, staff, "void", order_id, {"amount": amount, "lines": payload["lines"], "reason": reason},
+                      at.wall_ms)
+    return {**payload, "money": money(db, order_id)}
+
+
+def refund(db: sqlite_utils.Database, at: Instant, order_id: str, amount: object, reason: str, staff: Staff,
+           manager: Staff) -> dict:
+    """Refund `amount` fen of a counter / cash order (a manager approved it)."""
+    order = _order_row(db, order_id)
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ActionRefused(422, "bad_amount", "a refund is a whole number of fen above 0")
+    m = money(db, order_id)
+    if m["electronic"]:
+        raise ActionRefused(409, "electronic_refund_pending",
+                            f"order {order['ticket_no']} was paid by {order['payment']}: refunds of code payments "
+                            "are authorised through the upstream payment gateway, which this device cannot do yet",
+                            **m)
+    if amount > m["refundable"]:
+        raise ActionRefused(409, "above_paid", f"refund {amount} fen is more than the {m['refundable']} fen that can "
+                            f"be refunded (paid {m['paid']}, refunded before {m['refunded']})", **m)
+    refund_id = new_id()
+    reason = _reason(reason)
+    with db.atomic():
+        db["refunds"].insert({"id": refund_id, "order_id": order_id, "amount": amount, "channel": order["payment"],
+                              "reason": reason, "staff_id": staff.staff_id, "manager_id": manager.staff_id,
+                              "state": "done", "at_ms": at.wall_ms, "detail": None})
+        if m["refunded"] + amount >= m["paid"]:
+            db.execute("UPDATE orders SET status = 'refunded' WHERE id = ?", [order_id])
+        payload = {"order_id": order_id, "ticket_no": order["ticket_no"], "refund_id": refund_id, "amount": amount,
+                   "channel": order["payment"], "reason": reason, "staff_id": staff.staff_id,
+                   "staff_name": staff.name, "manager_id": manager.staff_id}
+        append_event(db, "cashier.refund", payload, at)
+        record_action(db, staff, "refund", order_id, {"amount": amount, "refund_id": refund_id, "reason": reason},
+                      at.wall_ms, approved_by=manager)
+    return {**payload, "money": money(db, order_id)}
+
+
+def reprint(db: sqlite_utils.Database, config: Config, at: Instant, job_id: str, staff: Staff) -> dict:
+    """Print any ticket again (补打 REPRINT), recording who asked."""
+    from edge.core import printing
+
+    try:
+        with db.atomic():
+            new = printing.reprint(db, config, job_id, at.wall_ms)
+            job = printing.get_job(db, new)
+            payload = {"job_id": job_id, "new_job_id": new, "order_id": job["order_id"], "kind": job["kind"],
+                       "printer": job["printer"], "staff_id": staff.staff_id, "staff_name": staff.name}
+            append_event(db, "cashier.reprint", payload, at)
+            record_action(db, staff, "reprint", job["order_id"] or job_id, {"job_id": job_id, "new_job_id": new},
+                          at.wall_ms)
+    except KeyError:
+        raise ActionRefused(404, "not_found", f"no print job {job_id}") from None
+    except ValueError as exc:
+        raise ActionRefused(409, "no_printer", str(exc)) from None
+    return {**payload, "job": job}
+
+
+def collect(db: sqlite_utils.Database, at: Instant, order_id: str, staff: Staff) -> dict:
+    """Mark an order collected (its pickup code was shown); refused when it was collected before."""
+    order = _order_row(db, order_id)
+    if order["status"] == "voided":
+        raise ActionRefused(409, "voided", f"order {order['ticket_no']} was voided: nothing to hand over",
+                            ticket_no=order["ticket_no"])
+    with db.atomic():
+        inserted = db.execute("INSERT INTO order_pickups (order_id, collected_ms, staff_id) VALUES (?, ?, ?)"
+                              " ON CONFLICT (order_id) DO NOTHING", [order_id, at.wall_ms, staff.staff_id]).rowcount
+        if inserted:
+            payload = {"order_id": order_id, "ticket_no": order["ticket_no"], "staff_id": staff.staff_id}
+            append_event(db, "pickup.collected", payload, at)
+            record_action(db, staff, "pickup", order_id, {}, at.wall_ms)
+    if not inserted:
+        row = db.execute("SELECT p.collected_ms, p.staff_id, s.name FROM order_pickups p LEFT JOIN staff_pins s"
+                         " ON s.staff_id = p.staff_id WHERE p.order_id = ?", [order_id]).fetchone()
+        raise ActionRefused(409, "already_collected", f"order {order['ticket_no']} was collected before",
+                            ticket_no=order["ticket_no"], collected_ms=row[0], staff_id=row[1], staff_name=row[2])
+    return {"order_id": order_id, "ticket_no": order["ticket_no"], "status": order["status"],
+            "collected_ms": at.wall_ms}
+
+
+def set_sold_out(db: sqlite_utils.Database, at: Instant, item_id: str, sold_out: bool, staff: Staff) -> dict:
+    """估清 / back in stock: the menu item, an outbox event (upstream updates the store's menu, so
+    other devices and phone ordering see it) and who did it."""
+    row = db.execute("SELECT zh, sold_out FROM menu_items WHERE id = ?", [item_id]).fetchone()
+    if row is None:
+        raise ActionRefused(404, "unknown_item", f"no menu item {item_id}")
+    version = db.execute("SELECT value FROM device_state WHERE key = 'menu_version'").fetchone()
+    with db.atomic():
+        db.execute("UPDATE menu_items SET sold_out = ? WHERE id = ?", [int(sold_out), item_id])
+        payload = {"item_id": item_id, "name_zh": row[0], "sold_out": bool(sold_out),
+                   "menu_version": version[0] if version else None, "staff_id": staff.staff_id,
+                   "staff_name": staff.name}
+        append_event(db, "menu.sold_out", payload, at)
+        record_action(db, staff, "sold_out" if sold_out else "in_stock", item_id, {"name_zh": row[0]}, at.wall_ms)
+    return {**payload, "changed": bool(row[1]) != bool(sold_out)}
+
+
+def reapply_sold_out(db: sqlite_utils.Database) -> int:
+    """After a menu arrives from upstream: 估清 changes of this device that upstream has not
+    received yet are applied again, so a menu older than them cannot undo them."""
+    rows = db.execute("SELECT payload FROM outbox WHERE type = 'menu.sold_out' AND synced_at IS NULL"
+                      " ORDER BY device_seq").fetchall()
+    for (payload,) in rows:
+        doc = json.loads(payload)
+        db.execute("UPDATE menu_items SET sold_out = ? WHERE id = ?", [int(bool(doc.get("sold_out"))),
+                                                                      doc.get("item_id")])
+    return len(rows)

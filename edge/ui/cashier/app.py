@@ -1,0 +1,123 @@
+"""`edge ui --mode cashier`: the cashier screens as their own Textual app, a pure client of the
+core (on a second display next to the kiosk, or over SSH). Several can run on one core at once;
+each has its own staff login. A keyboard-wedge scanner works here as on the kiosk: its burst of
+keys becomes one POST /v1/scans and comes back as a `scan` event."""
+
+from __future__ import annotations
+
+import threading
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import get_current_worker
+
+from edge.ui.cashier.client import CashierClient
+from edge.ui.client import CoreError
+from edge.ui.messages import CoreEvent, CoreState
+from edge.ui.wedge import WEDGE_HOLD_S, WedgeDecoder
+
+RECONNECT_MAX_S = 5.0
+
+
+class CashierApp(App):
+    CSS_PATH = "cashier.tcss"
+    TITLE = "Matou cashier"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
+
+    def __init__(self, client: CashierClient, language: str = "zh"):
+        super().__init__()
+        self.animation_level = "none"
+        self.client = self.cashier_client = client
+        self.lang = language if language in ("zh", "en") else "zh"
+        self.core_state = "connecting"
+        self.wedge: WedgeDecoder = WedgeDecoder()
+        self._wedge_timer = None
+        self._stopping = threading.Event()
+
+    def get_default_screen(self):
+        from edge.ui.cashier.login import LoginScreen
+
+        return LoginScreen()
+
+    def on_mount(self) -> None:
+        self.watch_events()
+
+    def on_unmount(self) -> None:
+        self._stopping.set()
+        self.client.close()
+
+    def toggle_language(self) -> None:
+        self.lang = "en" if self.lang == "zh" else "zh"
+
+    def leave_cashier(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        login = self.screen_stack[0]
+        login.chosen, login.pin, login.message = None, "", ""
+        login.refresh(recompose=True)
+
+    def _post(self, message) -> None:
+        try:
+            self.post_message(message)
+        except RuntimeError:
+            pass
+
+    @work(thread=True, exclusive=True, group="events")
+    def watch_events(self) -> None:
+        worker, delay = get_current_worker(), 0.25
+        while not (worker.is_cancelled or self._stopping.is_set()):
+            try:
+                for kind, data in self.client.events(on_open=lambda: self._post(CoreState("online"))):
+                    delay = 0.25
+                    self._post(CoreEvent(kind, data))
+                    if worker.is_cancelled or self._stopping.is_set():
+                        return
+                self._post(CoreState("offline", "event stream ended"))
+            except CoreError as error:
+                self._post(CoreState("offline", error.message))
+            if self._stopping.wait(delay):
+                return
+            delay = min(RECONNECT_MAX_S, delay * 2)
+
+    def on_core_state(self, message: CoreState) -> None:
+        self.core_state = message.state
+
+    def on_core_event(self, message: CoreEvent) -> None:
+        handler = getattr(self.screen, "staff_event", None)
+        if handler is not None:
+            handler(message.kind, message.data)
+
+    @work(thread=True, group="scan", description="wedge scan")
+    def send_scan(self, text: str) -> None:
+        try:
+            self.client.scan(text)
+        except CoreError as error:
+            self._post(CoreState(self.core_state, error.message))
+
+    async def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        decision = self.wedge.key(event, event.key, event.character, event.time)
+        for held in decision.replay:
+            await super().on_event(held)
+        if self._wedge_timer is not None:
+            self._wedge_timer.stop()
+            self._wedge_timer = None
+        if self.wedge.holding:
+            self._wedge_timer = self.set_timer(WEDGE_HOLD_S, self._wedge_timeout, name="wedge")
+        if decision.scan:
+            self.send_scan(decision.scan)
+        if decision.pass_through:
+            await super().on_event(event)
+
+    async def _wedge_timeout(self) -> None:
+        self._wedge_timer = None
+        for held in self.wedge.timeout():
+            await super().on_event(held)
+
+
+def create_cashier_app(core_url: str, language: str = "zh") -> CashierApp:
+    """The cashier UI for the core at `core_url` (`edge ui --mode cashier`)."""
+    return CashierApp(CashierClient(core_url), language=language)

@@ -1,0 +1,95 @@
+"""The cashier's calls to the core (docs/cashier.md): CoreClient plus the /v1/cashier endpoints,
+with the staff session of whoever logged in on this screen."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from edge.ui.client import CoreClient, CoreError
+
+
+class CashierClient(CoreClient):
+    def __init__(self, base_url: str, timeout: float = 15):
+        super().__init__(base_url, timeout)
+        self.staff_session: str | None = None
+        self.staff: dict | None = None
+
+    def _act(self, method: str, path: str, body: dict | None = None, ok: tuple[int, ...] = (200,)) -> dict:
+        headers = {"X-Staff-Session": self.staff_session} if self.staff_session else {}
+        try:
+            answer = self.session.request(method, self.base_url + path, json=body, timeout=self.timeout,
+                                          headers=headers)
+        except Exception as error:  # noqa: BLE001 - requests' errors: the core is not there
+            raise self._offline(error) from None
+        try:
+            doc = answer.json()
+        except ValueError:
+            doc = None
+        if answer.status_code in ok and isinstance(doc, dict):
+            return doc
+        problem = doc.get("error") if isinstance(doc, dict) else None
+        if isinstance(problem, dict):
+            error = CoreError(str(problem.get("code") or "error"), str(problem.get("message") or answer.reason),
+                              answer.status_code, problem.get("field"))
+            error.detail = problem  # type: ignore[attr-defined]
+            raise error
+        raise CoreError("bad_answer", f"unexpected answer from the core: HTTP {answer.status_code}",
+                        answer.status_code)
+
+    # -- staff ------------------------------------------------------------------------------
+    def staff_list(self) -> list[dict]:
+        return self._act("GET", "/v1/cashier/staff")["staff"]
+
+    def login(self, staff_id: str, pin: str) -> dict:
+        doc = self._act("POST", "/v1/cashier/login", {"staff_id": staff_id, "pin": pin})
+        self.staff_session, self.staff = doc["session"], doc["staff"]
+        return doc["staff"]
+
+    def logout(self) -> None:
+        if self.staff_session:
+            try:
+                self._act("POST", "/v1/cashier/logout")
+            except CoreError:
+                pass
+        self.staff_session, self.staff = None, None
+
+    # -- codes ------------------------------------------------------------------------------
+    def verify_voucher(self, voucher_id: str | None = None, code: str | None = None) -> dict:
+        return self._act("POST", "/v1/cashier/vouchers/verify", {"voucher_id": voucher_id, "code": code})
+
+    def redeem_voucher(self, voucher_id: str | None = None, code: str | None = None) -> dict:
+        return self._act("POST", "/v1/cashier/vouchers/redeem", {"voucher_id": voucher_id, "code": code})
+
+    def collect(self, order_id: str) -> dict:
+        return self._act("POST", "/v1/cashier/pickups", {"order_id": order_id})
+
+    # -- orders -----------------------------------------------------------------------------
+    def find_orders(self, **query) -> list[dict]:
+        params = urlencode({k: v for k, v in query.items() if v not in (None, "", False)})
+        return self._act("GET", "/v1/cashier/orders" + (f"?{params}" if params else ""))["orders"]
+
+    def order_detail(self, order_id: str) -> dict:
+        return self._act("GET", f"/v1/cashier/orders/{order_id}")
+
+    def void(self, order_id: str, lines: list[dict] | None, reason: str = "") -> dict:
+        return self._act("POST", f"/v1/cashier/orders/{order_id}/void", {"lines": lines, "reason": reason})
+
+    def refund(self, order_id: str, amount: int, reason: str, manager_id: str, manager_pin: str) -> dict:
+        return self._act("POST", f"/v1/cashier/orders/{order_id}/refund",
+                         {"amount": amount, "reason": reason, "manager_id": manager_id, "manager_pin": manager_pin})
+
+    def reprint(self, job_id: str) -> dict:
+        return self._act("POST", f"/v1/cashier/print-jobs/{job_id}/reprint")
+
+    def set_sold_out(self, item_id: str, sold_out: bool) -> dict:
+        return self._act("POST", f"/v1/cashier/menu/items/{item_id}/sold-out", {"sold_out": sold_out})
+
+    # -- day --------------------------------------------------------------------------------
+    def day_report(self, day: str | None = None) -> dict:
+        return self._act("GET", "/v1/cashier/reports/day" + (f"?date={day}" if day else ""))
+
+    def print_report(self, day: str | None = None) -> dict:
+        return self._act("POST", "/v1/cashier/reports/day/print", {"date": day}, ok=(202,))
+
+    def close_day(self, day: str | None = None) -> dict:
+        return self._act("POST", "/v1/cashier/reports/day/close", {"date": day, "print": True})

@@ -1,0 +1,194 @@
+"""One order: its lines (退1 per line, 整单退菜), money, refund (manager PIN), 确认取餐, and its
+print jobs, each with 补打. Every action names the logged-in staff member (the core records it)."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label
+
+from edge.money import parse_yuan
+from edge.ui.cashier.base import CashierBar, CashierDialog, CashierScreen, fen, when
+from edge.ui.cashier.home import status_word
+from edge.ui.widgets.buttons import ToggleButton, TouchButton
+
+JOB_KINDS = {"kitchen": ("厨房单", "Kitchen"), "change": ("加/退菜单", "Change"), "receipt": ("小票", "Receipt"),
+             "report": ("日结单", "Report"), "test": ("测试页", "Test")}
+
+
+class OrderScreen(CashierScreen):
+    def __init__(self, order_id: str) -> None:
+        super().__init__()
+        self.order_id = order_id
+        self.order: dict | None = None
+
+    def compose(self) -> ComposeResult:
+        o = self.order
+        yield CashierBar()
+        if o is None:
+            yield Label("…", id="order-loading")
+            return
+        where = self.tr("table", table=o["table"]) if o.get("table") else self.tr("takeaway")
+        m = o["money"]
+        with VerticalScroll(id="order-body"):
+            yield Label(f"{self.tr('order', ticket=o['ticket_no'])}  {where}  {status_word(self, {**o, 'collected_ms': (o.get('collected') or {}).get('collected_ms')})}"
+                        f"  {o['created_local'].replace('T', ' ')[:16]}", id="order-title", classes="c-heading")
+            for line in o["lines"]:
+                left = line["qty"] - line["voided_qty"]
+                with Horizontal(classes="c-line"):
+                    options = " ".join(x["zh"] for x in line["options"] + line["notes"])
+                    voided = f"  {self.tr('voided_qty', n=line['voided_qty'])}" if line["voided_qty"] else ""
+                    yield Label(f"{line['name_zh']} {options} ×{line['qty']}  {fen(line['total'])}{voided}",
+                                classes="c-line-text")
+                    yield TouchButton(self.tr("void_one"), id=f"void-line-{line['line_no']}", classes="void-line",
+                                      value=str(line["line_no"]), disabled=left < 1, variant="warning")
+            yield Label(self.tr("money", total=fen(m["total"]), voided=fen(m["voided"]), refunded=fen(m["refunded"]),
+                                net=fen(m["net"])), id="order-money", classes="c-heading")
+            with Horizontal(classes="c-actions"):
+                yield TouchButton(self.tr("void_all"), id="void-all", variant="error",
+                                  disabled=all(l["qty"] == l["voided_qty"] for l in o["lines"]))
+                yield TouchButton(self.tr("refund"), id="refund", disabled=m["refundable"] <= 0 and not m["electronic"])
+                yield TouchButton(self.tr("collect"), id="collect", disabled=bool(o.get("collected")))
+            for job in o["print_jobs"]:
+                kind = JOB_KINDS.get(job["kind"], (job["kind"], job["kind"]))[self.lang == "en"]
+                with Horizontal(classes="c-line"):
+                    yield Label(f"{kind} {job.get('station_id') or ''} {job.get('printer') or '-'}  {job['state']}"
+                                + ("  补打" if job.get("reprint") else ""), classes="c-line-text")
+                    yield TouchButton(self.tr("reprint"), id=f"reprint-{job['id']}", classes="reprint",
+                                      value=job["id"], disabled=not job.get("printer"))
+        with Horizontal(classes="c-bottom"):
+            yield TouchButton(self.tr("back"), id="order-back")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.call("load", self.client.order_detail, self.order_id)
+
+    def staff_event(self, kind: str, data: dict) -> bool:
+        if kind == "cashier.changed" and data.get("order_id") == self.order_id:
+            self.call("load", self.client.order_detail, self.order_id)
+        return False
+
+    def done(self, tag, result, error) -> None:
+        if error is not None:
+            super().done(tag, result, error)
+            return
+        if tag == "load":
+            self.order = result
+            self.refresh(recompose=True)
+            return
+        notices = {"void": self.tr("done_void"), "reprint": self.tr("done_reprint"),
+                   "collect": self.tr("collected", ticket=(self.order or {}).get("ticket_no", ""))}
+        self.app.notify(notices.get(tag, tag))
+        self.call("load", self.client.order_detail, self.order_id)
+
+    @on(Button.Pressed, ".void-line")
+    def void_line(self, event: Button.Pressed) -> None:
+        self.call("void", self.client.void, self.order_id, [{"line_no": int(event.button.value), "qty": 1}])
+
+    @on(Button.Pressed, "#void-all")
+    def void_all(self) -> None:
+        self.call("void", self.client.void, self.order_id, None)
+
+    @on(Button.Pressed, ".reprint")
+    def reprint(self, event: Button.Pressed) -> None:
+        self.call("reprint", self.client.reprint, event.button.value)
+
+    @on(Button.Pressed, "#collect")
+    def collect(self) -> None:
+        self.call("collect", self.client.collect, self.order_id)
+
+    @on(Button.Pressed, "#refund")
+    def refund(self) -> None:
+        self.app.push_screen(RefundDialog(self.order), self._refunded)
+
+    def _refunded(self, result: dict | None) -> None:
+        if result:
+            self.app.notify(self.tr("done_refund", amount=fen(result["amount"])))
+            self.call("load", self.client.order_detail, self.order_id)
+
+    @on(Button.Pressed, "#order-back")
+    def back(self) -> None:
+        self.action_back()
+
+
+class RefundDialog(CashierDialog):
+    """Amount (yuan), reason, a manager's name and PIN. The core refuses more than was paid."""
+
+    def __init__(self, order: dict) -> None:
+        super().__init__()
+        self.order = order
+        self.managers: list[dict] = []
+        self.manager: str | None = None
+        self.message = ""
+
+    def compose(self) -> ComposeResult:
+        refundable = self.order["money"]["refundable"]
+        with Vertical(id="refund-box"):
+            yield Label(f"{self.tr('refund_title')}  {self.order['ticket_no']}", classes="c-heading")
+            yield Label(self.tr("refundable", amount=fen(refundable)), id="refundable")
+            yield Input(value=f"{refundable // 100}.{refundable % 100:02d}", placeholder=self.tr("amount"),
+                        id="refund-amount", max_length=10)
+            yield Input(placeholder=self.tr("reason"), id="refund-reason", max_length=40)
+            yield Label(self.tr("manager"), classes="c-label")
+            with Grid(id="manager-list"):
+                for m in self.managers:
+                    yield ToggleButton(m["name"], id=f"mgr-{m['staff_id']}", classes="mgr", value=m["staff_id"],
+                                       selected=m["staff_id"] == self.manager)
+            yield Input(placeholder=self.tr("manager_pin"), password=True, id="manager-pin", max_length=12)
+            yield Label(self.message, id="refund-message")
+            with Horizontal(classes="c-actions"):
+                yield TouchButton(self.tr("refund"), id="refund-ok", variant="error")
+                yield TouchButton(self.tr("cancel"), id="refund-cancel")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.call("staff", self.client.staff_list)
+
+    def done(self, tag, result, error) -> None:
+        if tag == "staff" and error is None:
+            self.managers = [s for s in result if s["role"] in ("manager", "owner")]
+            if len(self.managers) == 1:
+                self.manager = self.managers[0]["staff_id"]
+            self.refresh(recompose=True)
+        elif tag == "refund":
+            if error is None:
+                self.dismiss(result)
+                return
+            detail = getattr(error, "detail", {}) or {}
+            known = {"above_paid": self.tr("above_paid"), "electronic_refund_pending": self.tr("electronic_refund_pending"),
+                     "locked": self.tr("locked", seconds=detail.get("retry_after_s", "?")),
+                     "manager_pin": self.tr("bad_pin", left=detail.get("attempts_left", "?"))}
+            self.message = known.get(error.code, self.tr("error", message=error.message))
+            self.query_one("#refund-message", Label).update(self.message)
+        else:
+            super().done(tag, result, error)
+
+    @on(Button.Pressed, ".mgr")
+    def choose(self, event: Button.Pressed) -> None:
+        self.manager = event.button.value
+        for button in self.query(".mgr").results(ToggleButton):
+            button.selected = button.value == self.manager
+
+    @on(Button.Pressed, "#refund-ok")
+    def submit(self) -> None:
+        try:
+            amount = parse_yuan(self.query_one("#refund-amount", Input).value)
+        except ValueError:
+            amount = 0
+        if amount <= 0:
+            self.query_one("#refund-message", Label).update(self.tr("bad_amount"))
+            return
+        if not self.manager:
+            self.query_one("#refund-message", Label).update(self.tr("manager"))
+            return
+        self.call("refund", self.client.refund, self.order["id"], amount,
+                  self.query_one("#refund-reason", Input).value, self.manager,
+                  self.query_one("#manager-pin", Input).value)
+
+    @on(Button.Pressed, "#refund-cancel")
+    def cancel(self) -> None:
+        self.dismiss(None)
+
+
+__all__ = ["OrderScreen", "RefundDialog", "when"]

@@ -1,0 +1,73 @@
+"""`edge vouchers verify CODE --json` and `edge report day [--date D] [--print]` (the click commands
+of edge/cashier/cli.py, run as the `edge` console script runs them), with and without a core."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from edge.cashier.cli import report_group, vouchers_group
+from edge.printer.sim import PrinterSimulator
+from tests.cashier.helpers import CASHIER, STORE, place, voucher, wait_for
+
+
+def run(group, *args: str):
+    result = CliRunner().invoke(group, list(args), catch_exceptions=False)
+    return result
+
+
+def test_vouchers_verify_and_redeem_json(served):
+    core = served()
+    code = voucher("CLI1", 1500)
+    result = run(vouchers_group, "verify", code, "--json", "--core", core.url)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert (doc["status"], doc["voucher"]["voucher_id"], doc["voucher"]["value"]) == ("valid", "CLI1", 1500)
+    result = run(vouchers_group, "redeem", code, "--staff", "c1", "--pin", CASHIER[3], "--json", "--core", core.url)
+    assert json.loads(result.output)["status"] == "redeemed"
+    doc = json.loads(run(vouchers_group, "verify", code, "--json", "--core", core.url).output)
+    assert doc["status"] == "already_used" and doc["redemption"]["staff_name"] == "王收银"
+    other = voucher("CLI2", store="s9")
+    assert json.loads(run(vouchers_group, "verify", other, "--json", "--core", core.url).output)["status"] == \
+        "wrong_store"
+    text = run(vouchers_group, "verify", "MT1V.k1.bad.AAAAAAAAAAAAAAAAAAAAAA", "--core", core.url).output
+    assert text.startswith("malformed")
+    bad_pin = run(vouchers_group, "redeem", code, "--staff", "c1", "--pin", "0000", "--core", core.url)
+    assert bad_pin.exit_code != 0 and "wrong PIN" in bad_pin.output
+
+
+def test_report_day_text_json_and_print(served):
+    sim = PrinterSimulator(port=0, name="receipt").start()
+    try:
+        core = served(extra=f'[printers.receipt]\nurl = "tcp://127.0.0.1:{sim.port}"\ntimeout = 2.0\n')
+        order = place(core.service, lines=(("har_gow", 1),))
+        result = run(report_group, "day", "--core", core.url)
+        assert result.exit_code == 0 and "日结 Day report" in result.output and "¥28.00" in result.output
+        doc = json.loads(run(report_group, "day", "--json", "--date", order["business_day"], "--core", core.url).output)
+        assert (doc["orders"], doc["net"], doc["day"]) == (1, order["total"], order["business_day"])
+        assert json.loads(run(report_group, "day", "--json", "--date", "2000-01-01", "--core", core.url).output)[
+            "orders"] == 0
+        printed = run(report_group, "day", "--print", "--core", core.url)
+        assert printed.exit_code == 0 and "queued for printing" in printed.output
+        text = wait_for(lambda: next((t.text for t in sim.tickets if "日结" in t.text), None), what="the report")
+        assert "订单 Orders" in text and "¥28.00" in text
+        assert run(report_group, "day", "--date", "25/11", "--core", core.url).exit_code != 0
+    finally:
+        sim.stop()
+
+
+def test_without_a_core_the_device_database_answers(tmp_path, monkeypatch):
+    from tests.cashier.helpers import open_service
+
+    service = open_service(tmp_path / "d", start=False)
+    order = place(service)
+    service.close()
+    config = tmp_path / "edge.toml"
+    config.write_text(f'[device]\ndata_dir = "{tmp_path / "d"}"\n[core]\nport = 9\n', encoding="utf-8")
+    doc = json.loads(run(vouchers_group, "verify", voucher("OFF1"), "--json", "--config", str(config)).output)
+    assert doc["status"] == "valid" and doc["online"] is None and "core not running" in doc["note"]
+    out = run(report_group, "day", "--json", "--date", order["business_day"], "--config", str(config)).output
+    assert json.loads(out)["gross"] == order["total"]
+    assert run(report_group, "day", "--print", "--config", str(config)).exit_code != 0
+    assert STORE == "s1"
