@@ -12,7 +12,6 @@ the floor that fsync sets on this disk. Issue #2 target: p99 < 25 ms.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,19 +24,9 @@ import requests
 from edge.db import open_connection
 from edge.demo.setup import start_demo
 from edge.launcher import Processes
+from benchlib import free_port, percentile
 
 TARGET_P99_MS = 25.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def bare_insert_ms(path: Path, n: int) -> list[float]:

@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,19 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from edge.demo.setup import MENU_FILE  # noqa: E402
 from upstream.gateway.sandbox import SandboxTimings, start_sandboxes  # noqa: E402
+from benchlib import free_port, percentile  # noqa: E402
 
 TARGET_P95_MS = 50.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def start(args: list[str], env: dict, log: Path, health: str) -> subprocess.Popen:

@@ -35,21 +35,11 @@ from edge.demo.setup import MENU_FILE
 from edge.printer.profiles import get_profile
 from edge.printer.sim import PrinterSimulator
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
+from benchlib import free_port, percentile
 
 TARGET_P95_MS = 150.0
 STATIONS = {"dimsum": "har_gow", "kitchen": "beef_chow_fun", "bar": "milk_tea"}
 TICKET_NO = re.compile(r"\b(A\d{3,})\b")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 class Printers:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,15 +19,10 @@ import pytest
 import requests
 
 from edge.demo.setup import MENU_FILE
+from tests.ports import free_port
 
 ORDERS = 200
 pytestmark = pytest.mark.chaos
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class CoreProcess:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from edge.cli import cli
 from edge.config import load_config
+from tests.ports import free_port, free_port_block
 
 
 @pytest.mark.parametrize("command", [["core"], ["printer-sim"], ["init"], ["run"], ["demo"], ["ui"],
@@ -42,16 +43,9 @@ def test_config_typo_is_reported_by_the_cli(tmp_path):
     assert f"{path}:2: unknown key 'prot' in [core]; did you mean 'port'?" in result.output
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_demo_prints_kitchen_tickets_per_station_and_syncs(tmp_path):
-    core_port, printer_port, upstream_port = free_port(), free_port(), free_port()
-    while any(p in (core_port, upstream_port) for p in range(printer_port, printer_port + 3)):
-        printer_port = free_port()
+    core_port, upstream_port = free_port(), free_port()
+    printer_port = free_port_block(3, avoid=(core_port, upstream_port))
     demo = subprocess.Popen([sys.executable, "-m", "edge", "demo", "--dir", str(tmp_path), "--no-ui",
                              "--core-port", str(core_port), "--printer-port", str(printer_port),
                              "--upstream-port", str(upstream_port)],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 import requests
@@ -11,12 +10,7 @@ from edge.core.server import BackgroundCore
 from edge.core.service import EdgeService
 from edge.printer.sim import PrinterSimulator
 from tests.conftest import make_config
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.ports import free_port
 
 
 def test_refused_printer_keeps_job_queued_then_prints(tmp_path):

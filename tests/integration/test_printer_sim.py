@@ -11,6 +11,7 @@ from edge.printer.profiles import get_profile
 from edge.printer.sim import PrinterSimulator
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
 from edge.printer.transport import TcpTransport, parse_printer_url
+from tests.ports import free_port
 
 TICKET = KitchenTicket(
     ticket_no="A017", station_code="dimsum", station_name="点心", service="dine_in", table="12",
@@ -25,12 +26,6 @@ def sim(tmp_path):
     simulator = PrinterSimulator(port=0, out_dir=tmp_path / "out").start()
     yield simulator
     simulator.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_two_tickets_over_tcp_are_decoded_and_written(sim, tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from collections import defaultdict
@@ -20,17 +19,12 @@ from edge.printer.sim import PrinterSimulator
 from edge.printer.worker import Timing
 from tests.conftest import make_config
 from tests.printer.emupos import Emupos, emupos_missing
+from tests.ports import free_port
 
 STATIONS = ("dimsum", "kitchen", "bar")
 ITEMS = {"dimsum": "har_gow", "kitchen": "beef_chow_fun", "bar": "milk_tea"}
 FAST = Timing(status_timeout_s=0.5, problem_poll_s=0.2, backoff_cap_s=0.5, idle_poll_s=0.0, failover_after_s=1.0,
               sent_after_s=0.2, poll_while_waiting_s=0.3, hold_cap_s=15.0)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(predicate, timeout: float = 10.0, what: str = "condition"):

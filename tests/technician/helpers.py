@@ -15,14 +15,9 @@ from edge.config import load_config
 from edge.core.app import create_app
 from edge.core.service import EdgeService
 from edge.demo.setup import MENU_FILE
+from tests.ports import free_port
 
 PIN = "305917"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(predicate, timeout: float = 10.0, what: str = "condition"):
