@@ -87,7 +87,8 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
     day = clock.business_day(at.local)
     order_id = new_id()
     lines = [_line_doc(line, menu) for line in cart.lines]
-    held = config.payments.mode == "pay_first"  # no kitchen ticket before the payment settles (edge/payments)
+    # no kitchen ticket before a code payment settles; a pay-first store holds counter orders too
+    held = request.payment == "code" or config.payments.mode == "pay_first"
     order_notes = [{"id": c.id, "zh": c.zh, "en": c.en} for c in map(menu.note_chip, request.notes) if c]
     with db.atomic():
         seq = _next_counter(db, "ticket_counters", "business_day", [day])

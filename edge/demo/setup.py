@@ -32,8 +32,8 @@ port = {core_port}
 file = "{MENU_FILE}"
 
 [payments]
-# the kitchen gets an order once it is paid: by payment code at the kiosk, or cash at the counter
-mode = "pay_first"
+# pay_later: "pay at the counter" orders print at once; "pay by code" orders print once paid
+mode = "pay_later"
 
 {printers}
 [stations]

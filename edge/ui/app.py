@@ -296,13 +296,14 @@ class KioskApp(App):
         """The service or table changed (scan, keypad, dine in / takeaway)."""
         self.table_signal.publish(self.draft.table)
 
-    def submit_order(self) -> None:
-        """The customer tapped "place order": send the draft (same token on every retry)."""
+    def submit_order(self, payment: str = "counter") -> None:
+        """The customer tapped "place order" (pay at the counter) or "pay by code": send the
+        draft (same token on every retry). A code payment waits for the pay screen."""
         if self.placing or self.menu is None or not self.draft.ready():
             return
         self.placing = True
         self.placing_signal.publish(True)
-        self._place(self.draft.confirm())
+        self._place(self.draft.confirm(payment))
 
     def on_order_placed(self, message: OrderPlaced) -> None:
         from edge.ui.screens.placed import PlacedScreen

@@ -106,6 +106,7 @@ class OrderDraft:
     table_scanned: bool = False  # the table came from its QR code (not typed on the keypad)
     notes: list[str] = field(default_factory=list)
     token: str | None = None
+    token_payment: str = "counter"  # the way to pay the token was made for
 
     def choose_service(self, service: str) -> None:
         if service not in SERVICES:
@@ -153,13 +154,14 @@ class OrderDraft:
     def ready(self) -> bool:
         return not self.cart.is_empty() and self.service in SERVICES
 
-    def confirm(self) -> dict:
+    def confirm(self, payment: str = "counter") -> dict:
         """The order document for POST /v1/orders; makes the client token on the first tap
-        and reuses it on every later tap until `placed()` or `forget_token()`."""
-        if self.token is None:
-            self.token = uuid.uuid4().hex
+        and reuses it on every later tap until `placed()` or `forget_token()` — a retry after a
+        lost answer is the same order. Choosing the other way to pay makes a new token."""
+        if self.token is None or payment != self.token_payment:
+            self.token, self.token_payment = uuid.uuid4().hex, payment
         doc: dict = {"client_token": self.token, "service": self.service or "dine_in",
-                     "payment": "counter", "lines": self.cart.order_lines()}
+                     "payment": payment, "lines": self.cart.order_lines()}
         if doc["service"] == "dine_in" and self.table:
             doc["table"] = self.table
         if self.notes:

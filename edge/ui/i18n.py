@@ -36,6 +36,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "table_none": ("未选桌号：请凭取餐号取餐", "No table: we call your ticket number"),
     "clear": ("清除", "Clear"),
     "place_order": ("确认下单（到柜台付款）", "Place order (pay at counter)"),
+    "pay_by_code": ("扫码支付", "Pay by payment code"),
     "placing": ("正在下单，请稍候…", "Placing your order…"),
     "choose_service": ("请先选择堂食或打包", "Please choose dine in or takeaway"),
     "summary": ("{count} 件  合计 {total}", "{count} items  total {total}"),

@@ -64,8 +64,8 @@ def test_demo_prints_kitchen_tickets_per_station_and_syncs(tmp_path):
         body = {"client_token": "demo-1", "service": "takeaway", "lines": [
             {"item_id": "har_gow", "qty": 2}, {"item_id": "fried_rice", "qty": 1, "options": ["large"]},
             {"item_id": "lemon_tea", "qty": 1, "options": ["iced", "sweet_less"]}]}
-        order = requests.post(f"{url}/v1/orders", json=body, timeout=5).json()
-        # the demo store is pay-first: nothing reaches the kitchen before the money
+        order = requests.post(f"{url}/v1/orders", json={**body, "payment": "code"}, timeout=5).json()
+        # paying by code: nothing reaches the kitchen before the money
         assert order["status"] == "awaiting_payment"
         time.sleep(0.5)
         assert not list((tmp_path / "tickets").rglob("*.txt"))

@@ -113,3 +113,16 @@ def test_keypad_limits_backspace_and_clear():
     assert draft.table == "1234"
     assert draft.backspace() == "123"
     assert draft.clear_table() == "" and draft.backspace() == ""
+
+
+def test_choosing_the_other_way_to_pay_makes_a_new_token():
+    """The core refuses one token for two different orders: a new choice is a new token; a retry is not."""
+    from edge.ui.cart import OrderDraft
+
+    draft = OrderDraft()
+    draft.cart.add("har_gow", 1, (), ())
+    draft.choose_service("takeaway")
+    counter = draft.confirm()
+    assert draft.confirm()["client_token"] == counter["client_token"]
+    code = draft.confirm("code")
+    assert code["payment"] == "code" and code["client_token"] != counter["client_token"]

@@ -99,3 +99,26 @@ async def test_cashier_screen_lists_unresolved_and_takes_cash(pay_core, gw_upstr
         await tap(pilot, ".pay-cash")
         await wait_for(pilot, lambda: requests.get(f"{pay_core.url}/v1/orders/{order['id']}",
                                                    timeout=5).json()["status"] == "paid", what="paid in cash")
+
+
+async def test_pay_by_code_at_checkout_opens_the_pay_screen_and_the_order_waits_for_the_money(pay_core, device):  # noqa: F811
+    """Any store: the customer chooses "pay by code" at checkout; no kitchen ticket until paid."""
+    from tests.ui.conftest import menu_ready
+
+    app = create_app(pay_core.url, language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await menu_ready(pilot)
+        await tap(pilot, "#cat-steamed")
+        await tap(pilot, "#item-har_gow")
+        await tap(pilot, "#add-to-cart")
+        await tap(pilot, "#cart")
+        await tap(pilot, "#checkout")
+        await tap(pilot, "#service-takeaway")
+        await tap(pilot, "#pay-by-code")
+        await wait_for(pilot, lambda: isinstance(app.screen, PayScreen), what="the pay screen")
+        order = app.screen.order
+        assert order["payment"] == "code" and order["status"] == "awaiting_payment" and order["print_jobs"] == []
+        requests.post(f"{pay_core.url}/v1/scans", json={"text": scenario_code("wechat", "instant_success")},
+                      timeout=5)
+        await wait_for(pilot, lambda: app.screen.state == "paid", what="paid")
+        assert device.order(order["id"])["print_jobs"], "paid: the kitchen has it"

@@ -70,3 +70,7 @@ def test_any_json_is_parsed_or_refused_cleanly(doc):
         parse_order_request(doc)
     except CartError as error:
         assert error.message
+
+
+def test_a_code_payment_is_a_valid_choice():
+    assert parse_order_request({"client_token": "t", "payment": "code", "lines": [{"item_id": "x"}]}).payment == "code"

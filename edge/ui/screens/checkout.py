@@ -58,6 +58,8 @@ class CheckoutScreen(KioskScreen):
         with Horizontal(id="checkout-bar", classes="bottom-bar"):
             yield Label(self._summary(), id="checkout-summary")
             yield TouchButton(self.tr("back"), id="back")
+            yield TouchButton(self.tr("pay_by_code"), id="pay-by-code", variant="primary",
+                              disabled=not draft.ready() or self.kiosk.placing)
             yield TouchButton(self.tr("place_order"), id="place-order", variant="success",
                               disabled=not draft.ready() or self.kiosk.placing)
 
@@ -88,7 +90,8 @@ class CheckoutScreen(KioskScreen):
 
     def _placing_changed(self, _: object = None) -> None:
         self.query_one("#checkout-summary", Label).update(self._summary())
-        self.query_one("#place-order", Button).disabled = not self.kiosk.draft.ready() or self.kiosk.placing
+        for button in self.query("#place-order, #pay-by-code").results(Button):
+            button.disabled = not self.kiosk.draft.ready() or self.kiosk.placing
 
     def _table_changed(self, _: object = None) -> None:
         """Service or table changed, here or by a scan anywhere: show the draft as it is now."""
@@ -137,3 +140,7 @@ class CheckoutScreen(KioskScreen):
     @on(Button.Pressed, "#place-order")
     def place(self) -> None:
         self.kiosk.submit_order()
+
+    @on(Button.Pressed, "#pay-by-code")
+    def pay_by_code(self) -> None:
+        self.kiosk.submit_order(payment="code")
