@@ -59,6 +59,7 @@ class KioskApp(App):
         self.core_state = "connecting"
         self.printer_problems: dict[str, str] = {}
         self.camera_problem: str | None = None  # "camera offline" | "source ended"
+        self.sync_problem: tuple[str, int] | None = None  # (state, pending) while an enrolled device cannot sync
         self.wedge: WedgeDecoder = WedgeDecoder()
         self._wedge_timer = None
         self._stopping = threading.Event()
@@ -173,7 +174,14 @@ class KioskApp(App):
                                  for name, p in printers.items() if p.get("state") == "problem"}
         camera = (message.status.get("scanner") or {}).get("camera")
         self.camera_problem = camera if camera in CAMERA_PROBLEMS else None
+        self._sync_changed(message.status.get("sync") or {})
         self.status_signal.publish(None)
+
+    def _sync_changed(self, sync: dict) -> None:
+        """Show "N not synced" while a device that is enrolled cannot sync (offline, revoked…);
+        a device never enrolled works offline on purpose and shows nothing."""
+        state, pending = sync.get("state"), int(sync.get("pending") or 0)
+        self.sync_problem = (state, pending) if state not in (None, "ok", "not enrolled") else None
 
     def on_core_state(self, message: CoreState) -> None:
         was = self.core_state
@@ -210,6 +218,9 @@ class KioskApp(App):
             self.status_signal.publish(None)
         elif message.kind == "scan":
             self.handle_scan(message.data)
+        elif message.kind == "sync.changed":
+            self._sync_changed(message.data)
+            self.status_signal.publish(None)
 
     # -- scanning ------------------------------------------------------------------------------
     def handle_scan(self, data: dict) -> None:
@@ -276,6 +287,10 @@ class KioskApp(App):
         if self.camera_problem:
             parts.append(t(CAMERA_PROBLEMS[self.camera_problem], self.lang))
         parts += [t("printer_problem", self.lang, printer=p, error=e) for p, e in self.printer_problems.items()]
+        if self.sync_problem:
+            state, pending = self.sync_problem
+            key = "sync_offline" if state == "offline" else "sync_reenroll"
+            parts.append(t(key, self.lang, pending=pending))
         return "  ".join(parts)
 
     def table_badge(self) -> str:

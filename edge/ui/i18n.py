@@ -51,6 +51,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "core_offline": ("○ 无法连接系统", "○ System offline"),
     "core_connecting": ("… 正在连接", "… Connecting"),
     "printer_problem": ("⚠ 打印机 {printer}：{error}", "⚠ Printer {printer}: {error}"),
+    "sync_offline": ("⚠ 离线：{pending} 单未同步", "⚠ Offline: {pending} not synced"),
+    "sync_reenroll": ("⚠ 需重新注册设备：{pending} 单未同步", "⚠ Needs re-enrollment: {pending} not synced"),
     "error_title": ("下单未成功", "The order was not placed"),
     "error_kept": ("您选的菜品都还在。", "Everything you chose is still here."),
     "err_offline": ("暂时无法连接点餐系统。请稍后重试，或到柜台点餐。",

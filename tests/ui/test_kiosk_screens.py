@@ -85,3 +85,19 @@ async def test_status_line_shows_a_printer_problem_from_the_event_stream(core_fa
         CoreClient(core.url).place_order({"client_token": "status-test", "lines": [{"item_id": "pu_erh", "qty": 1}]})
         await ui.wait_for(pilot, lambda: "⚠ 打印机 kitchen" in ui.text_of(app, "#status"), what="the problem")
         assert app.screen.query_one("#status").has_class("-printer")
+
+
+async def test_status_line_shows_unsynced_orders_while_an_enrolled_device_cannot_sync(core_factory, ui):
+    """Issue #5: the UI shows "N not synced" (and re-enrollment) from the sync worker's events."""
+    core = core_factory()
+    app = create_app(core.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ui.menu_ready(pilot)
+        await ui.wait_for(pilot, lambda: app.core_state == "online", what="the event stream")
+        assert "未同步" not in ui.text_of(app, "#status")  # never enrolled: offline on purpose, nothing shown
+        core.service.events.publish("sync.changed", {"pending": 3, "state": "offline"})
+        await ui.wait_for(pilot, lambda: "离线：3 单未同步" in ui.text_of(app, "#status"), what="3 not synced")
+        core.service.events.publish("sync.changed", {"pending": 4, "state": "needs re-enrollment"})
+        await ui.wait_for(pilot, lambda: "需重新注册设备：4 单未同步" in ui.text_of(app, "#status"), what="re-enroll")
+        core.service.events.publish("sync.changed", {"pending": 0, "state": "ok"})
+        await ui.wait_for(pilot, lambda: "未同步" not in ui.text_of(app, "#status"), what="all synced")
