@@ -5,7 +5,7 @@ transaction, once per stored event; replays are duplicates and never reach here)
                        held by another redemption id is a double redemption: voucher_conflicts
                        + alarm, shown on the device at its next reconcile
     cashier.void       orders.voided += amount (status voided when the whole order is)
-    cashier.refund     orders.refunded += amount (refunds of code payments: the gateway's, later)
+    cashier.refund     orders.refunded += amount (code payments too, once the gateway refunded them)
     pickup.collected   orders.collected_ms
     menu.sold_out      估清: the store's published menu gets the item's sold_out flag and a new
                        ETag, so every device pulls it and phone orders of the item are refused;

@@ -107,6 +107,15 @@ STEPS: list[str] = [
         outcome TEXT, note TEXT);
     CREATE INDEX gateway_log_by_attempt ON gateway_log (attempt_id, id)
     """,
+    # merchant refunds of succeeded attempts, asked for by the device (upstream/gateway/engine.py
+    # Gateway.refund): committed before the provider call; refund_id is the provider's refund number
+    """
+    CREATE TABLE gateway_refunds (
+        refund_id TEXT PRIMARY KEY, attempt_id TEXT NOT NULL, store_id TEXT NOT NULL, device_id TEXT NOT NULL,
+        amount BIGINT NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL, detail TEXT,
+        tries INTEGER NOT NULL DEFAULT 0, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL, final_ms BIGINT);
+    CREATE INDEX gateway_refunds_by_attempt ON gateway_refunds (attempt_id)
+    """,
 ]
 
 

@@ -314,6 +314,14 @@ class CashierDesk:
         self.locked(actions._order_row, order_id)  # 404 before asking for a PIN  # noqa: SLF001
         manager = self.manager(manager_id, manager_pin)
         at, _ = self.now()
+        if self.locked(actions.money, order_id)["electronic"]:  # through the upstream payment gateway
+            from edge.payments.refunds import refund_code_payment
+
+            try:
+                result = refund_code_payment(self.service, at, order_id, amount, str(reason or ""), staff, manager)
+            finally:
+                self.changed("refund", order_id=order_id)
+            return result
         result = self.locked(actions.refund, at, order_id, amount, str(reason or ""), staff, manager)
         self.changed("refund", order_id=order_id)
         return result

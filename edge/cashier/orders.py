@@ -7,7 +7,8 @@ Money model of an order (integer fen), the same in the day report:
     voided    lines taken back (退菜): not made, not charged
     due       total - voided
     paid      counter / cash orders: `due` (paid at the counter); code payments: what the
-              payment flow settled (refunds of those go through the upstream gateway: pending)
+              payment flow settled (refunds of those go through the upstream gateway:
+              begin_code_refund / finish_code_refund, driven by edge.payments.refunds)
     refunded  money handed back; never above `paid`
     net       total - voided - refunded (>= 0: a void is refused once the rest is refunded)
 """
@@ -188,10 +189,10 @@ def refund(db: sqlite_utils.Database, at: Instant, order_id: str, amount: object
         raise ActionRefused(422, "bad_amount", "a refund is a whole number of fen above 0")
     m = money(db, order_id)
     if m["electronic"]:
-        raise ActionRefused(409, "electronic_refund_pending",
-                            f"order {order['ticket_no']} was paid by {order['payment']}: refunds of code payments "
-                            "are authorised through the upstream payment gateway, which this device cannot do yet",
-                            **m)
+        # code payments are refunded through the gateway (edge.payments.refunds, routed by the desk)
+        raise ActionRefused(409, "code_payment",
+                            f"order {order['ticket_no']} was paid by {order['payment']}: its refund goes through "
+                            "the upstream payment gateway", **m)
     if amount > m["refundable"]:
         raise ActionRefused(409, "above_paid", f"refund {amount} fen is more than the {m['refundable']} fen that can "
                             f"be refunded (paid {m['paid']}, refunded before {m['refunded']})", **m)
@@ -210,6 +211,70 @@ def refund(db: sqlite_utils.Database, at: Instant, order_id: str, amount: object
         record_action(db, staff, "refund", order_id, {"amount": amount, "refund_id": refund_id, "reason": reason},
                       at.wall_ms, approved_by=manager)
     return {**payload, "money": money(db, order_id)}
+
+
+def begin_code_refund(db: sqlite_utils.Database, at: Instant, order_id: str, amount: object, reason: str,
+                      staff: Staff, manager: Staff) -> dict:
+    """A refund of a code payment, step 1 (edge.payments.refunds): the `refunds` row, state `pending`,
+    committed before the gateway is asked (its id is the gateway's refund_id). A pending refund of
+    the same amount is reused (a retry after a crash or a lost answer), never doubled."""
+    order = _order_row(db, order_id)
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ActionRefused(422, "bad_amount", "a refund is a whole number of fen above 0")
+    m = money(db, order_id)
+    attempt = db.execute("SELECT attempt_id FROM payment_attempts WHERE order_id = ? AND state = 'succeeded'"
+                         " ORDER BY updated_wall_ms DESC LIMIT 1", [order_id]).fetchone()
+    pending = [dict(r) for r in db.query("SELECT * FROM refunds WHERE order_id = ? AND state = 'pending'"
+                                         " ORDER BY at_ms", [order_id])]
+    same = [r for r in pending if r["amount"] == amount]
+    if same and attempt:
+        return {"refund_id": same[0]["id"], "attempt_id": attempt[0], "amount": amount, "reused": True,
+                "reason": same[0]["reason"]}
+    if pending:
+        raise ActionRefused(409, "refund_pending", f"an earlier refund of {pending[0]['amount']} fen of order "
+                            f"{order['ticket_no']} is not confirmed by the gateway yet: repeat that one first",
+                            pending=pending[0]["amount"], **m)
+    if amount > m["refundable"] or attempt is None:
+        raise ActionRefused(409, "above_paid", f"refund {amount} fen is more than the {m['refundable']} fen that can "
+                            f"be refunded (paid {m['paid']}, refunded before {m['refunded']})", **m)
+    refund_id = new_id()
+    with db.atomic():
+        db["refunds"].insert({"id": refund_id, "order_id": order_id, "amount": amount, "channel": order["payment"],
+                              "reason": _reason(reason), "staff_id": staff.staff_id, "manager_id": manager.staff_id,
+                              "state": "pending", "at_ms": at.wall_ms, "detail": f"gateway: attempt {attempt[0]}"})
+    return {"refund_id": refund_id, "attempt_id": attempt[0], "amount": amount, "reused": False,
+            "reason": _reason(reason)}
+
+
+def finish_code_refund(db: sqlite_utils.Database, at: Instant, refund_id: str, state: str, detail: str | None,
+                       staff: Staff, manager: Staff, attempt_id: str) -> dict:
+    """Step 2, the gateway's answer: `succeeded` → the refund is done (order status, event
+    `cashier.refund`, who did it, as for cash); `failed` → nothing refunded; else it stays pending."""
+    row = dict(next(iter(db.query("SELECT * FROM refunds WHERE id = ?", [refund_id]))))
+    order = _order_row(db, row["order_id"])
+    payload = {"order_id": order["id"], "ticket_no": order["ticket_no"], "refund_id": refund_id,
+               "amount": row["amount"], "channel": order["payment"], "reason": row["reason"],
+               "staff_id": staff.staff_id, "staff_name": staff.name, "manager_id": manager.staff_id,
+               "attempt_id": attempt_id}
+    with db.atomic():
+        if row["state"] != "pending":
+            pass  # settled before (a concurrent retry)
+        elif state == "succeeded":
+            db.execute("UPDATE refunds SET state = 'done', detail = NULL, at_ms = ? WHERE id = ?",
+                       [at.wall_ms, refund_id])
+            m = money(db, order["id"])
+            if m["refunded"] >= m["paid"]:
+                db.execute("UPDATE orders SET status = 'refunded' WHERE id = ?", [order["id"]])
+            append_event(db, "cashier.refund", payload, at)
+            record_action(db, staff, "refund", order["id"], {"amount": row["amount"], "refund_id": refund_id,
+                                                             "reason": row["reason"], "attempt_id": attempt_id},
+                          at.wall_ms, approved_by=manager)
+        elif state == "failed":
+            db.execute("UPDATE refunds SET state = 'failed', detail = ? WHERE id = ?", [detail, refund_id])
+        else:
+            db.execute("UPDATE refunds SET detail = ? WHERE id = ?", [detail, refund_id])
+    final = db.execute("SELECT state FROM refunds WHERE id = ?", [refund_id]).fetchone()[0]
+    return {**payload, "state": final, "money": money(db, order["id"])}
 
 
 def reprint(db: sqlite_utils.Database, config: Config, at: Instant, job_id: str, staff: Staff) -> dict:

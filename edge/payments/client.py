@@ -103,3 +103,8 @@ class GatewayClient:
 
     def query(self, attempt_id: str) -> dict:
         return self.request("POST", f"/v1/payment-attempts/{attempt_id}/query", b"{}", read_timeout=15.0)
+
+    def refund(self, attempt_id: str, refund_id: str, amount: int, reason: str) -> dict:
+        body = json.dumps({"refund_id": refund_id, "amount": amount, "reason": reason}, separators=(",", ":"),
+                          ensure_ascii=False).encode()
+        return self.request("POST", f"/v1/payment-attempts/{attempt_id}/refunds", body, read_timeout=20.0)

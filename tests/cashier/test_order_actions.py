@@ -108,7 +108,7 @@ def test_refund_needs_a_manager_and_never_exceeds_what_was_paid(served):
     assert actions(core, order["id"]) == [("refund", "c1", "m1"), ("refund", "c1", "m1")]
 
 
-def test_refund_of_a_code_payment_is_left_to_the_gateway(served):
+def test_refund_of_a_code_payment_needs_the_upstream(served):
     core = served()
     order = place(core.service)
     with core.service._write_lock, core.service.db.atomic():
@@ -121,7 +121,9 @@ def test_refund_of_a_code_payment_is_left_to_the_gateway(served):
     assert (money["paid"], money["electronic"]) == (order["total"], True)
     answer = core.api.call("POST", f"/v1/cashier/orders/{order['id']}/refund",
                            {"amount": 100, "manager_id": "m1", "manager_pin": MANAGER[3]})
-    assert answer.status_code == 409 and answer.json()["error"]["code"] == "electronic_refund_pending"
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "offline", "not enrolled: no gateway"
+    assert "code-payment refunds need the upstream" in answer.json()["error"]["message"]
+    assert core.api.call("GET", f"/v1/cashier/orders/{order['id']}").json()["refunds"] == []
 
 
 def test_reprint_any_ticket_with_the_banner(served, sims):

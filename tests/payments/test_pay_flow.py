@@ -135,14 +135,17 @@ def test_cash_after_electronic_success_is_refused(device, gw_upstream, sandboxes
     assert refused.value.code == "already_paid"
 
 
-def test_pay_later_prints_at_once_and_code_payment_marks_paid(tmp_path, gw_upstream, sandboxes):
+def test_pay_later_prints_counter_orders_at_once_and_code_payment_marks_paid(tmp_path, gw_upstream, sandboxes):
     from tests.payments.helpers import device_config, enroll_device, open_device
 
     config = device_config(tmp_path / "later", mode="pay_later")
     enroll_device(config, gw_upstream.db, gw_upstream.url)
     service = open_device(config)
     try:
-        order = place(service)
+        held = place(service)  # "pay by code" waits for the money even in a pay-later store
+        assert held["status"] == "awaiting_payment" and held["print_jobs"] == []
+        order, _ = service.place_order({"client_token": "later-counter", "table": "12", "payment": "counter",
+                                        "lines": [{"item_id": "har_gow", "qty": 1}]})
         assert order["status"] == "placed" and order["print_jobs"]
         jobs = len(order["print_jobs"])
         view, _ = service.payments.pay(order["id"], classify(scenario_code("unionpay", "instant_success")))

@@ -4,6 +4,7 @@
     GET  /v1/payment-attempts/{id}?after=V&wait=S   the attempt; long poll until version > V
     POST /v1/payment-attempts/{id}/abandon   give it up (unknown id: a tombstone)
     POST /v1/payment-attempts/{id}/query     act now (cashier's "retry query")
+    POST /v1/payment-attempts/{id}/refunds   a merchant refund {refund_id, amount, reason} (idempotent)
 """
 
 from __future__ import annotations
@@ -94,6 +95,13 @@ def add_payment_routes(app: FastAPI, db, gateway) -> None:
         body = await read_body(request, MAX_BODY)
         device = await device_of(request, body)
         return await run_in_threadpool(require().query_now, device, attempt_id)
+
+    @app.post("/v1/payment-attempts/{attempt_id}/refunds")
+    async def refund(attempt_id: str, request: Request):
+        body = await read_body(request, MAX_BODY)
+        device = await device_of(request, body)
+        view, status = await run_in_threadpool(require().refund, device, attempt_id, _json(body) if body else {})
+        return JSONResponse(view, status_code=status)
 
 
 def dumps(doc: dict) -> bytes:

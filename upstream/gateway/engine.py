@@ -271,6 +271,67 @@ class Gateway:
                 time.sleep(0.02)
         return store.view(store.get(self.db, attempt_id), now_ms())
 
+    def refund(self, device: dict, attempt_id: str, doc: object) -> tuple[dict, int]:
+        """POST /v1/payment-attempts/{id}/refunds: a merchant refund of a succeeded attempt.
+
+        The refund (pending) is committed before the provider call, with refund_id as the provider's
+        refund number, so a retry with the same id repeats an idempotent call: pending → succeeded |
+        failed | unknown (no answer: call again with the same refund_id)."""
+        doc = doc if isinstance(doc, dict) else {}
+        refund_id, amount = doc.get("refund_id"), doc.get("amount")
+        if not _is_id(attempt_id):
+            raise ApiError(422, "bad_attempt_id", "an attempt id is 26 lower-case base32 characters", "attempt_id")
+        if not _is_id(refund_id):
+            raise ApiError(422, "bad_request", "refund_id is 26 lower-case base32 characters", "refund_id")
+        if not (type(amount) is int and 1 <= amount <= 100_000_000):
+            raise ApiError(422, "bad_amount", "amount must be whole fen, 1 to 100000000", "amount")
+        reason = "".join(c for c in str(doc.get("reason") or "") if c.isprintable())[:80]
+        now, status = now_ms(), 200
+        with self.db.tx():
+            row = store.lock(self.db, attempt_id)  # serialises the refunds of one attempt
+            if row is None or row["store_id"] != device["store_id"]:
+                raise ApiError(404, "not_found", "no such payment attempt")
+            known = store.get_refund(self.db, refund_id)
+            if known is not None and (known["attempt_id"] != attempt_id or known["amount"] != amount):
+                raise ApiError(409, "refund_id_reused", "this refund id was used with another attempt or amount")
+            if known is None:
+                if row["state"] != SUCCEEDED or row["abandoned"]:
+                    raise ApiError(409, "not_paid", f"only a succeeded payment can be refunded (this one is "
+                                   f"{row['state']})")
+                paid = row["paid_amount"] or row["amount"]
+                reserved, _ = store.refund_sums(self.db, attempt_id)
+                if reserved + amount > paid:
+                    raise ApiError(409, "above_paid", f"refund {amount} fen is more than the {paid - reserved} fen "
+                                   f"that can still be refunded (paid {paid}, refunded {reserved})",
+                                   paid=paid, refunded=reserved)
+                store.insert_refund(self.db, {
+                    "refund_id": refund_id, "attempt_id": attempt_id, "store_id": row["store_id"],
+                    "device_id": device["device_id"], "amount": amount, "reason": reason, "state": "pending",
+                    "created_ms": now, "updated_ms": now})
+                store.log(self.db, attempt_id, row["state"], "merchant_refund", "pending", f"{refund_id} {amount}", now)
+                status = 201
+        if known is None or known["state"] in ("pending", "unknown"):
+            self._alive()
+            outcome = self.provider(row).refund(row["out_trade_no"], amount, refund_id,
+                                                total=row["paid_amount"] or row["amount"])
+            self._fp("gw.refund")
+            state = {base.REFUNDED: "succeeded", base.FAILED: "failed"}.get(outcome.kind, "unknown")
+            with self.db.tx():
+                fresh = store.get_refund(self.db, refund_id)
+                if fresh["state"] in ("pending", "unknown"):
+                    fields = {"state": state, "detail": (outcome.note or outcome.kind)[:200],
+                              "tries": fresh["tries"] + 1}
+                    store.update_refund(self.db, refund_id, fields, now_ms())
+                    store.log(self.db, attempt_id, row["state"], "merchant_refund", outcome.kind,
+                              f"{refund_id} {state}", now_ms())
+        return self.refund_view(refund_id), status
+
+    def refund_view(self, refund_id: str) -> dict:
+        r = store.get_refund(self.db, refund_id)
+        _, refunded = store.refund_sums(self.db, r["attempt_id"])
+        return {"refund_id": r["refund_id"], "attempt_id": r["attempt_id"], "state": r["state"],
+                "amount": r["amount"], "refunded_total": refunded, "detail": r["detail"]}
+
     # -- transitions -----------------------------------------------------------------------------
     def _cancelling_fields(self, row: dict, reason: str, now: int) -> dict:
         provider = self.providers.get(row["provider"])

@@ -125,3 +125,30 @@ def view(row: dict, now: int) -> dict:
                              and row.get("deadline_ms") else None)
     doc["server_time_ms"] = now
     return doc
+
+
+# -- merchant refunds (gateway_refunds) ---------------------------------------------------------------
+def get_refund(db: Database, refund_id: str) -> dict | None:
+    return db.one("SELECT * FROM gateway_refunds WHERE refund_id = ?", [refund_id])
+
+
+def insert_refund(db: Database, row: dict) -> None:
+    cols = list(row)
+    db.execute(f"INSERT INTO gateway_refunds ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+               [row[c] for c in cols])
+
+
+def update_refund(db: Database, refund_id: str, fields: dict, now: int) -> None:
+    fields = {**fields, "updated_ms": now}
+    if fields.get("state") in ("succeeded", "failed"):
+        fields["final_ms"] = now
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    db.execute(f"UPDATE gateway_refunds SET {sets} WHERE refund_id = ?", [*fields.values(), refund_id])
+
+
+def refund_sums(db: Database, attempt_id: str) -> tuple[int, int]:
+    """(reserved: every refund not failed, refunded: the succeeded ones) of an attempt, in fen."""
+    row = db.one("SELECT coalesce(sum(CASE WHEN state != 'failed' THEN amount ELSE 0 END), 0) AS reserved,"
+                 " coalesce(sum(CASE WHEN state = 'succeeded' THEN amount ELSE 0 END), 0) AS refunded"
+                 " FROM gateway_refunds WHERE attempt_id = ?", [attempt_id])
+    return int(row["reserved"]), int(row["refunded"])

@@ -84,7 +84,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cancel": ("取消", "Cancel"),
     "bad_amount": ("请输入正确的金额", "Enter an amount"),
     "above_paid": ("退款金额超过已付金额", "The refund is more than what was paid"),
-    "electronic_refund_pending": ("扫码支付的退款需通过支付平台，暂不可用", "Refunds of code payments go through the gateway: not available yet"),
     # sold out, report
     "sold_out_title": ("估清：点击菜品切换售罄 / 有货", "Sold out: tap a dish to switch sold out / in stock"),
     "sold_out": ("售罄", "Sold out"),

@@ -156,7 +156,7 @@ class RefundDialog(CashierDialog):
                 self.dismiss(result)
                 return
             detail = getattr(error, "detail", {}) or {}
-            known = {"above_paid": self.tr("above_paid"), "electronic_refund_pending": self.tr("electronic_refund_pending"),
+            known = {"above_paid": self.tr("above_paid"),
                      "locked": self.tr("locked", seconds=detail.get("retry_after_s", "?")),
                      "manager_pin": self.tr("bad_pin", left=detail.get("attempts_left", "?"))}
             self.message = known.get(error.code, self.tr("error", message=error.message))

@@ -116,7 +116,7 @@ class AlipayProvider:
             return Outcome(RETRY, note=note)
         return Outcome(REFUNDED if r.get("action") == "refund" else CLOSED, note=note)
 
-    def refund(self, out_trade_no: str, amount: int, refund_no: str) -> Outcome:
+    def refund(self, out_trade_no: str, amount: int, refund_no: str, total: int | None = None) -> Outcome:
         r = self._call("api_alipay_trade_refund", yuan(amount), out_trade_no=out_trade_no, out_request_no=refund_no)
         if isinstance(r, Outcome):
             return Outcome(RETRY, note=r.note)

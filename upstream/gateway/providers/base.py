@@ -64,7 +64,8 @@ class Provider(Protocol):
 
     def cancel(self, out_trade_no: str) -> Outcome: ...
 
-    def refund(self, out_trade_no: str, amount: int, refund_no: str) -> Outcome: ...
+    def refund(self, out_trade_no: str, amount: int, refund_no: str, total: int | None = None) -> Outcome:
+        """Refund `amount` of the trade (whose whole amount is `total`, default `amount`)."""
 
 
 def yuan(fen: int) -> str:

@@ -158,9 +158,9 @@ class WechatProvider:
             return Outcome(REFUND_NEEDED, note=note)
         return Outcome(RETRY, note=note)
 
-    def refund(self, out_trade_no: str, amount: int, refund_no: str) -> Outcome:
+    def refund(self, out_trade_no: str, amount: int, refund_no: str, total: int | None = None) -> Outcome:
         r = self._call("secapi/pay/refund", {"out_trade_no": out_trade_no, "out_refund_no": refund_no,
-                                             "total_fee": amount, "refund_fee": amount})
+                                             "total_fee": total or amount, "refund_fee": amount})
         if isinstance(r, Outcome):
             return Outcome(RETRY, note=r.note)
         if r.get("result_code") == "SUCCESS":
