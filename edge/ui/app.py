@@ -29,14 +29,14 @@ from edge.ui.messages import (CoreEvent, CoreState, MenuFailed, MenuLoaded, Orde
 from edge.ui.cashier.switch import StaffHooks
 from edge.ui.scans import scan_notice
 from edge.ui.technician.hook import LongPress, open_technician
-from edge.ui.wedge import WEDGE_HOLD_S, WedgeDecoder
+from edge.ui.wedge_keys import WedgeKeys
 
 RECONNECT_MAX_S = 5.0
 CAMERA_PROBLEMS = {"camera offline": "camera_offline", "source ended": "camera_ended"}
 NOTICE_S = 6.0
 
 
-class KioskApp(App):
+class KioskApp(WedgeKeys, App):
     CSS_PATH = "app.tcss"
     TITLE = "Matou kiosk"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False),
@@ -60,8 +60,7 @@ class KioskApp(App):
         self.printer_problems: dict[str, str] = {}
         self.camera_problem: str | None = None  # "camera offline" | "source ended"
         self.sync_problem: tuple[str, int] | None = None  # (state, pending) while an enrolled device cannot sync
-        self.wedge: WedgeDecoder = WedgeDecoder()
-        self._wedge_timer = None
+        self.init_wedge()
         self._stopping = threading.Event()
         self._long_press = LongPress()  # on the title: technician mode (edge/ui/technician/hook.py)
         self._cashier_press = LongPress(ids=("status",))  # on the status line: cashier mode
@@ -257,29 +256,10 @@ class KioskApp(App):
         self.notify(t("scan_failed", self.lang), severity="error", timeout=NOTICE_S)
 
     async def on_event(self, event: events.Event) -> None:
-        """Keystrokes pass the wedge decoder first: a scanner's burst + Enter becomes one scan
-        (its keys act on nothing), a person's keys are handled as usual (held up to ~0.1 s)."""
-        self.staff_hooks.input(event)  # any key or touch: the kiosk is in use (inactivity timer)
-        if not isinstance(event, events.Key) or event.is_forwarded:
-            await super().on_event(event)
-            return
-        decision = self.wedge.key(event, event.key, event.character, event.time)
-        for held in decision.replay:
-            await super().on_event(held)
-        if self._wedge_timer is not None:
-            self._wedge_timer.stop()
-            self._wedge_timer = None
-        if self.wedge.holding:
-            self._wedge_timer = self.set_timer(WEDGE_HOLD_S, self._wedge_timeout, name="wedge")
-        if decision.scan:
-            self.send_scan(decision.scan)
-        if decision.pass_through:
-            await super().on_event(event)
-
-    async def _wedge_timeout(self) -> None:
-        self._wedge_timer = None
-        for held in self.wedge.timeout():
-            await super().on_event(held)
+        """Any key or touch means the kiosk is in use (inactivity timer); keys then go through
+        the wedge decoder (WedgeKeys)."""
+        self.staff_hooks.input(event)
+        await super().on_event(event)
 
     # -- actions used by screens ------------------------------------------------------------
     def status_text(self) -> str:

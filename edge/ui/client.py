@@ -25,12 +25,14 @@ STREAM_READ_TIMEOUT_S = HEARTBEAT_S + 5.0
 class CoreError(Exception):
     """The core refused a request, or could not be reached (code "offline")."""
 
-    def __init__(self, code: str, message: str, status: int | None = None, field: str | None = None):
+    def __init__(self, code: str, message: str, status: int | None = None, field: str | None = None,
+                 detail: dict | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
         self.field = field
+        self.detail = detail or {}  # the whole error object (e.g. attempts_left, retry_after_s)
 
     def __repr__(self) -> str:
         return f"CoreError({self.code!r}, {self.message!r}, {self.status!r})"
@@ -102,9 +104,11 @@ class CoreClient:
         log.info("core unreachable at %s: %s", self.base_url, error)
         return CoreError("offline", f"无法连接核心服务 / cannot reach the core at {self.base_url}")
 
-    def _call(self, method: str, path: str, body: dict | None = None, ok: tuple[int, ...] = (200,)) -> dict:
+    def _call(self, method: str, path: str, body: dict | None = None, ok: tuple[int, ...] = (200,),
+              headers: dict | None = None) -> dict:
         try:
-            answer = self.session.request(method, self.base_url + path, json=body, timeout=self.timeout)
+            answer = self.session.request(method, self.base_url + path, json=body, timeout=self.timeout,
+                                          headers=headers)
         except requests.RequestException as error:
             raise self._offline(error) from None
         try:
@@ -116,7 +120,7 @@ class CoreClient:
         problem = doc.get("error") if isinstance(doc, dict) else None
         if isinstance(problem, dict):
             raise CoreError(str(problem.get("code") or "error"), str(problem.get("message") or answer.reason),
-                            answer.status_code, problem.get("field"))
+                            answer.status_code, problem.get("field"), problem)
         raise CoreError("bad_answer", f"unexpected answer from the core: HTTP {answer.status_code}",
                         answer.status_code)
 

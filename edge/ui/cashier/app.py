@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 
-from textual import events, work
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
@@ -15,12 +15,12 @@ from textual.worker import get_current_worker
 from edge.ui.cashier.client import CashierClient
 from edge.ui.client import CoreError
 from edge.ui.messages import CoreEvent, CoreState
-from edge.ui.wedge import WEDGE_HOLD_S, WedgeDecoder
+from edge.ui.wedge_keys import WedgeKeys
 
 RECONNECT_MAX_S = 5.0
 
 
-class CashierApp(App):
+class CashierApp(WedgeKeys, App):
     CSS_PATH = "cashier.tcss"
     TITLE = "Matou cashier"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
@@ -31,8 +31,7 @@ class CashierApp(App):
         self.client = self.cashier_client = client
         self.lang = language if language in ("zh", "en") else "zh"
         self.core_state = "connecting"
-        self.wedge: WedgeDecoder = WedgeDecoder()
-        self._wedge_timer = None
+        self.init_wedge()
         self._stopping = threading.Event()
 
     def get_default_screen(self):
@@ -94,28 +93,6 @@ class CashierApp(App):
             self.client.scan(text)
         except CoreError as error:
             self._post(CoreState(self.core_state, error.message))
-
-    async def on_event(self, event: events.Event) -> None:
-        if not isinstance(event, events.Key) or event.is_forwarded:
-            await super().on_event(event)
-            return
-        decision = self.wedge.key(event, event.key, event.character, event.time)
-        for held in decision.replay:
-            await super().on_event(held)
-        if self._wedge_timer is not None:
-            self._wedge_timer.stop()
-            self._wedge_timer = None
-        if self.wedge.holding:
-            self._wedge_timer = self.set_timer(WEDGE_HOLD_S, self._wedge_timeout, name="wedge")
-        if decision.scan:
-            self.send_scan(decision.scan)
-        if decision.pass_through:
-            await super().on_event(event)
-
-    async def _wedge_timeout(self) -> None:
-        self._wedge_timer = None
-        for held in self.wedge.timeout():
-            await super().on_event(held)
 
 
 def create_cashier_app(core_url: str, language: str = "zh") -> CashierApp:

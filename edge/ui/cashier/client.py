@@ -15,26 +15,9 @@ class CashierClient(CoreClient):
         self.staff: dict | None = None
 
     def _act(self, method: str, path: str, body: dict | None = None, ok: tuple[int, ...] = (200,)) -> dict:
-        headers = {"X-Staff-Session": self.staff_session} if self.staff_session else {}
-        try:
-            answer = self.session.request(method, self.base_url + path, json=body, timeout=self.timeout,
-                                          headers=headers)
-        except Exception as error:  # noqa: BLE001 - requests' errors: the core is not there
-            raise self._offline(error) from None
-        try:
-            doc = answer.json()
-        except ValueError:
-            doc = None
-        if answer.status_code in ok and isinstance(doc, dict):
-            return doc
-        problem = doc.get("error") if isinstance(doc, dict) else None
-        if isinstance(problem, dict):
-            error = CoreError(str(problem.get("code") or "error"), str(problem.get("message") or answer.reason),
-                              answer.status_code, problem.get("field"))
-            error.detail = problem  # type: ignore[attr-defined]
-            raise error
-        raise CoreError("bad_answer", f"unexpected answer from the core: HTTP {answer.status_code}",
-                        answer.status_code)
+        """A cashier request: the staff session (from the PIN login) rides along."""
+        headers = {"X-Staff-Session": self.staff_session} if self.staff_session else None
+        return self._call(method, path, body, ok, headers=headers)
 
     # -- staff ------------------------------------------------------------------------------
     def staff_list(self) -> list[dict]:
