@@ -25,10 +25,12 @@ TOOLS = {"systemd-analyze": "systemd", "shellcheck": "shellcheck", "foot": "foot
 
 
 def tool(name: str) -> str:
-    """Path of a command-line tool; skip (naming the Debian package) only if it is truly missing."""
+    """Path of a command-line tool; a missing one fails the test, naming the Debian package
+    (`make test` installs them all)."""
     found = shutil.which(name)
     if not found:
-        pytest.skip(f"{name} not installed: apt-get install --no-install-recommends {TOOLS.get(name, name)}")
+        pytest.fail(f"{name} not installed: apt-get install --no-install-recommends {TOOLS.get(name, name)}"
+                    " (make test installs it)")
     return found
 
 
