@@ -18,7 +18,6 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.signal import Signal
-from textual.worker import get_current_worker
 
 from edge.ui.cart import OrderDraft
 from edge.ui.client import CoreClient, CoreError
@@ -29,14 +28,14 @@ from edge.ui.messages import (CoreEvent, CoreState, MenuFailed, MenuLoaded, Orde
 from edge.ui.cashier.switch import StaffHooks
 from edge.ui.scans import scan_notice
 from edge.ui.technician.hook import LongPress, open_technician
+from edge.ui.core_events import CoreEvents
 from edge.ui.wedge_keys import WedgeKeys
 
-RECONNECT_MAX_S = 5.0
 CAMERA_PROBLEMS = {"camera offline": "camera_offline", "source ended": "camera_ended"}
 NOTICE_S = 6.0
 
 
-class KioskApp(WedgeKeys, App):
+class KioskApp(CoreEvents, WedgeKeys, App):
     CSS_PATH = "app.tcss"
     TITLE = "Matou kiosk"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False),
@@ -104,12 +103,6 @@ class KioskApp(WedgeKeys, App):
         self.client.close()  # interrupts the event stream's blocking read
 
     # -- workers: threads that talk to the core and post messages ---------------------------
-    def _post(self, message) -> None:
-        try:
-            self.post_message(message)
-        except RuntimeError:  # the app's loop closed while the thread was talking to the core
-            pass
-
     @work(thread=True, exclusive=True, group="menu")
     def load_menu(self) -> None:
         try:
@@ -123,23 +116,6 @@ class KioskApp(WedgeKeys, App):
             self._post(StatusLoaded(self.client.status()))
         except CoreError:
             pass  # the event stream reports the connection state
-
-    @work(thread=True, exclusive=True, group="events")
-    def watch_events(self) -> None:
-        worker, delay = get_current_worker(), 0.25
-        while not (worker.is_cancelled or self._stopping.is_set()):
-            try:
-                for kind, data in self.client.events(on_open=lambda: self._post(CoreState("online"))):
-                    delay = 0.25
-                    self._post(CoreEvent(kind, data))
-                    if worker.is_cancelled or self._stopping.is_set():
-                        return
-                self._post(CoreState("offline", "event stream ended"))
-            except CoreError as error:
-                self._post(CoreState("offline", error.message))
-            if self._stopping.wait(delay):
-                return
-            delay = min(RECONNECT_MAX_S, delay * 2)
 
     # the description keeps the scanned text (maybe a payment code) out of the worker's repr
     @work(thread=True, group="scan", description="wedge scan")

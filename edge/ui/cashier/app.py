@@ -10,17 +10,16 @@ import threading
 from textual import work
 from textual.app import App
 from textual.binding import Binding
-from textual.worker import get_current_worker
 
 from edge.ui.cashier.client import CashierClient
 from edge.ui.client import CoreError
 from edge.ui.messages import CoreEvent, CoreState
+from edge.ui.core_events import CoreEvents
 from edge.ui.wedge_keys import WedgeKeys
 
-RECONNECT_MAX_S = 5.0
 
 
-class CashierApp(WedgeKeys, App):
+class CashierApp(CoreEvents, WedgeKeys, App):
     CSS_PATH = "cashier.tcss"
     TITLE = "Matou cashier"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
@@ -55,29 +54,6 @@ class CashierApp(WedgeKeys, App):
         login = self.screen_stack[0]
         login.chosen, login.pin, login.message = None, "", ""
         login.refresh(recompose=True)
-
-    def _post(self, message) -> None:
-        try:
-            self.post_message(message)
-        except RuntimeError:
-            pass
-
-    @work(thread=True, exclusive=True, group="events")
-    def watch_events(self) -> None:
-        worker, delay = get_current_worker(), 0.25
-        while not (worker.is_cancelled or self._stopping.is_set()):
-            try:
-                for kind, data in self.client.events(on_open=lambda: self._post(CoreState("online"))):
-                    delay = 0.25
-                    self._post(CoreEvent(kind, data))
-                    if worker.is_cancelled or self._stopping.is_set():
-                        return
-                self._post(CoreState("offline", "event stream ended"))
-            except CoreError as error:
-                self._post(CoreState("offline", error.message))
-            if self._stopping.wait(delay):
-                return
-            delay = min(RECONNECT_MAX_S, delay * 2)
 
     def on_core_state(self, message: CoreState) -> None:
         self.core_state = message.state
