@@ -137,6 +137,49 @@ def enroll_token(database, url, store, role, png):
 
 
 @cli.group()
+def vouchers() -> None:
+    """Vouchers / coupons (核销 at the cashier: redeemed exactly once)."""
+
+
+@vouchers.command("issue")
+@DB_OPTION
+@click.argument("store")
+@click.option("--value", "value_yuan", required=True, help="Face value in yuan, e.g. 25 or 12.50.")
+@click.option("--expires", required=True, help="Last valid day, YYYY-MM-DD (valid to its end).")
+@click.option("--count", default=1, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Also write each code as a QR PNG into this folder.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per voucher.")
+def vouchers_issue(database, store, value_yuan, expires, count, out, as_json):
+    """Issue signed voucher codes (MT1V) for STORE; devices verify them offline and redeem online."""
+    from edge.money import parse_yuan
+    from edge.orders import new_id
+    from upstream.qr import qr_png
+    from upstream.vouchers import issue_voucher
+
+    try:
+        value = parse_yuan(value_yuan)
+        last_day = datetime.strptime(expires, "%Y-%m-%d")
+    except ValueError as exc:
+        raise click.ClickException(f"bad --value or --expires: {exc}") from None
+    if value <= 0:
+        raise click.ClickException("--value must be above 0")
+    expires_s = int(last_day.timestamp()) + 24 * 3600 - 1
+    if expires_s < time.time():
+        raise click.ClickException(f"--expires {expires} is in the past")
+    db = _db(database)
+    for _ in range(count):
+        voucher_id = new_id()[:12].upper()
+        code = _run(issue_voucher, db, store, value, expires_s, voucher_id)
+        png = str(qr_png(code, Path(out) / f"voucher-{voucher_id}.png")) if out else None
+        if as_json:
+            click.echo(json.dumps({"voucher_id": voucher_id, "store": store, "value": value, "expires_s": expires_s,
+                                   "code": code, "png": png}))
+        else:
+            click.echo(f"{voucher_id}  ¥{value / 100:.2f}  until {expires}  {code}" + (f"  {png}" if png else ""))
+
+
+@cli.group()
 def devices() -> None:
     """Enrolled devices."""
 

@@ -75,3 +75,30 @@ def test_errors_are_one_clear_line(upstream_db, tmp_path):
     out = run(upstream_db, "menu", "publish", "s1", str(bad), ok=False).output
     assert "bad_menu" in out and "Traceback" not in out
     assert "no store" in run(upstream_db, "orders", "list", "--store", "zz", ok=False).output
+
+
+def test_vouchers_issue_makes_codes_a_device_verifies(tmp_path):
+    """The operator issues vouchers; each code is a signed MT1V code for the store, as a QR PNG too."""
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from upstream.cli import cli
+    from upstream.server import open_database
+    from upstream.vouchers import check_code
+
+    database = str(tmp_path / "up.sqlite")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["stores", "add", "s1", "--database", database]).exit_code == 0
+    result = runner.invoke(cli, ["vouchers", "issue", "s1", "--value", "12.50", "--expires", "2099-12-31",
+                                 "--count", "2", "--json", "--out", str(tmp_path / "qr"), "--database", database])
+    assert result.exit_code == 0, result.output
+    issued = [_json.loads(line) for line in result.output.splitlines()]
+    assert [v["value"] for v in issued] == [1250, 1250] and len({v["voucher_id"] for v in issued}) == 2
+    assert all((tmp_path / "qr" / f"voucher-{v['voucher_id']}.png").exists() for v in issued)
+    db = open_database(database)
+    status, fields = check_code(db, "s1", issued[0]["code"])
+    assert status == "valid" and fields["value"] == 1250
+    past = runner.invoke(cli, ["vouchers", "issue", "s1", "--value", "5", "--expires", "2001-01-01",
+                               "--database", database])
+    assert past.exit_code != 0 and "in the past" in past.output
