@@ -25,18 +25,15 @@ from edge.menu import Menu
 from edge.orders import new_id
 from edge.staff import Staff, record_action
 from edge.sync.outbox import append_event
+from edge.refusal import Refused
 
 CASH_CHANNELS = ("counter", "cash")
 OPEN_EXCLUDED = ("voided", "refunded")
 MAX_REASON = 60
 
 
-class ActionRefused(Exception):
+class ActionRefused(Refused):
     """A cashier action that cannot be done (HTTP 4xx): code, message, extra fields."""
-
-    def __init__(self, status: int, code: str, message: str, **extra):
-        super().__init__(message)
-        self.status, self.code, self.message, self.extra = status, code, message, extra
 
 
 def _reason(text: object) -> str:

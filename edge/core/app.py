@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from edge.cart import CartError
 from edge.core.cashier_api import cashier_router
+from edge.core.errors import error, install_refusal_handler
 from edge.core.payments_api import payments_router
 from edge.core.placement import TokenReused
 from edge.core.printing_api import printing_router
@@ -25,13 +26,12 @@ HEARTBEAT_S = 15.0
 MAX_BODY = 64 * 1024
 
 
-def error(status: int, code: str, message: str, field: str | None = None, **extra: object) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "field": field, **extra}}, status_code=status)
 
 
 def create_app(service: EdgeService) -> FastAPI:
     app = FastAPI(title="Matou edge core", version="1", docs_url=None, redoc_url=None)
     app.state.service = service
+    install_refusal_handler(app)
 
     @app.get("/v1/health")
     def health() -> dict:

@@ -22,13 +22,10 @@ from fastapi.responses import JSONResponse
 
 from edge.cashier.orders import ActionRefused
 from edge.core.service import EdgeService
+from edge.core.errors import error
 
 SESSION_HEADER = "X-Staff-Session"
 MAX_BODY = 16 * 1024
-
-
-def _error(status: int, code: str, message: str, field: str | None = None, **extra) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "field": field, **extra}}, status_code=status)
 
 
 def cashier_router(service: EdgeService) -> APIRouter:
@@ -52,21 +49,15 @@ def cashier_router(service: EdgeService) -> APIRouter:
         return doc
 
     async def run(fn, *args, status: int = 200, **kwargs):
-        try:
-            return JSONResponse(await run_in_threadpool(fn, *args, **kwargs), status_code=status)
-        except ActionRefused as exc:
-            return _error(exc.status, exc.code, exc.message, **exc.extra)
+        """The desk's work in a thread; a refusal becomes the error answer (edge.core.errors)."""
+        return JSONResponse(await run_in_threadpool(fn, *args, **kwargs), status_code=status)
 
     def staff(request: Request):
         return desk().staff_of(request.headers.get(SESSION_HEADER))
 
     async def act(request: Request, fn, *args, **kwargs):
         """An action that records who did it: the session's staff member is the first argument."""
-        try:
-            who = staff(request)
-        except ActionRefused as exc:
-            return _error(exc.status, exc.code, exc.message)
-        return await run(fn, who, *args, **kwargs)
+        return await run(fn, staff(request), *args, **kwargs)
 
     @router.get("/staff")
     async def staff_list():
@@ -74,17 +65,14 @@ def cashier_router(service: EdgeService) -> APIRouter:
 
     @router.post("/login")
     async def login(request: Request):
-        try:
-            doc = await body(request)
-        except ActionRefused as exc:
-            return _error(exc.status, exc.code, exc.message)
+        doc = await body(request)
         result, token = await run_in_threadpool(desk().login, str(doc.get("staff_id") or ""), str(doc.get("pin") or ""))
         if token:
             return {"session": token, "staff": result["staff"]}
         if result["reason"] == "locked":
-            return _error(423, "locked", f"too many wrong PINs: try again in {result['retry_after_s']} s",
+            return error(423, "locked", f"too many wrong PINs: try again in {result['retry_after_s']} s",
                           "pin", **result)
-        return _error(401, result["reason"], "wrong PIN" if result["reason"] == "bad_pin" else "unknown staff",
+        return error(401, result["reason"], "wrong PIN" if result["reason"] == "bad_pin" else "unknown staff",
                       "pin", **result)
 
     @router.post("/logout")
@@ -94,26 +82,17 @@ def cashier_router(service: EdgeService) -> APIRouter:
 
     @router.get("/session")
     def session(request: Request):
-        try:
-            return {"staff": staff(request).doc()}
-        except ActionRefused as exc:
-            return _error(exc.status, exc.code, exc.message)
+        return {"staff": staff(request).doc()}
 
     # -- codes ------------------------------------------------------------------------------------
     @router.post("/vouchers/verify")
     async def verify(request: Request):
-        try:
-            doc = await body(request)
-        except ActionRefused as exc:
-            return _error(exc.status, exc.code, exc.message)
+        doc = await body(request)
         return await run(desk().verify_voucher, doc.get("code"), doc.get("voucher_id"), bool(doc.get("online", True)))
 
     @router.post("/vouchers/redeem")
     async def redeem(request: Request):
-        try:
-            doc = await body(request)
-        except ActionRefused as exc:
-            return _error(exc.status, exc.code, exc.message)
+        doc = await body(request)
         return await act(request, desk().redeem_voucher, doc.get("code"), doc.get("voucher_id"), doc.get("order_id"))
 
     @router.post("/vouchers/reconcile")
@@ -123,7 +102,7 @@ def cashier_router(service: EdgeService) -> APIRouter:
         try:
             conflicts = await run_in_threadpool(desk().reconcile)
         except Offline as exc:
-            return _error(503, "offline", f"upstream cannot be reached: {exc}")
+            return error(503, "offline", f"upstream cannot be reached: {exc}")
         return {"conflicts": conflicts}
 
     @router.get("/vouchers")
@@ -134,10 +113,7 @@ def cashier_router(service: EdgeService) -> APIRouter:
 
     @router.post("/pickups")
     async def pickup(request: Request):
-        try:
-            doc = await body(request)
-        except ActionRefused as exc:
-            return _error(exc.status, exc.code, exc.message)
+        doc = await body(request)
         return await act(request, desk().collect_pickup, doc.get("order_id"), doc.get("code"))
 
     # -- orders -----------------------------------------------------------------------------------
@@ -154,22 +130,16 @@ def cashier_router(service: EdgeService) -> APIRouter:
         from edge.cashier.orders import detail
 
         found = desk().locked(detail, order_id)
-        return found if found else _error(404, "not_found", f"no order {order_id}")
+        return found if found else error(404, "not_found", f"no order {order_id}")
 
     @router.post("/orders/{order_id}/void")
     async def void(order_id: str, request: Request):
-        try:
-            doc = await body(request)
-        except ActionRefused as exc:
-            return _error(exc.status, exc.code, exc.message)
+        doc = await body(request)
         return await act(request, desk().void, order_id, doc.get("lines"), doc.get("reason"))
 
     @router.post("/orders/{order_id}/refund")
     async def refund(order_id: str, request: Request):
-        try:
-            doc = await body(request)
-        except ActionRefused as exc:
-            return _error(exc.status, exc.code, exc.message)
+        doc = await body(request)
         return await act(request, desk().refund, order_id, doc.get("amount"), doc.get("reason"),
                          doc.get("manager_id"), doc.get("manager_pin"))
 
@@ -179,13 +149,10 @@ def cashier_router(service: EdgeService) -> APIRouter:
 
     @router.post("/menu/items/{item_id}/sold-out")
     async def sold_out(item_id: str, request: Request):
-        try:
-            doc = await body(request)
-        except ActionRefused as exc:
-            return _error(exc.status, exc.code, exc.message)
+        doc = await body(request)
         flag = doc.get("sold_out", True)
         if not isinstance(flag, bool):
-            return _error(422, "bad_request", "'sold_out' is true or false", "sold_out")
+            return error(422, "bad_request", "'sold_out' is true or false", "sold_out")
         return await act(request, desk().sold_out, item_id, flag)
 
     # -- day report ---------------------------------------------------------------------------------
@@ -195,18 +162,12 @@ def cashier_router(service: EdgeService) -> APIRouter:
 
     @router.post("/reports/day/print")
     async def print_report(request: Request):
-        try:
-            doc = await body(request)
-        except ActionRefused as exc:
-            return _error(exc.status, exc.code, exc.message)
+        doc = await body(request)
         return await run(desk().print_report, doc.get("date"), status=202)
 
     @router.post("/reports/day/close")
     async def close_day(request: Request):
-        try:
-            doc = await body(request)
-        except ActionRefused as exc:
-            return _error(exc.status, exc.code, exc.message)
+        doc = await body(request)
         return await act(request, desk().close_day, doc.get("date"), bool(doc.get("print", True)))
 
     return router

@@ -23,12 +23,9 @@ from fastapi.responses import JSONResponse
 
 from edge.codes import classify
 from edge.payments.manager import PaymentError
+from edge.core.errors import error
 
 MAX_BODY = 4096
-
-
-def _error(status: int, code: str, message: str, field: str | None = None, **extra) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "field": field, **extra}}, status_code=status)
 
 
 def payments_router(service) -> APIRouter:
@@ -47,32 +44,24 @@ def payments_router(service) -> APIRouter:
         return doc
 
     async def run(fn, *args, status: int = 200):
-        try:
-            return JSONResponse(await run_in_threadpool(fn, *args), status_code=status)
-        except PaymentError as exc:
-            return _error(exc.status, exc.code, exc.message, **exc.extra)
+        """The manager's work in a thread; a refusal becomes the error answer (edge.core.errors)."""
+        return JSONResponse(await run_in_threadpool(fn, *args), status_code=status)
 
     def manager():
         return service.payments
 
     @router.post("/v1/orders/{order_id}/payments")
     async def start(order_id: str, request: Request):
-        try:
-            doc = await body(request)
-        except PaymentError as exc:
-            return _error(exc.status, exc.code, exc.message)
+        doc = await body(request)
         text = doc.pop("code", None)
         if isinstance(text, str):
             code = classify(text.strip())
         elif doc.get("from_scan"):
             code = service.scanner.take_payment_code() if service.scanner else None
         else:
-            return _error(422, "bad_request", "send {\"code\": \"...\"} or {\"from_scan\": true}", "code")
+            return error(422, "bad_request", "send {\"code\": \"...\"} or {\"from_scan\": true}", "code")
         del text
-        try:
-            view, created = await run_in_threadpool(manager().pay, order_id, code)
-        except PaymentError as exc:
-            return _error(exc.status, exc.code, exc.message, **exc.extra)
+        view, created = await run_in_threadpool(manager().pay, order_id, code)
         return JSONResponse(view, status_code=201 if created else 200)
 
     @router.get("/v1/orders/{order_id}/payments")
@@ -96,14 +85,11 @@ def payments_router(service) -> APIRouter:
     @router.get("/v1/payments/{attempt_id}")
     async def one(attempt_id: str):
         view = await run_in_threadpool(manager().view, attempt_id)
-        return view if view is not None else _error(404, "not_found", f"no payment attempt {attempt_id}")
+        return view if view is not None else error(404, "not_found", f"no payment attempt {attempt_id}")
 
     @router.post("/v1/payments/{attempt_id}/abandon")
     async def abandon(attempt_id: str, request: Request):
-        try:
-            doc = await body(request)
-        except PaymentError as exc:
-            return _error(exc.status, exc.code, exc.message)
+        doc = await body(request)
         reason = doc.get("reason") if doc.get("reason") in ("customer_cancelled", "cash") else "customer_cancelled"
         return await run(manager().abandon, attempt_id, reason)
 

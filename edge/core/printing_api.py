@@ -22,12 +22,9 @@ from fastapi.responses import JSONResponse
 
 from edge.core import printing
 from edge.core.service import EdgeService
+from edge.core.errors import error
 
 MAX_LIMIT = 500
-
-
-def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status_code=status)
 
 
 def printing_router(service: EdgeService) -> APIRouter:
@@ -56,16 +53,16 @@ def printing_router(service: EdgeService) -> APIRouter:
     @router.get("/v1/print-jobs/{job_id}")
     def job(job_id: str):
         found = locked(printing.get_job, job_id)
-        return found if found else _error(404, "not_found", f"no print job {job_id}")
+        return found if found else error(404, "not_found", f"no print job {job_id}")
 
     @router.post("/v1/print-jobs/{job_id}/reprint")
     def reprint(job_id: str):
         try:
             new = write(printing.reprint, service.config, job_id, int(time.time() * 1000))
         except KeyError:
-            return _error(404, "not_found", f"no print job {job_id}")
+            return error(404, "not_found", f"no print job {job_id}")
         except ValueError as exc:
-            return _error(409, "no_printer", str(exc))
+            return error(409, "no_printer", str(exc))
         if service.spool:
             service.spool.wake()
         return JSONResponse({"job": locked(printing.get_job, new)}, status_code=202)
@@ -78,23 +75,23 @@ def printing_router(service: EdgeService) -> APIRouter:
             try:
                 doc = await request.json()
             except ValueError:
-                return _error(400, "malformed_json", "the body is not valid JSON")
+                return error(400, "malformed_json", "the body is not valid JSON")
         if not isinstance(doc, dict):
-            return _error(422, "bad_request", "the body must be a JSON object")
+            return error(422, "bad_request", "the body must be a JSON object")
         printer = doc.get("printer")
         if printer is not None and printer not in service.config.printers:
-            return _error(422, "unknown_printer", f"no printer {printer!r}", "printer")
+            return error(422, "unknown_printer", f"no printer {printer!r}", "printer")
         code = doc.get("pickup_code", "")
         if not isinstance(code, str) or len(code) > 512:
-            return _error(422, "bad_pickup_code", "pickup_code must be a string of at most 512 characters",
+            return error(422, "bad_pickup_code", "pickup_code must be a string of at most 512 characters",
                           "pickup_code")
         try:
             new = await run_in_threadpool(write, printing.queue_receipt, service.config, order_id,
                                           int(time.time() * 1000), code, printer)
         except KeyError:
-            return _error(404, "not_found", f"no order {order_id}")
+            return error(404, "not_found", f"no order {order_id}")
         if new is None:
-            return _error(409, "no_printer", "no receipt printer: map one in [stations] (receipt = \"PRINTER\")")
+            return error(409, "no_printer", "no receipt printer: map one in [stations] (receipt = \"PRINTER\")")
         if service.spool:
             service.spool.wake()
         return JSONResponse({"job": locked(printing.get_job, new)}, status_code=202)
@@ -107,9 +104,9 @@ def printing_router(service: EdgeService) -> APIRouter:
         try:
             doc = await request.json()
         except ValueError:
-            return _error(400, "malformed_json", "the body is not valid JSON")
+            return error(400, "malformed_json", "the body is not valid JSON")
         if not isinstance(doc, dict) or not isinstance(doc.get("url"), str):
-            return _error(422, "bad_request", "send {\"url\": \"tcp://HOST:PORT\", \"profile\": \"NAME\"}", "url")
+            return error(422, "bad_request", "send {\"url\": \"tcp://HOST:PORT\", \"profile\": \"NAME\"}", "url")
         url, profile = doc["url"], doc.get("profile")
         wait = float(doc.get("wait", 10.0)) if isinstance(doc.get("wait", 10.0), (int, float)) else 10.0
         name = next((n for n, p in service.config.printers.items() if p.url.strip() == url.strip()), None)
@@ -119,7 +116,7 @@ def printing_router(service: EdgeService) -> APIRouter:
             else:
                 result = await run_in_threadpool(print_test_direct, url, profile)
         except ValueError as exc:
-            return _error(422, "bad_request", str(exc))
+            return error(422, "bad_request", str(exc))
         return result
 
     return router

@@ -51,12 +51,9 @@ def technician_router(service: EdgeService) -> APIRouter:
             raise Refused(401, "technician_login", "technician PIN needed (log in again)")
 
     async def guarded(request: Request, fn, *args, needs_session: bool = True):
-        try:
-            if needs_session:
-                session(request)
-            return JSONResponse(await run_in_threadpool(fn, *args))
-        except Refused as exc:
-            return exc.response()
+        if needs_session:
+            session(request)
+        return JSONResponse(await run_in_threadpool(fn, *args))
 
     @router.get("/v1/doctor")
     async def doctor():
@@ -71,20 +68,17 @@ def technician_router(service: EdgeService) -> APIRouter:
 
     @router.post("/v1/technician/login")
     async def login(request: Request):
-        try:
-            doc = await body(request)
-        except Refused as exc:
-            return exc.response()
+        doc = await body(request)
         if not await run_in_threadpool(desk.auth.pin_set):
-            return Refused(409, "no_pin", "no technician PIN on this device yet: set one first").response()
+            raise Refused(409, "no_pin", "no technician PIN on this device yet: set one first")
         result = await run_in_threadpool(desk.auth.login, str(doc.get("pin", "")))
         if result.ok:
             return {"session": result.session}
         if result.retry_after_s:
-            return Refused(429, "locked", f"too many wrong PINs: try again in {result.retry_after_s} s",
-                           retry_after_s=result.retry_after_s).response()
-        return Refused(401, "wrong_pin", f"wrong PIN ({result.tries_left} tries before a lockout)", "pin",
-                       tries_left=result.tries_left).response()
+            raise Refused(429, "locked", f"too many wrong PINs: try again in {result.retry_after_s} s",
+                           retry_after_s=result.retry_after_s)
+        raise Refused(401, "wrong_pin", f"wrong PIN ({result.tries_left} tries before a lockout)", "pin",
+                       tries_left=result.tries_left)
 
     @router.post("/v1/technician/logout")
     async def logout(request: Request):
@@ -93,23 +87,18 @@ def technician_router(service: EdgeService) -> APIRouter:
 
     @router.post("/v1/technician/pin")
     async def set_pin(request: Request):
+        doc = await body(request)
+        if await run_in_threadpool(desk.auth.pin_set):
+            session(request)
         try:
-            doc = await body(request)
-            if await run_in_threadpool(desk.auth.pin_set):
-                session(request)
             token = await run_in_threadpool(desk.auth.set_pin, str(doc.get("pin", "")))
-        except Refused as exc:
-            return exc.response()
         except PinRefused as exc:
-            return Refused(422, "bad_pin", str(exc), "pin").response()
+            raise Refused(422, "bad_pin", str(exc), "pin") from None
         return {"session": token}
 
     @router.post("/v1/technician/settings")
     async def settings(request: Request):
-        try:
-            doc = await body(request)
-        except Refused as exc:
-            return exc.response()
+        doc = await body(request)
         return await guarded(request, desk.save_settings, doc)
 
     @router.post("/v1/technician/enroll")
@@ -120,14 +109,11 @@ def technician_router(service: EdgeService) -> APIRouter:
     async def scan(request: Request):
         from edge.technician.netscan import ScanRefused, scan_subnet
 
-        try:
-            doc = await body(request)
-        except Refused as exc:
-            return exc.response()
+        doc = await body(request)
         subnet, ports = doc.get("subnet"), doc.get("ports") or [9100]
         if subnet is not None and not isinstance(subnet, str) or not isinstance(ports, list) \
                 or not all(isinstance(p, int) and not isinstance(p, bool) for p in ports):
-            return Refused(422, "bad_request", "send {\"subnet\": \"192.168.1.0/24\", \"ports\": [9100]}").response()
+            raise Refused(422, "bad_request", "send {\"subnet\": \"192.168.1.0/24\", \"ports\": [9100]}")
         timeout = getattr(getattr(service.config, "technician", None), "scan_timeout_ms", 400) / 1000
 
         def run():
@@ -143,17 +129,14 @@ def technician_router(service: EdgeService) -> APIRouter:
         from edge.printer.transport import parse_printer_url
         from edge.technician.devices import probe_printer
 
+        doc = await body(request)
+        url = doc.get("url")
+        if not isinstance(url, str):
+            raise Refused(422, "bad_request", "send {\"url\": \"tcp://HOST:PORT\"}", "url")
         try:
-            doc = await body(request)
-            url = doc.get("url")
-            if not isinstance(url, str):
-                raise Refused(422, "bad_request", "send {\"url\": \"tcp://HOST:PORT\"}", "url")
-            try:
-                parse_printer_url(url)
-            except ValueError as error:
-                raise Refused(422, "bad_url", str(error), "url") from None
-        except Refused as exc:
-            return exc.response()
+            parse_printer_url(url)
+        except ValueError as error:
+            raise Refused(422, "bad_url", str(error), "url") from None
 
         def run():
             state, detail = probe_printer(url)

@@ -20,6 +20,7 @@ from edge.payments import failpoints, store
 from edge.payments.client import GatewayClient, GatewayError
 from edge.payments.settle import settle_order
 from edge.sync.outbox import append_event
+from edge.refusal import Refused
 
 log = logging.getLogger(__name__)
 PUT_TIMEOUT_S = 25.0   # the gateway answers after the provider's pay answer (its own timeout is 10 s)
@@ -29,10 +30,8 @@ REFUSALS = {"order_paid", "attempt_open", "code_used", "amount_mismatch", "bad_c
             "no_gateway", "unknown_order", "bad_amount", "bad_request"}
 
 
-class PaymentError(Exception):
-    def __init__(self, status: int, code: str, message: str, **extra):
-        super().__init__(message)
-        self.status, self.code, self.message, self.extra = status, code, message, extra
+class PaymentError(Refused):
+    """A payment request the core refuses (HTTP 4xx/5xx), with the code and plain words."""
 
 
 class PaymentManager:

@@ -7,20 +7,14 @@ to the running core (printers and camera restarted), enrollment with the held co
 
 from __future__ import annotations
 
-from fastapi.responses import JSONResponse
 
 from edge.technician.auth import TechnicianAuth
 from edge.technician.held import EnrollCodeHolder
+from edge.refusal import Refused as BaseRefused
 
 
-class Refused(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra):
-        super().__init__(message)
-        self.status, self.code, self.message, self.field, self.extra = status, code, message, field, extra
-
-    def response(self) -> JSONResponse:
-        return JSONResponse({"error": {"code": self.code, "message": self.message, "field": self.field, **self.extra}},
-                            status_code=self.status)
+class Refused(BaseRefused):
+    """A technician request the core refuses."""
 
 
 class TechnicianDesk:
