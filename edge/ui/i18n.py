@@ -100,11 +100,19 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
-def t(key: str, lang: str, **values: object) -> str:
-    """The string `key` in `lang` ("zh" or "en"), formatted with `values`."""
-    zh, en = STRINGS[key]
-    text = en if lang == "en" else zh
-    return text.format(**values) if values else text
+def translator(table: dict[str, tuple[str, str]]):
+    """A lookup `t(key, lang, **values)` over a table of (zh, en) pairs: the string in `lang`
+    ("zh" or "en"), formatted with `values`."""
+
+    def t(key: str, lang: str, **values: object) -> str:
+        zh, en = table[key]
+        text = en if lang == "en" else zh
+        return text.format(**values) if values else text
+
+    return t
+
+
+t = translator(STRINGS)
 
 
 def name(thing: dict, lang: str) -> str:

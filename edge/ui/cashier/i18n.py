@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from edge.ui.i18n import translator
+
 TEXTS: dict[str, tuple[str, str]] = {
     "title": ("收银", "Cashier"),
     "choose_staff": ("请选择员工，输入密码", "Choose your name, enter your PIN"),
@@ -101,7 +103,4 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-def t(key: str, lang: str, **values: object) -> str:
-    zh, en = TEXTS[key]
-    text = en if lang == "en" else zh
-    return text.format(**values) if values else text
+t = translator(TEXTS)

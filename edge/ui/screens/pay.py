@@ -16,6 +16,7 @@ from textual.widgets import Button, Digits, Label
 
 from edge.money import format_fen
 from edge.ui.client import CoreError
+from edge.ui.i18n import translator
 
 PAYMENT_KINDS = ("alipay", "wechat", "unionpay")
 WORDS = {
@@ -30,9 +31,7 @@ WORDS = {
 }
 
 
-def word(key: str, lang: str, **values: object) -> str:
-    zh, en = WORDS[key]
-    return (zh if lang == "zh" else en).format(**values)
+word = translator(WORDS)
 
 
 class PayScreen(Screen):

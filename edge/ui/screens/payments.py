@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Label
 
 from edge.money import format_fen
 from edge.ui.client import CoreError
+from edge.ui.i18n import translator
 
 WORDS = {
     "title": ("未完成付款", "Unresolved payments"), "none": ("没有未完成的付款", "No unresolved payments"),
@@ -24,9 +25,7 @@ WORDS = {
 }
 
 
-def word(key: str, lang: str, **values: object) -> str:
-    zh, en = WORDS[key]
-    return (zh if lang == "zh" else en).format(**values)
+word = translator(WORDS)
 
 
 class UnresolvedPaymentsScreen(Screen):
