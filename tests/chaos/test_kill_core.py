@@ -6,12 +6,8 @@ token after a crash must never make a second order; device_seq stays gap-free.
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 
@@ -19,46 +15,11 @@ import pytest
 import requests
 
 from edge.demo.setup import MENU_FILE
+from tests.core_process import CoreProcess
 from tests.ports import free_port
 
 ORDERS = 200
 pytestmark = pytest.mark.chaos
-
-
-class CoreProcess:
-    def __init__(self, config_file, port):
-        self.config_file, self.port = config_file, port
-        self.process: subprocess.Popen | None = None
-        self.lock = threading.Lock()
-
-    def start(self, log):
-        """Start the core and wait for it; returns once healthy or once it died (killed while starting)."""
-        with self.lock:
-            self.process = subprocess.Popen([sys.executable, "-m", "edge", "core", "--config", str(self.config_file)],
-                                            stdout=log, stderr=log)
-            process = self.process
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                assert process.returncode == -signal.SIGKILL, f"core exited by itself ({process.returncode}); see log"
-                return
-            try:
-                if requests.get(f"http://127.0.0.1:{self.port}/v1/health", timeout=0.5).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.05)
-        raise RuntimeError("core did not come up")
-
-    def kill(self):
-        with self.lock:
-            if self.process and self.process.poll() is None:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-                return True
-        return False
-
-    def alive(self):
-        return self.process is not None and self.process.poll() is None
 
 
 def test_kill_9_during_200_orders_loses_nothing(tmp_path):
@@ -66,9 +27,9 @@ def test_kill_9_during_200_orders_loses_nothing(tmp_path):
     config_file = tmp_path / "edge.toml"
     config_file.write_text(f'[device]\ndata_dir = "{tmp_path / "data"}"\n[core]\nport = {port}\n'
                            f'[menu]\nfile = "{MENU_FILE}"\n', encoding="utf-8")
-    core = CoreProcess(config_file, port)
     log = open(tmp_path / "core.log", "ab")
-    core.start(log)
+    core = CoreProcess(config_file, port, log)
+    core.start()
     rng = random.Random(20261125)
     acknowledged: dict[str, dict] = {}
     kills = 0
@@ -90,7 +51,7 @@ def test_kill_9_during_200_orders_loses_nothing(tmp_path):
             body = {"client_token": token, "lines": [{"item_id": rng.choice(items), "qty": rng.randint(1, 3)}]}
             while True:
                 if not core.alive():
-                    core.start(log)
+                    core.start()
                 try:
                     answer = requests.post(f"http://127.0.0.1:{port}/v1/orders", json=body, timeout=5)
                 except requests.RequestException:
@@ -104,7 +65,7 @@ def test_kill_9_during_200_orders_loses_nothing(tmp_path):
         core.kill()
     assert kills >= 3, "the chaos test must actually kill the core"
 
-    core.start(log)  # restart once more: the database must open cleanly after the last kill
+    core.start()  # restart once more: the database must open cleanly after the last kill
     try:
         assert requests.get(f"http://127.0.0.1:{port}/v1/status", timeout=5).json()["database"]["integrity"] == "ok"
     finally:

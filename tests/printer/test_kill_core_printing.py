@@ -3,12 +3,8 @@ once, complete, every duplicate is marked 补打 REPRINT, and each station's seq
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 
@@ -16,45 +12,17 @@ import pytest
 import requests
 
 from edge.demo.setup import MENU_FILE
-from tests.printer.conftest import ITEMS, STATIONS, check_tickets, complete_texts, free_port
+from tests.core_process import CoreProcess
+from tests.printer.conftest import (
+    ITEMS,
+    STATIONS,
+    check_tickets,
+    complete_texts,
+    free_port,
+)
 
 ORDERS = 24
 pytestmark = pytest.mark.chaos
-
-
-class CoreProcess:
-    def __init__(self, config_file, port, log):
-        self.config_file, self.port, self.log = config_file, port, log
-        self.process: subprocess.Popen | None = None
-        self.lock = threading.Lock()
-
-    def start(self) -> None:
-        with self.lock:
-            self.process = subprocess.Popen([sys.executable, "-m", "edge", "core", "--config", str(self.config_file)],
-                                            stdout=self.log, stderr=self.log)
-            process = self.process
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                assert process.returncode == -signal.SIGKILL, "core exited by itself; see core.log"
-                return
-            try:
-                if requests.get(f"http://127.0.0.1:{self.port}/v1/health", timeout=0.5).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.05)
-        raise RuntimeError("core did not come up")
-
-    def kill(self) -> bool:
-        with self.lock:
-            if self.process and self.process.poll() is None:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-                return True
-        return False
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
 
 
 def test_kill_9_while_sending_loses_no_ticket_and_marks_every_duplicate(sims, tmp_path):
