@@ -91,8 +91,10 @@ def test_web_kiosk_without_a_browser_says_what_to_install(tmp_path):
     assert result.returncode == 1 and "apt-get install chromium" in result.stderr
 
 
-def test_edge_wrapper_names_the_missing_app():
-    if Path("/opt/matou/venv/bin/edge").exists():
-        pytest.skip("the app is installed on this machine")
-    result = subprocess.run(["bash", str(HARDWARE / "bin/edge-wrapper.sh"), "--help"], capture_output=True, text=True)
-    assert result.returncode == 1 and "/opt/matou/venv/bin/edge is missing" in result.stderr
+def test_edge_wrapper_names_the_missing_app(tmp_path):
+    """Run a copy whose app path is one that cannot exist here, even on a provisioned device."""
+    missing = tmp_path / "opt/matou/venv/bin/edge"
+    wrapper = tmp_path / "edge-wrapper.sh"
+    wrapper.write_text((HARDWARE / "bin/edge-wrapper.sh").read_text().replace("/opt/matou/venv/bin/edge", str(missing)))
+    result = subprocess.run(["bash", str(wrapper), "--help"], capture_output=True, text=True)
+    assert result.returncode == 1 and f"{missing} is missing" in result.stderr
