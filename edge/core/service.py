@@ -21,6 +21,7 @@ from edge.core.menu_store import load_menu, menu_version, save_menu
 from edge.core.scanning import ScanService, code_context
 from edge.core.placement import Placed, order_view, place_order
 from edge.db import StorageError, connect, quick_check
+from edge.ledger.steps import Ledger
 from edge.menu import Menu, MenuError, menu_from_dict, menu_to_dict
 from edge.migrations import migrate
 from edge.printer.spool import PrintSpool
@@ -49,6 +50,7 @@ class EdgeService:
         self.events = EventBus()
         self._write_lock = threading.Lock()
         self.db = None
+        self.ledger: Ledger | None = None
         self.menu: Menu | None = None
         self.spool: PrintSpool | None = None
         self.scanner: ScanService | None = None
@@ -61,6 +63,7 @@ class EdgeService:
     def open(self, start_printing: bool = True) -> "EdgeService":
         self.db = connect(self.config.db_path)
         migrate(self.db)
+        self.ledger = Ledger(self.db, self._write_lock, self.events.publish)
         self.integrity = quick_check(self.db)
         if self.integrity != "ok":
             log.error("database quick_check: %s", self.integrity)
