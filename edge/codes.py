@@ -17,10 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NoReturn, TypeGuard
 
 from edge.tables import KID_RE, STORE_RE, TABLE_RE, TableKeyring, b64url, looks_like_table_url, mac, macs_equal, \
     unb64url, verify_table_url
@@ -64,6 +64,14 @@ class ScannedCode:
     """One classified code. Immutable; the clear text is never part of any representation."""
 
     __slots__ = ("kind", "masked", "symbology", "reason", "claimed", "fields", "captured_ns", "_text")
+    kind: str
+    masked: str
+    symbology: str
+    reason: str | None
+    claimed: str | None
+    fields: Mapping[str, Any]  # read-only view; values come from the scanned code (JSON)
+    captured_ns: int | None
+    _text: str
 
     def __init__(self, kind: str, text: str, masked: str, *, symbology: str = "", reason: str | None = None,
                  claimed: str | None = None, fields: Mapping[str, Any] | None = None,
@@ -113,7 +121,7 @@ class ScannedCode:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         raise TypeError("a ScannedCode is not serialisable; use to_event()")
 
     def __repr__(self) -> str:
@@ -143,17 +151,21 @@ ROLES = ("kiosk", "cashier", "kitchen")
 _SIGNED = re.compile(r"MT([0-9])([A-Z])\.([^.]{1,16})\.([A-Za-z0-9_-]{1,400})\.([A-Za-z0-9_-]{22})", re.ASCII)
 
 
-def _int(low: int, high: int):
+Validator = Callable[[object], bool]  # one payload field's check: True when the value is acceptable
+
+
+def _int(low: int, high: int) -> Validator:
     return lambda v: type(v) is int and low <= v <= high
 
 
-def _text(pattern: re.Pattern | str):
+def _text(pattern: re.Pattern[str] | str) -> Validator:
     regex = re.compile(pattern, re.ASCII) if isinstance(pattern, str) else pattern
     return lambda v: isinstance(v, str) and regex.fullmatch(v) is not None
 
 
 _STORE, _EXPIRY = _text(STORE_RE), _int(1, 2**40)
-_FIELDS = {  # kind -> required payload fields -> validator (unknown extra fields are signed, ignored)
+# kind -> required payload fields -> validator (unknown extra fields are signed, ignored)
+_FIELDS: dict[str, dict[str, Validator]] = {
     "voucher": {"s": _STORE, "id": _text(r"[A-Za-z0-9]{1,32}"), "v": _int(1, 10_000_000), "x": _EXPIRY},
     "pickup": {"s": _STORE, "o": _text(r"[a-z2-7]{26}"), "n": _text(TABLE_RE)},
     # https to any host; plain http only to this machine (demo, tests), as edge.sync.enroll accepts
@@ -171,20 +183,20 @@ def _enroll_checksum(head: str) -> str:
     return b64url(hashlib.sha256(b"matou-enroll-v1\n" + head.encode("ascii")).digest()[:16])
 
 
-def _valid_fields(kind: str, fields: object) -> bool:
+def _valid_fields(fields: object, kind: str) -> TypeGuard[dict[str, Any]]:
     return isinstance(fields, dict) and all(name in fields and ok(fields[name]) for name, ok in _FIELDS[kind].items())
 
 
 def make_signed_code(kind: str, fields: Mapping[str, Any], kid: str = ENROLL_KID, key: bytes | None = None) -> str:
     """Encode a voucher / pickup code (MAC under `key`, id `kid`) or an enrollment code (checksum)."""
-    if kind not in SIGNED_LETTERS or not _valid_fields(kind, dict(fields)) or not KID_RE.fullmatch(kid):
+    if kind not in SIGNED_LETTERS or not _valid_fields(dict(fields), kind) or not KID_RE.fullmatch(kid):
         raise ValueError(f"invalid {kind} code fields")
     body = json.dumps(dict(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     head = f"MT1{SIGNED_LETTERS[kind]}.{ENROLL_KID if kind == 'enroll' else kid}.{b64url(body)}"
     if kind == "enroll":
         return f"{head}.{_enroll_checksum(head)}"
-    TableKeyring({kid: key or b""})  # validates the key
-    return f"{head}.{mac(key, head.encode('ascii'))}"
+    keyring = TableKeyring({kid: key or b""})  # validates the key
+    return f"{head}.{mac(keyring[kid], head.encode('ascii'))}"
 
 
 def _masked_signed(text: str) -> str:
@@ -203,10 +215,10 @@ def _check_signed(text: str, keys: Mapping[str, bytes] | None,
         return kind, "unsupported code version", {}
     kid, head, sig = match[3], text.rsplit(".", 1)[0], match[5]
     try:
-        fields = json.loads(unb64url(match[4]).decode("utf-8"))
+        fields: object = json.loads(unb64url(match[4]).decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         fields = None
-    if not _valid_fields(kind, fields):
+    if not _valid_fields(fields, kind):
         return kind, f"malformed {'enrollment' if kind == 'enroll' else kind} code", {}
     if kind == "enroll":
         if kid != ENROLL_KID or not macs_equal(sig, _enroll_checksum(head)):
@@ -242,9 +254,11 @@ def classify(text: str, table_keys: TableKeyring | None = None, store_id: str | 
         return ScannedCode("unknown", stripped, _shown(stripped), symbology=symbology, reason=verdict.reason,
                            claimed="table")
     if stripped[:2] == "MT" and stripped[2:3].isdigit():
-        kind, reason, fields = _check_signed(stripped, code_keys, store_id)
-        return ScannedCode(kind if reason is None else "unknown", stripped, _masked_signed(stripped),
-                           symbology=symbology, reason=reason, claimed=None if reason is None else kind, fields=fields)
+        claimed, reason, fields = _check_signed(stripped, code_keys, store_id)
+        if reason is None and claimed is not None:
+            return ScannedCode(claimed, stripped, _masked_signed(stripped), symbology=symbology, fields=fields)
+        return ScannedCode("unknown", stripped, _masked_signed(stripped), symbology=symbology, reason=reason,
+                           claimed=claimed, fields=fields)
     return ScannedCode("unknown", stripped, _shown(stripped), symbology=symbology, reason=UNKNOWN)
 
 
