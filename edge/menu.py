@@ -1,12 +1,15 @@
 """The menu as pure data: categories, items with zh/en names, option groups and note chips.
 
-A menu is loaded from a plain dict (parsed from TOML by the caller) and validated here, so
-that a typo in a menu file is refused with the item and field it concerns.
+A menu is loaded from a plain dict (parsed from TOML or JSON by the caller) and validated here,
+so that a typo in a menu file is refused with the item and field it concerns. `menu_to_dict`
+gives the document form back (`MenuDoc`, the shape GET /v1/menu serves).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 
 class MenuError(ValueError):
@@ -86,18 +89,75 @@ class Menu:
         return next((n for n in self.note_chips if n.id == chip_id), None)
 
 
-def _require(doc: dict, key: str, where: str, kind: type = str):
+class CategoryDoc(TypedDict):
+    """A category, station or note chip in document form."""
+
+    id: str
+    zh: str
+    en: str
+
+
+class OptionDoc(TypedDict):
+    id: str
+    zh: str
+    en: str
+    price_delta: int
+
+
+class OptionGroupDoc(TypedDict):
+    id: str
+    zh: str
+    en: str
+    required: bool
+    default: str | None
+    options: list[OptionDoc]
+
+
+class ItemDoc(TypedDict):
+    id: str
+    category: str
+    zh: str
+    en: str
+    price: int
+    station: str
+    option_groups: list[str]
+    sold_out: bool
+
+
+class MenuDoc(TypedDict):
+    """The document form of a whole menu (`menu_to_dict`)."""
+
+    version: str
+    categories: list[CategoryDoc]
+    stations: list[CategoryDoc]
+    option_groups: list[OptionGroupDoc]
+    note_chips: list[CategoryDoc]
+    items: list[ItemDoc]
+
+
+def _present(doc: Mapping[str, Any], key: str, where: str) -> object:
     if key not in doc:
         raise MenuError(f"{where}: missing '{key}'")
-    value = doc[key]
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise MenuError(f"{where}: '{key}' must be an integer (fen), got {value!r}")
-    if kind is str and not (isinstance(value, str) and value.strip()):
+    return doc[key]
+
+
+def _require(doc: Mapping[str, Any], key: str, where: str) -> str:
+    """A required non-empty text field."""
+    value = _present(doc, key, where)
+    if not (isinstance(value, str) and value.strip()):
         raise MenuError(f"{where}: '{key}' must be a non-empty text, got {value!r}")
     return value
 
 
-def menu_from_dict(doc: dict) -> Menu:
+def _require_fen(doc: Mapping[str, Any], key: str, where: str) -> int:
+    """A required amount in fen (an integer, not a bool)."""
+    value = _present(doc, key, where)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MenuError(f"{where}: '{key}' must be an integer (fen), got {value!r}")
+    return value
+
+
+def menu_from_dict(doc: Mapping[str, Any]) -> Menu:
     """Build and validate a Menu from its document form (see edge/demo/menu.toml)."""
     version = str(doc.get("version", "1"))
     categories = tuple(
@@ -115,7 +175,7 @@ def menu_from_dict(doc: dict) -> Menu:
         where = f"option group '{g.get('id', '#%d' % n)}'"
         options = tuple(
             Option(_require(o, "id", where), _require(o, "zh", where), o.get("en", ""),
-                   _require(o, "price_delta", where, int) if "price_delta" in o else 0)
+                   _require_fen(o, "price_delta", where) if "price_delta" in o else 0)
             for o in g.get("options", [])
         )
         if not options:
@@ -137,7 +197,7 @@ def menu_from_dict(doc: dict) -> Menu:
         item = Item(
             id=_require(i, "id", where), category=_require(i, "category", where),
             zh=_require(i, "zh", where), en=i.get("en", ""),
-            price=_require(i, "price", where, int), station=_require(i, "station", where),
+            price=_require_fen(i, "price", where), station=_require(i, "station", where),
             option_groups=tuple(i.get("option_groups", [])), sold_out=bool(i.get("sold_out", False)),
         )
         if item.price < 0:
@@ -155,19 +215,25 @@ def menu_from_dict(doc: dict) -> Menu:
     return Menu(version, categories, stations, groups, items, chips)
 
 
-def menu_to_dict(menu: Menu) -> dict:
+def _named(thing: Category | Station | NoteChip) -> CategoryDoc:
+    return {"id": thing.id, "zh": thing.zh, "en": thing.en}
+
+
+def menu_to_dict(menu: Menu) -> MenuDoc:
     """The document form of a menu (what the core serves at GET /v1/menu)."""
     return {
         "version": menu.version,
-        "categories": [c.__dict__ for c in menu.categories],
-        "stations": [s.__dict__ for s in menu.stations],
+        "categories": [_named(c) for c in menu.categories],
+        "stations": [_named(s) for s in menu.stations],
         "option_groups": [
             {"id": g.id, "zh": g.zh, "en": g.en, "required": g.required, "default": g.default,
-             "options": [o.__dict__ for o in g.options]}
+             "options": [{"id": o.id, "zh": o.zh, "en": o.en, "price_delta": o.price_delta} for o in g.options]}
             for g in menu.option_groups.values()
         ],
-        "note_chips": [c.__dict__ for c in menu.note_chips],
+        "note_chips": [_named(c) for c in menu.note_chips],
         "items": [
-            {**i.__dict__, "option_groups": list(i.option_groups)} for i in menu.items.values()
+            {"id": i.id, "category": i.category, "zh": i.zh, "en": i.en, "price": i.price, "station": i.station,
+             "option_groups": list(i.option_groups), "sold_out": i.sold_out}
+            for i in menu.items.values()
         ],
     }
