@@ -27,7 +27,7 @@ class CartError(ValueError):
 @dataclass(frozen=True)
 class CartLine:
     item_id: str
-    qty: int
+    qty: object  # as the client sent it; price_line checks it is a whole number in 1..MAX_QTY
     options: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -61,21 +61,23 @@ def _check_qty(qty: object, field: str) -> int:
 def _pick_options(menu: Menu, item: Item, option_ids: tuple[str, ...], field: str) -> tuple[Option, ...]:
     chosen: dict[str, Option] = {}
     for option_id in option_ids:
-        owner = next(
-            (g for gid in item.option_groups if (g := menu.option_groups[gid]).option(option_id)),
+        found = next(
+            ((g, o) for gid in item.option_groups if (o := (g := menu.option_groups[gid]).option(option_id))),
             None,
         )
-        if owner is None:
+        if found is None:
             raise CartError("bad_option", f"option '{option_id}' does not belong to {item.zh} ({item.id})", field)
+        owner, option = found
         if owner.id in chosen:
             raise CartError("bad_option", f"only one choice of {owner.zh} is allowed for {item.zh}", field)
-        chosen[owner.id] = owner.option(option_id)  # type: ignore[assignment]
+        chosen[owner.id] = option
     for gid in item.option_groups:
         group = menu.option_groups[gid]
         if gid not in chosen and group.required:
-            if group.default is None:
+            default = None if group.default is None else group.option(group.default)
+            if default is None:  # no default, or (a menu not built by menu_from_dict) one that is not an option
                 raise CartError("missing_option", f"{item.zh}: please choose {group.zh}", field)
-            chosen[gid] = group.option(group.default)  # type: ignore[assignment]
+            chosen[gid] = default
     return tuple(chosen[gid] for gid in item.option_groups if gid in chosen)
 
 

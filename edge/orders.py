@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from edge.cart import CartError, CartLine, PricedCart, PricedLine, price_cart
@@ -36,11 +37,11 @@ class OrderRequest:
     notes: tuple[str, ...] = ()
 
 
-def _text(doc: dict, key: str, default: str | None = None) -> str | None:
+def _text(doc: Mapping[str, object], key: str, default: str | None = None) -> str | None:
     value = doc.get(key, default)
-    if value is not None and not isinstance(value, str):
-        raise CartError("bad_request", f"'{key}' must be text", key)
-    return value
+    if value is None or isinstance(value, str):
+        return value
+    raise CartError("bad_request", f"'{key}' must be text", key)
 
 
 def _ids(value: object, field: str) -> tuple[str, ...]:

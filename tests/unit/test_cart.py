@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from edge.cart import CartError, CartLine, price_cart, price_line
@@ -52,3 +54,15 @@ def test_refusals(demo_menu, line, code):
 def test_empty_cart(demo_menu):
     with pytest.raises(CartError, match="no items"):
         price_cart(demo_menu, [])
+
+
+def test_a_default_that_is_not_an_option_is_refused_not_crashed(demo_menu):
+    # menu_from_dict refuses such a menu; a Menu built another way (e.g. read back from storage)
+    # must still give a clear refusal, not an AttributeError on a None option.
+    gid = next(g for g in demo_menu.items["milk_tea"].option_groups if demo_menu.option_groups[g].required)
+    groups = dict(demo_menu.option_groups)
+    groups[gid] = dataclasses.replace(groups[gid], default="gone")
+    menu = dataclasses.replace(demo_menu, option_groups=groups)
+    with pytest.raises(CartError) as refused:
+        price_line(menu, CartLine("milk_tea", 1))
+    assert refused.value.code == "missing_option"
