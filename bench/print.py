@@ -33,7 +33,7 @@ import requests
 
 from edge.demo.setup import MENU_FILE
 from edge.printer.profiles import get_profile
-from edge.printer.sim import PrinterSimulator
+from edge.printer_sim.simulator import PrinterSimulator
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
 from benchlib import free_port, percentile
 

@@ -8,7 +8,7 @@ import pytest
 
 from edge.printer.errors import PrinterUnreachable
 from edge.printer.profiles import get_profile
-from edge.printer.sim import PrinterSimulator
+from edge.printer_sim.simulator import PrinterSimulator
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
 from edge.printer.transport import TcpTransport, parse_printer_url
 from tests.ports import free_port

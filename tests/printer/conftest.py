@@ -15,7 +15,7 @@ import uvicorn
 from edge.core.app import create_app
 from edge.core.printing_api import printing_router
 from edge.core.service import EdgeService
-from edge.printer.sim import PrinterSimulator
+from edge.printer_sim.simulator import PrinterSimulator
 from edge.printer.worker import Timing
 from tests.conftest import make_config
 from tests.printer.emupos import Emupos, emupos_missing

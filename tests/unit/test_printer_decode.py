@@ -6,7 +6,7 @@ from escpos.printer import Dummy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.printer.escpos_decode import MAX_TICKET_BYTES, DecodedTicket, EscPosDecoder, StatusReply, decode
+from edge.printer_sim.escpos_decode import MAX_TICKET_BYTES, DecodedTicket, EscPosDecoder, StatusReply, decode
 from edge.printer.profiles import get_profile
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
 

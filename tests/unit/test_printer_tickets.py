@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from edge.printer.escpos_decode import decode
+from edge.printer_sim.escpos_decode import decode
 from edge.printer.layout import display_width
 from edge.printer.profiles import PROFILES, get_profile
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
