@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from edge.printer.cjk import encode
-from edge.printer.profiles import PrinterProfile
 from edge.printer.sanitize import strip_controls
+from edge.printer_profiles import PrinterProfile
 
 FS = b"\x1c"
 CHINESE_ON = FS + b"&"

@@ -25,8 +25,8 @@ __all__ = ["PrintSpool", "PrinterWorker", "Timing", "backoff_seconds", "check_pr
 
 def check_printers(printers: dict[str, PrinterConfig]) -> None:
     """ValueError naming the printer for a bad url, an unknown profile or a bad backup."""
-    from edge.printer.profiles import get_profile
-    from edge.printer.transport import parse_printer_url
+    from edge.printer_profiles import get_profile
+    from edge.printer_urls import parse_printer_url
 
     for name, printer in printers.items():
         try:

@@ -46,7 +46,7 @@ class TechnicianDesk:
             return self.service.db.execute("SELECT count(*) FROM orders").fetchone()[0] == 0
 
     def state(self) -> dict:
-        from edge.printer.profiles import PROFILES
+        from edge.printer_profiles import PROFILES
         from edge.technician.settings import settings_path
 
         config, menu = self.service.config, self.service.menu

@@ -5,9 +5,9 @@ import signal
 import subprocess
 import sys
 
-from edge.printer.profiles import get_profile
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
-from edge.printer.transport import TcpTransport
+from edge.printer.transports.tcp import TcpTransport
+from edge.printer_profiles import get_profile
 
 LAUNCH = "from edge.printer_sim.cli import printer_sim; printer_sim()"
 

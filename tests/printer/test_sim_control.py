@@ -11,11 +11,11 @@ import sys
 import pytest
 import requests
 
-from edge.printer.profiles import get_profile
-from edge.printer_sim.simulator import PrinterSimulator
-from edge.printer_sim.control import SimControl
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
-from edge.printer.transport import TcpTransport
+from edge.printer.transports.tcp import TcpTransport
+from edge.printer_profiles import get_profile
+from edge.printer_sim.control import SimControl
+from edge.printer_sim.simulator import PrinterSimulator
 
 TICKET = KitchenTicket("A017", "dimsum", "点心", "dine_in", "12", "2026-11-25 12:03", (TicketLine("虾饺", 2),), (), 7)
 

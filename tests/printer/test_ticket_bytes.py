@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from edge.printer.changes import ChangeTicket, render_change_ticket
-from edge.printer_sim.escpos_decode import decode
 from edge.printer.jobs import mark_reprint, render_job, ticket_from_json, ticket_json
 from edge.printer.layout import display_width
-from edge.printer.profiles import get_profile
 from edge.printer.receipt import CustomerReceipt, ReceiptLine, render_receipt
 from edge.printer.sanitize import clip
 from edge.printer.testpage import render_test_page
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
+from edge.printer_profiles import get_profile
+from edge.printer_sim.escpos_decode import decode
 
 GOLDEN = Path(__file__).with_name("golden")
 KITCHEN = KitchenTicket(
