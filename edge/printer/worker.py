@@ -32,10 +32,10 @@ import sqlite_utils
 from edge.config import PrinterConfig
 from edge.printer.errors import PrinterUnreachable
 from edge.printer.jobstore import Job, JobStore, now_ms
-from edge.printer_profiles import get_profile
 from edge.printer.status import (OK, PROBLEM, STATUS_REQUEST, UNKNOWN, PrinterStatus, confirm_reply,
                                  confirm_request, is_dle_eot_reply, is_gs_r_reply, parse_status)
 from edge.printer.transports.base import Connection, Transport
+from edge.printer_profiles import get_profile
 from edge.printer_urls import parse_printer_url
 
 log = logging.getLogger(__name__)
