@@ -32,9 +32,9 @@ from pathlib import Path
 import requests
 
 from edge.demo.setup import MENU_FILE
-from edge.printer.profiles import get_profile
-from edge.printer.sim import PrinterSimulator
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
+from edge.printer_profiles import get_profile
+from edge.printer_sim.simulator import PrinterSimulator
 from benchlib import free_port, percentile
 
 TARGET_P95_MS = 150.0

@@ -170,7 +170,7 @@ def _register_commands() -> None:
     from edge.maintenance.cli import backup, web_ui
     from edge.payments.cli import pay_command, payments_group
     from edge.printer.cli import print_test, printers
-    from edge.printer.sim_cli import printer_sim
+    from edge.printer_sim.cli import printer_sim
     from edge.scanner.cli import scan, tables
     from edge.sync.cli import enroll_command, sync_group
     from edge.technician.cli import doctor, logs_group, technician_group

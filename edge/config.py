@@ -19,6 +19,9 @@ from pathlib import Path
 
 import platformdirs
 
+from edge.printer_profiles import get_profile
+from edge.printer_urls import parse_printer_url
+
 APP_NAME = "matou"
 
 
@@ -85,9 +88,6 @@ class PrinterConfig:
     backup: str = ""  # another [printers.NAME] that takes this printer's tickets while it is down
 
     def __post_init__(self) -> None:
-        from edge.printer.profiles import get_profile
-        from edge.printer.transport import parse_printer_url
-
         try:
             parse_printer_url(self.url)
             get_profile(self.profile)

@@ -370,7 +370,7 @@ class CashierDesk:
         from edge.cashier.day import category_names, day_report, render_ticket
         from edge.core.printing import receipt_printer
         from edge.printer.jobstore import sha256
-        from edge.printer.profiles import get_profile
+        from edge.printer_profiles import get_profile
 
         config = self.service.config
         printer = receipt_printer(config) or next(iter(config.printers), None)

@@ -27,9 +27,9 @@ from edge.printer.changes import ChangeTicket
 from edge.printer.jobs import kind_of, render, ticket_json
 from edge.printer.jobstore import rerender, sha256
 from edge.printer.jobstore import Job
-from edge.printer.profiles import DEFAULT_PROFILE, get_profile
 from edge.printer.receipt import CustomerReceipt, ReceiptLine
 from edge.printer.tickets import TicketLine
+from edge.printer_profiles import DEFAULT_PROFILE, get_profile
 
 RECEIPT_STATION = "receipt"
 JOB_FIELDS = ("id", "order_id", "kind", "station_id", "printer", "origin_printer", "station_seq", "state",

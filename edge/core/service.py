@@ -6,6 +6,7 @@ the tests drive is what runs on the device.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import threading
@@ -75,7 +76,8 @@ class EdgeService:
         self.payments = PaymentManager(self)
         if start_printing:
             self.payments.resume()  # start-up order: payments (query, never pay again), printing, sync
-        self.spool = PrintSpool(self.config.printers, self.config.db_path, self._print_job_changed, self._write_lock,
+        self.spool = PrintSpool(self.config.printers, functools.partial(connect, self.config.db_path),
+                                self._print_job_changed, self._write_lock,
                                 on_status=lambda state: self.events.publish("printer.status", state))
         if start_printing:
             from edge.core.printing import route_waiting_jobs

@@ -126,7 +126,7 @@ def technician_router(service: EdgeService) -> APIRouter:
 
     @router.post("/v1/technician/printers/probe")
     async def probe(request: Request):
-        from edge.printer.transport import parse_printer_url
+        from edge.printer_urls import parse_printer_url
         from edge.technician.devices import probe_printer
 
         doc = await body(request)

@@ -1,1 +1,1 @@
-"""Printing: ticket layout, CJK encoding, ESC/POS building, transports, simulator."""
+"""Device printing: ticket layout, CJK encoding, ESC/POS building, transports, the print spool."""

@@ -7,7 +7,7 @@ profile says so. Sizes use `GS !`, which scales both ASCII and Chinese character
 Raster profiles (`profile.raster`) draw the lines as an image instead (`raster`): the lines
 are collected and sent as `GS v 0` bands before a QR code, a feed and at the end.
 
-Ticket framing, relied upon by the simulator's decoder (`escpos_decode`):
+Ticket framing, relied upon by the simulator's decoder (`edge.printer_sim.escpos_decode`):
 - a ticket starts with `ESC @` (initialise), then `FS &` for Chinese-mode profiles;
 - it ends with `FS .`, the beep `ESC B n t` when the profile has a buzzer (kitchen tickets
   only), then
@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from edge.printer.cjk import encode
-from edge.printer.profiles import PrinterProfile
 from edge.printer.sanitize import strip_controls
+from edge.printer_profiles import PrinterProfile
 
 FS = b"\x1c"
 CHINESE_ON = FS + b"&"

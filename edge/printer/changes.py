@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from edge.printer.builder import TicketBuilder
 from edge.printer.layout import rule, wrap
-from edge.printer.profiles import PrinterProfile
 from edge.printer.sanitize import clean_text, clip
 from edge.printer.tickets import NOTE_LIMIT, SERVICES, TicketLine, ticket_header, ticket_line
+from edge.printer_profiles import PrinterProfile
 
 CHANGE_KINDS = {"add": "加菜 ADD", "void": "退菜 VOID"}
 VOID_PREFIX = "退 "

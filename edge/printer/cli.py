@@ -126,8 +126,8 @@ def reprint(config_path: str | None, core_url: str | None, job_id: str) -> None:
 def print_test(config_path: str | None, core_url: str | None, printer_url: str, profile: str | None, direct: bool,
                as_json: bool) -> None:
     """Print a test page (Chinese in GB18030 and GBK, raster, widths, QR) to choose a profile."""
-    from edge.printer.profiles import get_profile
-    from edge.printer.transport import parse_printer_url
+    from edge.printer_profiles import get_profile
+    from edge.printer_urls import parse_printer_url
 
     try:
         parse_printer_url(printer_url)

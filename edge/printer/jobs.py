@@ -22,10 +22,10 @@ import typing
 from typing import Any
 
 from edge.printer.changes import ChangeTicket, render_change_ticket
-from edge.printer.profiles import PrinterProfile
 from edge.printer.receipt import CustomerReceipt, ReceiptLine, render_receipt
 from edge.printer.testpage import render_test_page
 from edge.printer.tickets import REPRINT_BANNER, KitchenTicket, TicketLine, render_kitchen_ticket
+from edge.printer_profiles import PrinterProfile
 
 KINDS = ("kitchen", "change", "receipt", "test")
 _CLASSES = {"kitchen": KitchenTicket, "change": ChangeTicket, "receipt": CustomerReceipt}

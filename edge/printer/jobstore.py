@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 
 from edge.printer.jobs import mark_reprint, render_job
-from edge.printer.profiles import DEFAULT_PROFILE, PrinterProfile, get_profile
+from edge.printer_profiles import DEFAULT_PROFILE, PrinterProfile, get_profile
 
 COLUMNS = ("id", "kind", "printer", "station_id", "station_seq", "state", "payload", "ticket", "profile",
            "reprint", "attempts", "origin_printer", "last_error")

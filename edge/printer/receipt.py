@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from edge.money import format_fen
 from edge.printer.builder import TicketBuilder
 from edge.printer.layout import rule, two_columns, wrap
-from edge.printer.profiles import PrinterProfile
 from edge.printer.sanitize import clean_text, clip
 from edge.printer.tickets import NAME_LIMIT, OPTION_PREFIX, SERVICES, banners, indented
+from edge.printer_profiles import PrinterProfile
 
 YUAN = "￥"
 

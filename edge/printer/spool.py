@@ -4,7 +4,8 @@ States and what moves a job between them: `jobstore`; what a worker does per job
 first, then the job, then its confirmation; backoff; failover to a backup printer): `worker`.
 On start, jobs whose outcome is uncertain (left `sending`, or `sent` without confirmation,
 when the core stopped) are queued again as 补打 REPRINT before any worker runs. A dead printer
-only holds its own queue. All SQLite writes happen under the core's one write lock.
+only holds its own queue. All SQLite writes happen under the core's one write lock. The caller
+gives the spool `connect`, which opens a new connection to the device's database (one per worker).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from pathlib import Path
+
+import sqlite_utils
 
 from edge.config import PrinterConfig
-from edge.db import connect
 from edge.printer.jobstore import recover_uncertain
 from edge.printer.worker import PrinterWorker, Timing, backoff_seconds
 
@@ -25,8 +26,8 @@ __all__ = ["PrintSpool", "PrinterWorker", "Timing", "backoff_seconds", "check_pr
 
 def check_printers(printers: dict[str, PrinterConfig]) -> None:
     """ValueError naming the printer for a bad url, an unknown profile or a bad backup."""
-    from edge.printer.profiles import get_profile
-    from edge.printer.transport import parse_printer_url
+    from edge.printer_profiles import get_profile
+    from edge.printer_urls import parse_printer_url
 
     for name, printer in printers.items():
         try:
@@ -44,22 +45,24 @@ def check_printers(printers: dict[str, PrinterConfig]) -> None:
 class PrintSpool:
     """Owns one worker per configured printer."""
 
-    def __init__(self, printers: dict[str, PrinterConfig], db_path: Path, on_change: Callable[[dict], None],
+    def __init__(self, printers: dict[str, PrinterConfig], connect: Callable[[], sqlite_utils.Database],
+                 on_change: Callable[[dict], None],
                  write_lock: threading.Lock, timing: Timing | None = None,
                  on_status: Callable[[dict], None] | None = None):
-        """write_lock: the core's one write lock; holding it keeps SQLite's busy handler (which
-        sleeps in steps of milliseconds) out of the order path."""
+        """connect: opens a new connection to the device's database (the spool and each worker
+        use their own). write_lock: the core's one write lock; holding it keeps SQLite's busy
+        handler (which sleeps in steps of milliseconds) out of the order path."""
         check_printers(printers)
-        self.printers, self.db_path, self.write_lock = printers, db_path, write_lock
+        self.printers, self.connect, self.write_lock = printers, connect, write_lock
         self.on_change = on_change
         self.workers: dict[str, PrinterWorker] = {}
         for name, p in printers.items():
-            self.workers[name] = PrinterWorker(name, p, db_path, on_change, write_lock, timing, self.workers,
+            self.workers[name] = PrinterWorker(name, p, connect, on_change, write_lock, timing, self.workers,
                                                on_status)
         self.recovered: list[str] = []
 
     def start(self) -> None:
-        db = connect(self.db_path)
+        db = self.connect()
         try:
             self.recovered = recover_uncertain(db, self.write_lock, {n: p.profile for n, p in self.printers.items()})
         finally:

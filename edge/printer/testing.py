@@ -7,11 +7,12 @@ from __future__ import annotations
 import time
 
 from edge.printer.errors import PrinterUnreachable
-from edge.printer.profiles import DEFAULT_PROFILE, get_profile
 from edge.printer.status import (CONFIRM_GS_R, PROBLEM, STATUS_REQUEST, PrinterStatus, is_gs_r_reply,
                                  parse_status)
 from edge.printer.testpage import render_test_page
-from edge.printer.transport import Transport, parse_printer_url
+from edge.printer.transports.base import Transport
+from edge.printer_profiles import DEFAULT_PROFILE, get_profile
+from edge.printer_urls import parse_printer_url
 
 
 def _status(conn, timeout: float) -> PrinterStatus:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from edge.printer.builder import CHINESE_OFF, CHINESE_ON, TicketBuilder
 from edge.printer.layout import wrap
-from edge.printer.profiles import PrinterProfile
 from edge.printer.raster import Style
+from edge.printer_profiles import PrinterProfile
 
 SAMPLE = "中文测试 点心 虾饺 ￥28.00 𠮷"
 QR_TEXT = "MATOU-PRINT-TEST"

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 from edge.printer.builder import TicketBuilder
 from edge.printer.layout import center, display_width, rule, two_columns, wrap
-from edge.printer.profiles import PrinterProfile
 from edge.printer.sanitize import clean_text, clip
+from edge.printer_profiles import PrinterProfile
 
 REPRINT_BANNER = "补打 REPRINT"
 TRANSFER_PREFIX = "转自"

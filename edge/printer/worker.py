@@ -26,16 +26,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+
+import sqlite_utils
 
 from edge.config import PrinterConfig
-from edge.db import connect
 from edge.printer.errors import PrinterUnreachable
 from edge.printer.jobstore import Job, JobStore, now_ms
-from edge.printer.profiles import get_profile
 from edge.printer.status import (OK, PROBLEM, STATUS_REQUEST, UNKNOWN, PrinterStatus, confirm_reply,
                                  confirm_request, is_dle_eot_reply, is_gs_r_reply, parse_status)
-from edge.printer.transport import Connection, Transport, parse_printer_url
+from edge.printer.transports.base import Connection, Transport
+from edge.printer_profiles import get_profile
+from edge.printer_urls import parse_printer_url
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +62,13 @@ def backoff_seconds(failures: int, cap: float = 2.0) -> float:
 
 
 class PrinterWorker(threading.Thread):
-    def __init__(self, name: str, printer: PrinterConfig, db_path: Path, on_change: Callable[[dict], None],
+    def __init__(self, name: str, printer: PrinterConfig, connect: Callable[[], sqlite_utils.Database],
+                 on_change: Callable[[dict], None],
                  write_lock: threading.Lock, timing: Timing | None = None,
                  peers: dict[str, PrinterWorker] | None = None,
                  on_status: Callable[[dict], None] | None = None):
         super().__init__(name=f"printer-{name}", daemon=True)
-        self.printer_name, self.printer, self.db_path = name, printer, db_path
+        self.printer_name, self.printer, self.connect = name, printer, connect
         self.on_change, self.on_status, self.write_lock = on_change, on_status, write_lock
         self.timing = timing or Timing()
         self.peers = peers if peers is not None else {}
@@ -128,7 +130,7 @@ class PrinterWorker(threading.Thread):
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> None:
-        db = connect(self.db_path)
+        db = self.connect()
         store = JobStore(db, self.write_lock)
         self.talks = self.has_confirmed = store.has_printed(self.printer_name)
         idle_since = 0.0

@@ -46,7 +46,7 @@ class TechnicianDesk:
             return self.service.db.execute("SELECT count(*) FROM orders").fetchone()[0] == 0
 
     def state(self) -> dict:
-        from edge.printer.profiles import PROFILES
+        from edge.printer_profiles import PROFILES
         from edge.technician.settings import settings_path
 
         config, menu = self.service.config, self.service.menu
@@ -92,7 +92,8 @@ class TechnicianDesk:
         service.config = new
         if (new.printers, new.stations) != (old.printers, old.stations) and service.spool is not None:
             service.spool.stop()
-            service.spool = PrintSpool(new.printers, new.db_path, service._print_job_changed,  # noqa: SLF001
+            # the same database as before (the screen cannot move the data dir)
+            service.spool = PrintSpool(new.printers, service.spool.connect, service._print_job_changed,  # noqa: SLF001
                                        service._write_lock,  # noqa: SLF001
                                        on_status=lambda state: service.events.publish("printer.status", state))
             service.spool.start()

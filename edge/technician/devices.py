@@ -40,7 +40,7 @@ def probe_printer(url: str, timeout: float = 2.0) -> tuple[str, str]:
     """(state, detail) from one connect + DLE EOT 1-4 (ok | problem | unknown)."""
     from edge.printer.errors import PrinterUnreachable
     from edge.printer.status import STATUS_REQUEST, parse_status
-    from edge.printer.transport import Transport
+    from edge.printer.transports.base import Transport
 
     try:
         with Transport.for_url(url, timeout).open() as conn:

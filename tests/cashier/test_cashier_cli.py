@@ -8,7 +8,7 @@ import json
 from click.testing import CliRunner
 
 from edge.cashier.cli import report_group, vouchers_group
-from edge.printer.sim import PrinterSimulator
+from edge.printer_sim.simulator import PrinterSimulator
 from tests.cashier.helpers import CASHIER, STORE, place, voucher, wait_for
 
 

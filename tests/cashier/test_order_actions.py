@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from edge.printer.sim import PrinterSimulator
+from edge.printer_sim.simulator import PrinterSimulator
 from tests.cashier.helpers import CASHIER, MANAGER, Api, pickup, place
 
 STATIONS = ("dimsum", "kitchen", "bar")

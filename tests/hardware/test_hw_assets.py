@@ -160,7 +160,7 @@ def test_journald_snippets():
 
 
 def test_profiles_match_the_printer_package():
-    from edge.printer.profiles import PROFILES
+    from edge.printer_profiles import PROFILES
 
     for name, profile in PRINTERS["profiles"].items():
         assert name in PROFILES, name

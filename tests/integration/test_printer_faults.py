@@ -8,7 +8,7 @@ import requests
 
 from edge.core.server import BackgroundCore
 from edge.core.service import EdgeService
-from edge.printer.sim import PrinterSimulator
+from edge.printer_sim.simulator import PrinterSimulator
 from tests.conftest import make_config
 from tests.ports import free_port
 

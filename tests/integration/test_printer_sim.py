@@ -7,10 +7,11 @@ import time
 import pytest
 
 from edge.printer.errors import PrinterUnreachable
-from edge.printer.profiles import get_profile
-from edge.printer.sim import PrinterSimulator
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
-from edge.printer.transport import TcpTransport, parse_printer_url
+from edge.printer.transports.tcp import TcpTransport
+from edge.printer_profiles import get_profile
+from edge.printer_sim.simulator import PrinterSimulator
+from edge.printer_urls import parse_printer_url
 from tests.ports import free_port
 
 TICKET = KitchenTicket(

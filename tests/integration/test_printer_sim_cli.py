@@ -5,11 +5,11 @@ import signal
 import subprocess
 import sys
 
-from edge.printer.profiles import get_profile
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
-from edge.printer.transport import TcpTransport
+from edge.printer.transports.tcp import TcpTransport
+from edge.printer_profiles import get_profile
 
-LAUNCH = "from edge.printer.sim_cli import printer_sim; printer_sim()"
+LAUNCH = "from edge.printer_sim.cli import printer_sim; printer_sim()"
 
 
 def test_printer_sim_command_prints_tickets_until_interrupted(tmp_path):

@@ -15,8 +15,8 @@ import uvicorn
 from edge.core.app import create_app
 from edge.core.printing_api import printing_router
 from edge.core.service import EdgeService
-from edge.printer.sim import PrinterSimulator
 from edge.printer.worker import Timing
+from edge.printer_sim.simulator import PrinterSimulator
 from tests.conftest import make_config
 from tests.printer.emupos import Emupos, emupos_missing
 from tests.ports import free_port

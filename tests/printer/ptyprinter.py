@@ -8,7 +8,7 @@ import select
 import threading
 import tty
 
-from edge.printer.escpos_decode import DecodedTicket, EscPosDecoder, StatusReply
+from edge.printer_sim.escpos_decode import DecodedTicket, EscPosDecoder, StatusReply
 
 
 class PtyPrinter:

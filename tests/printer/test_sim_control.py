@@ -11,11 +11,11 @@ import sys
 import pytest
 import requests
 
-from edge.printer.profiles import get_profile
-from edge.printer.sim import PrinterSimulator
-from edge.printer.sim_control import SimControl
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
-from edge.printer.transport import TcpTransport
+from edge.printer.transports.tcp import TcpTransport
+from edge.printer_profiles import get_profile
+from edge.printer_sim.control import SimControl
+from edge.printer_sim.simulator import PrinterSimulator
 
 TICKET = KitchenTicket("A017", "dimsum", "点心", "dine_in", "12", "2026-11-25 12:03", (TicketLine("虾饺", 2),), (), 7)
 
@@ -83,7 +83,7 @@ def test_power_off_refuses_and_restart_loses_what_was_held(controlled):
 
 
 def test_printer_sim_command_with_control_port_and_a_starting_fault(tmp_path):
-    launch = "from edge.printer.sim_cli import printer_sim; printer_sim()"
+    launch = "from edge.printer_sim.cli import printer_sim; printer_sim()"
     proc = subprocess.Popen([sys.executable, "-u", "-c", launch, "--port", "0", "--control-port", "0",
                              "--fault", "cover-open", "--out", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from edge.printer.escpos_decode import decode
+from edge.printer_sim.escpos_decode import decode
 from tests.printer.conftest import (check_tickets, complete_texts, free_port, read_paper, station_name,
                                     wait_until)
 

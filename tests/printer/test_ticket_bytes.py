@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from edge.printer.changes import ChangeTicket, render_change_ticket
-from edge.printer.escpos_decode import decode
 from edge.printer.jobs import mark_reprint, render_job, ticket_from_json, ticket_json
 from edge.printer.layout import display_width
-from edge.printer.profiles import get_profile
 from edge.printer.receipt import CustomerReceipt, ReceiptLine, render_receipt
 from edge.printer.sanitize import clip
 from edge.printer.testpage import render_test_page
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
+from edge.printer_profiles import get_profile
+from edge.printer_sim.escpos_decode import decode
 
 GOLDEN = Path(__file__).with_name("golden")
 KITCHEN = KitchenTicket(
@@ -119,7 +119,7 @@ def test_raster_profile_sends_images_and_no_chinese_text():
     assert data.startswith(b"\x1b@\x1dv0\x00") and data.endswith(b"\x1dV\x01")
     (ticket,) = decode(data)
     assert ticket.text.startswith("[IMAGE 576x") and ticket.cut
-    from edge.printer.png import ticket_image
+    from edge.printer_sim.png import ticket_image
 
     image = ticket_image(data)
     assert image.width == 576 and image.height > 300

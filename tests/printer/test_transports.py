@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from edge.printer.errors import PrinterUnreachable
-from edge.printer.transport import Transport
+from edge.printer.transports.base import Transport
 from tests.printer.conftest import wait_until
 from tests.printer.ptyprinter import PtyPrinter
 

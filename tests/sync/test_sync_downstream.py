@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from edge.printer.sim import PrinterSimulator
+from edge.printer_sim.simulator import PrinterSimulator
 from edge.sync import downstream
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.fixtures import wait_for

@@ -12,7 +12,7 @@ import ipaddress
 
 import pytest
 
-from edge.printer.sim import PrinterSimulator
+from edge.printer_sim.simulator import PrinterSimulator
 from tests.sync.fixtures import sqlite_upstream, sqlite_upstream_db  # noqa: F401 - fixtures
 from tests.technician.helpers import Core, NotAPrinter, write_config
 

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 import edge.technician.netscan as netscan
-from edge.printer.sim import PrinterSimulator
+from edge.printer_sim.simulator import PrinterSimulator
 from edge.ui.app import create_app
 from edge.ui.technician.app import TechnicianApp, create_technician_app
 from edge.ui.technician.home import HomeScreen

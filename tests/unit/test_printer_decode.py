@@ -6,9 +6,9 @@ from escpos.printer import Dummy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.printer.escpos_decode import MAX_TICKET_BYTES, DecodedTicket, EscPosDecoder, StatusReply, decode
-from edge.printer.profiles import get_profile
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
+from edge.printer_profiles import get_profile
+from edge.printer_sim.escpos_decode import MAX_TICKET_BYTES, DecodedTicket, EscPosDecoder, StatusReply, decode
 
 TICKET = KitchenTicket(
     ticket_no="A017", station_code="dimsum", station_name="点心", service="dine_in", table="12",

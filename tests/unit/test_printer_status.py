@@ -4,7 +4,7 @@ import pytest
 
 from edge.printer.status import (CONFIRM_GS_R, STATUS_REQUEST, confirm_reply, confirm_request, is_dle_eot_reply,
                                  is_gs_r_reply, parse_status)
-from edge.printer.status_replies import FaultState, status_reply
+from edge.printer_sim.status_replies import FaultState, status_reply
 
 
 def replies(state: FaultState) -> bytes:

@@ -4,10 +4,10 @@ import dataclasses
 
 import pytest
 
-from edge.printer.escpos_decode import decode
 from edge.printer.layout import display_width
-from edge.printer.profiles import PROFILES, get_profile
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
+from edge.printer_profiles import PROFILES, get_profile
+from edge.printer_sim.escpos_decode import decode
 
 INIT, CHINESE_ON, CHINESE_OFF = b"\x1b@", b"\x1c&", b"\x1c."
 PARTIAL_CUT, BEEP, INVERT_ON = b"\x1dV\x01", b"\x1bB\x02\x03", b"\x1dB\x01"

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from edge.config import ConfigError, parse_config
-from edge.printer.transport import PrinterAddress, parse_printer_url
+from edge.printer_urls import PrinterAddress, parse_printer_url
 
 
 @pytest.mark.parametrize(("url", "parsed"), [
@@ -63,6 +63,13 @@ def test_bad_url_or_profile_is_a_config_error():
 
 
 def test_importing_the_printer_layer_does_not_import_escpos_serial_usb_or_pil():
-    code = ("import sys, edge.printer.tickets, edge.printer.sim, edge.printer.transport, edge.printer.spool; "
+    code = ("import sys, edge.printer.tickets, edge.printer_sim.simulator, edge.printer.transports, edge.printer.spool; "
             "sys.exit(1 if {'escpos', 'serial', 'usb', 'PIL'} & set(sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_every_url_scheme_has_a_transport():
+    from edge.printer.transports.base import CONNECTIONS
+    from edge.printer_urls import SCHEMES
+
+    assert sorted(CONNECTIONS) == sorted(SCHEMES)

@@ -2,7 +2,7 @@
 
 Point a printer url at it (`tcp://127.0.0.1:9100`) to see kitchen tickets as text; with
 `--out` each ticket is also kept as a .txt, its raw bytes as a .bin and its paper as a .png
-file. `--control-port` serves the control API (`sim_control`): faults on command, tickets.
+file. `--control-port` serves the control API (`control`): faults on command, tickets.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from edge.printer.escpos_decode import DecodedTicket
-from edge.printer.sim import FAULTS, PrinterSimulator
+from edge.printer_sim.escpos_decode import DecodedTicket
+from edge.printer_sim.simulator import FAULTS, PrinterSimulator
 
 
 @click.command("printer-sim")
@@ -46,7 +46,7 @@ def printer_sim(host: str, port: int, out_dir: Path | None, name: str, echo: boo
     try:
         sim.start()
         if control_port is not None:
-            from edge.printer.sim_control import SimControl
+            from edge.printer_sim.control import SimControl
 
             control = SimControl(sim, "127.0.0.1", control_port).start()
     except OSError as error:

@@ -7,7 +7,7 @@ chunks waits for its remaining bytes, image data is skipped without being buffer
 
 Where a ticket ends:
 - at a cut (`GS V`, any form): the ticket, including the cut, with `cut=True`;
-- at `ESC @` after printed content (a tear-off printer's ticket, see `builder`), `cut=False`;
+- at `ESC @` after printed content (a tear-off printer's ticket, see `edge.printer.builder`), `cut=False`;
   the `ESC @` is the last of that ticket's raw bytes, so our own tickets round-trip exactly;
 - at `flush()` (end of stream, e.g. the connection closed) when content is pending, `cut=False`;
 - when a ticket grows past `MAX_TICKET_BYTES` (hostile stream), with a warning.
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edge.printer.escpos_commands import ESC, FS, GS, PREFIXES, describe, measure
-from edge.printer.status_replies import status_reply
+from edge.printer_sim.escpos_commands import ESC, FS, GS, PREFIXES, describe, measure
+from edge.printer_sim.status_replies import status_reply
 
 MAX_TICKET_BYTES = 1 << 20
 MAX_WARNINGS = 50

@@ -2,7 +2,7 @@
 
 Walks the ticket's raw bytes with the same command table as the decoder (`escpos_commands`):
 text (GB18030 in Chinese mode, else code page 437) is drawn with the CJK font in printer cells
-(`raster.draw_line`) with its size (`GS !`), bold (`ESC E`), inversion (`GS B`) and alignment
+(`edge.printer.raster.draw_line`) with its size (`GS !`), bold (`ESC E`), inversion (`GS B`) and alignment
 (`ESC a`); raster images (`GS v 0`) are drawn bit for bit; QR codes (`GS ( k`) are drawn with the
 `qrcode` package; a cut is a dashed line. Unknown commands are skipped, as the decoder does.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 
-from edge.printer.escpos_commands import ESC, FS, GS, PREFIXES, measure
 from edge.printer.raster import Style, draw_line
+from edge.printer_sim.escpos_commands import ESC, FS, GS, PREFIXES, measure
 
 
 class _Paper:

@@ -8,7 +8,7 @@ without a cut still becomes a ticket). Each ticket is kept in `tickets`, logged,
 paper, `png`), NNNN counting from 0001 per simulator; the label is the simulator's `name`, else
 the ticket's first line (a kitchen ticket's station name).
 
-Faults (`set_fault` / `clear_fault`, or the HTTP control API in `sim_control`):
+Faults (`set_fault` / `clear_fault`, or the HTTP control API in `control`):
 - paper-out, cover-open, offline: status replies say so (`status_replies`); real-time queries
   (DLE EOT) are answered at once, everything else is held (tickets are not printed, `GS r`
   is not answered) until the last of these faults is cleared, then processed in order, like a
@@ -32,8 +32,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from edge.printer.escpos_decode import DecodedTicket, EscPosDecoder, StatusReply
-from edge.printer.status_replies import FaultState, is_realtime, status_reply
+from edge.printer_sim.escpos_decode import DecodedTicket, EscPosDecoder, StatusReply
+from edge.printer_sim.status_replies import FaultState, is_realtime, status_reply
 
 log = logging.getLogger(__name__)
 POLL_S = 0.05
@@ -308,7 +308,7 @@ class PrinterSimulator:
 
     def _write_png(self, ticket: DecodedTicket, path: Path) -> None:
         try:
-            from edge.printer.png import ticket_png
+            from edge.printer_sim.png import ticket_png
 
             path.write_bytes(ticket_png(ticket.raw, self.columns * 12, self.columns, self.chinese_mode))
         except Exception as error:  # a missing font must not stop the printer

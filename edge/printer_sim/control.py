@@ -21,7 +21,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from edge.printer.sim import FAULTS, PrinterSimulator
+from edge.printer_sim.simulator import FAULTS, PrinterSimulator
 
 
 def _handler(sim: PrinterSimulator) -> type[BaseHTTPRequestHandler]:
@@ -67,7 +67,7 @@ def _handler(sim: PrinterSimulator) -> type[BaseHTTPRequestHandler]:
                 if suffix == "bin":
                     return self._send(200, ticket.raw, "application/octet-stream")
                 if suffix == "png":
-                    from edge.printer.png import ticket_png
+                    from edge.printer_sim.png import ticket_png
 
                     return self._send(200, ticket_png(ticket.raw, sim.columns * 12, sim.columns), "image/png")
             return self._error(404, "unknown path; see GET /status, /tickets, PUT /faults/<fault>")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edge.printer.escpos_commands import DLE, EOT, ESC, GS
+from edge.printer_sim.escpos_commands import DLE, EOT, ESC, GS
 
 DLE_EOT_REPLIES = {1: 0x16, 2: 0x12, 3: 0x12, 4: 0x12}
 GS_R_QUERIES = frozenset({1, 2, 4, 49, 50, 52})
