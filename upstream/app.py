@@ -1,6 +1,6 @@
 """The upstream HTTP API (FastAPI). Documented in docs/upstream.md.
 
-Device endpoints are signed (edge.sync.signing) and authenticated per request; public
+Device endpoints are signed (edge.protocol.signing) and authenticated per request; public
 endpoints: health, enrollment (token in the body) and phone orders (table code in the body).
 Every error has the shape {"error": {"code", "message", "field"}}; bad input is a 4xx.
 """

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from edge.sync.outbox import canonical_json
+from edge.protocol.canonical import canonical_json
 from upstream.sql import Database
 
 PREFIXES = ("voucher.", "cashier.", "pickup.", "menu.", "day.")

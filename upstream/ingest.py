@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 
-from edge.sync.outbox import canonical_json
+from edge.protocol.canonical import canonical_json
 from upstream import cashier
 from upstream.errors import ApiError
 from upstream.sql import Database

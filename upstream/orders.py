@@ -16,7 +16,7 @@ import json
 from edge.cart import CartError
 from edge.menu import menu_from_dict
 from edge.orders import new_id, parse_order_request, price_order
-from edge.sync.outbox import canonical_json
+from edge.protocol.canonical import canonical_json
 from edge.tables import Keyring, unb64url, verify_table_url
 from upstream.enroll import require_store
 from upstream.errors import ApiError, now_ms

@@ -27,8 +27,8 @@ from fastapi.responses import JSONResponse, Response
 
 from edge.codes import classify
 from edge.orders import new_id
-from edge.sync.outbox import canonical_json
-from edge.sync.signing import b64e
+from edge.protocol.canonical import canonical_json
+from edge.protocol.signing import b64e
 from edge.tables import Keyring, unb64url
 from upstream.enroll import require_store
 from upstream.errors import ApiError, now_ms

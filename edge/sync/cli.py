@@ -125,7 +125,8 @@ def retry_dead_command(config_path):
 @click.option("--name", default=None, help="Device name upstream (default: [device] name).")
 def enroll_command(config_path, text, name):
     """Enroll this device with the code from `edge-upstream enroll-token` (the QR's text)."""
-    from edge.sync.enroll import EnrollError, enroll
+    from edge.protocol.enroll_code import EnrollError
+    from edge.sync.enroll import enroll
 
     try:
         e = enroll(_config(config_path), text, name)

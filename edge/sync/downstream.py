@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from edge.sync.outbox import canonical_json
-from edge.sync.pins import is_pin_hash
+from edge.protocol.canonical import canonical_json
+from edge.protocol.pins import is_pin_hash
 from edge.sync.state import now_ms, raise_alarm
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def table_keyring(db: sqlite_utils.Database):
 
 
 def staff_pin_ok(db: sqlite_utils.Database, staff_id: str, pin: str) -> bool:
-    from edge.sync.pins import verify_pin
+    from edge.protocol.pins import verify_pin
 
     row = db.execute("SELECT pin_hash FROM staff_pins WHERE staff_id = ?", [staff_id]).fetchone()
     return bool(row) and verify_pin(pin, row[0])

@@ -111,8 +111,8 @@ class SyncWorker:
         cached = self._clients.get(slot)
         if cached and cached[0] == ident:
             return cached[1], enrollment
-        from edge.sync.client import UpstreamClient
-        from edge.sync.signing import load_private_key
+        from edge.sync.upstream_client import UpstreamClient
+        from edge.protocol.signing import load_private_key
 
         try:
             key = load_private_key(Path(enrollment.key_file))
@@ -151,7 +151,7 @@ class SyncWorker:
     # -- push ----------------------------------------------------------------------------------
     def push_once(self, db, client) -> tuple[str, float | None]:
         """One batch. Returns (outcome, retry_after): idle | progress | retry | auth."""
-        from edge.sync.client import UpstreamError
+        from edge.sync.upstream_client import UpstreamError
 
         batch = next_batch(db, self._batch_events, MAX_BATCH_BYTES)
         if not batch:
@@ -300,7 +300,7 @@ class SyncWorker:
         downstream.mark_acked(db, acked)
 
     def _pull_loop(self) -> None:
-        from edge.sync.client import UpstreamError
+        from edge.sync.upstream_client import UpstreamError
 
         db = connect(self.db_path, self.write_lock)
         failures = 0
@@ -329,7 +329,7 @@ class SyncWorker:
     # -- one-shot (edge sync now) ----------------------------------------------------------------
     def run_once(self, deadline_s: float = 60.0) -> dict:
         """Push until the queue is empty, an error, or the deadline; then one pull without waiting."""
-        from edge.sync.client import UpstreamError
+        from edge.sync.upstream_client import UpstreamError
 
         db = connect(self.db_path, self.write_lock)
         sent_before = pending_count(db)

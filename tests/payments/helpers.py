@@ -144,7 +144,7 @@ class Crash:
     fired: threading.Event = field(default_factory=threading.Event)
 
     def __call__(self, name: str) -> None:
-        from edge.payments.failpoints import Crashed
+        from edge.protocol.failpoints import Crashed
 
         if name == self.point and not self.fired.is_set():
             if self.skip > 0:

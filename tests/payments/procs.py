@@ -1,6 +1,6 @@
 """Real processes for the kill -9 tests: `edge-upstream serve` with a gateway on the sandbox
 providers (which run in the test process, so the provider's books survive), and `edge core`.
-Both read MATOU_FAILPOINT_FILE: writing a point's name to the file arms it (edge/payments/failpoints.py)."""
+Both read MATOU_FAILPOINT_FILE: writing a point's name to the file arms it (edge/protocol/failpoints.py)."""
 
 from __future__ import annotations
 

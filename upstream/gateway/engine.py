@@ -20,7 +20,7 @@ import threading
 import time
 
 from edge.codes import payment_kind
-from edge.payments import failpoints
+from edge.protocol import failpoints
 from upstream.errors import ApiError, now_ms
 from upstream.gateway import store
 from upstream.gateway.config import GatewayConfig
