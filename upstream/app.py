@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from upstream import enroll, ingest, menu, orders
+from upstream import enroll, ingest, phone_orders, store_settings
 from upstream.errors import ApiError, now_ms
 from upstream.sql import Database
 
@@ -109,7 +109,7 @@ def create_app(db: Database, gateway=None) -> FastAPI:
     @app.get("/v1/devices/me/menu")
     async def device_menu(request: Request):
         d = await device_of(request)
-        doc, etag = await run_in_threadpool(menu.store_menu, db, d["store_id"])
+        doc, etag = await run_in_threadpool(store_settings.store_menu, db, d["store_id"])
         if doc is None:
             return JSONResponse({"menu": None})
         return _etagged({"menu": doc, "etag": etag}, etag, request)
@@ -117,7 +117,7 @@ def create_app(db: Database, gateway=None) -> FastAPI:
     @app.get("/v1/devices/me/settings")
     async def device_settings(request: Request):
         d = await device_of(request)
-        doc, etag = await run_in_threadpool(menu.settings_doc, db, d["store_id"])
+        doc, etag = await run_in_threadpool(store_settings.settings_doc, db, d["store_id"])
         return _etagged(doc, etag, request)
 
     @app.get("/v1/devices/me/commands")
@@ -126,9 +126,9 @@ def create_app(db: Database, gateway=None) -> FastAPI:
         deadline = asyncio.get_running_loop().time() + max(0.0, min(wait, MAX_WAIT_S))
 
         def look():
-            commands = orders.pending_commands(db, d["device_id"])
-            _, m_etag = menu.store_menu(db, d["store_id"])
-            _, s_etag = menu.settings_doc(db, d["store_id"])
+            commands = phone_orders.pending_commands(db, d["device_id"])
+            _, m_etag = store_settings.store_menu(db, d["store_id"])
+            _, s_etag = store_settings.settings_doc(db, d["store_id"])
             return commands, m_etag or "", s_etag
 
         while True:
@@ -142,18 +142,18 @@ def create_app(db: Database, gateway=None) -> FastAPI:
     async def ack(request: Request):
         body = await read_body(request, MAX_SMALL_BODY * 4)
         d = await device_of(request, body)
-        acked = await run_in_threadpool(orders.ack_commands, db, d, _json(body))
+        acked = await run_in_threadpool(phone_orders.ack_commands, db, d, _json(body))
         return {"acked": acked}
 
     @app.post("/v1/stores/{store_id}/orders")
     async def phone_order(store_id: str, request: Request):
         doc = _json(await read_body(request, MAX_SMALL_BODY))
-        view, created = await run_in_threadpool(orders.place_phone_order, db, store_id, doc)
+        view, created = await run_in_threadpool(phone_orders.place_phone_order, db, store_id, doc)
         return JSONResponse(view, status_code=201 if created else 200)
 
     @app.get("/v1/stores/{store_id}/orders/{order_id}")
     async def phone_order_status(store_id: str, order_id: str):
-        view = await run_in_threadpool(orders.phone_order_view, db, store_id, order_id)
+        view = await run_in_threadpool(phone_orders.phone_order_view, db, store_id, order_id)
         if view is None:
             raise ApiError(404, "not_found", f"no order {order_id} in store {store_id}")
         return view

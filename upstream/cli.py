@@ -108,7 +108,7 @@ def menu() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def menu_publish(database, store, file):
     """Publish a menu TOML to STORE's devices (they fetch it by ETag)."""
-    from upstream.menu import publish_menu_file
+    from upstream.store_settings import publish_menu_file
 
     version, etag = _run(publish_menu_file, _db(database), store, file)
     click.echo(f"published menu {version} to {store} (etag {etag})")
@@ -230,7 +230,7 @@ def staff() -> None:
 @click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True)
 def staff_set(database, store, staff_id, name, role, pin):
     """Add or change a staff member's PIN."""
-    from upstream.menu import set_staff
+    from upstream.store_settings import set_staff
 
     _run(set_staff, _db(database), store, staff_id, name, role, pin)
     click.echo(f"{staff_id} ({role}) set for {store}")
@@ -249,8 +249,8 @@ def tables() -> None:
 @click.option("--png", type=click.Path(dir_okay=False), default=None)
 def tables_code(database, store, table, host, png):
     """Print a table's code URL (and write its QR PNG with --png)."""
-    from upstream.menu import table_code
     from upstream.qr import qr_png
+    from upstream.store_settings import table_code
 
     text = _run(table_code, _db(database), store, table, host)
     click.echo(text)
@@ -264,7 +264,7 @@ def tables_code(database, store, table, host, png):
 @click.option("--retire-old", is_flag=True, help="Old table codes stop working at once.")
 def tables_rotate(database, store, retire_old):
     """Make a new table key (print new table codes afterwards)."""
-    from upstream.menu import rotate_table_key
+    from upstream.store_settings import rotate_table_key
 
     click.echo(f"new table key {_run(rotate_table_key, _db(database), store, retire_old)} for {store}")
 
@@ -282,7 +282,7 @@ def orders() -> None:
 def orders_list(database, store, limit, as_json):
     """List a store's orders (synced from devices, and phone orders)."""
     from upstream.enroll import require_store
-    from upstream.orders import list_orders
+    from upstream.phone_orders import list_orders
 
     db = _db(database)
     _run(require_store, db, store)

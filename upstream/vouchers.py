@@ -9,7 +9,7 @@
   both engines, whatever races. The device's redemption_id makes a retried request the same
   redemption (200 again); any other is 409 already_used, naming the device and time.
 - Offline redemptions arrive later as `voucher.redeemed` events (projection in
-  upstream/cashier.py): the same insert; a voucher redeemed before under another redemption id is
+  upstream/cashier_events.py): the same insert; a voucher redeemed before under another redemption id is
   a double redemption, kept in `voucher_conflicts` with an alarm, and the device learns it from
   `POST /v1/vouchers/redemptions/status`.
 """

@@ -1,4 +1,5 @@
-"""Menus (versioned, served with an ETag), table keys and staff PIN hashes per store."""
+"""What an operator sets per store and its devices pull: menus (versioned, served with an ETag),
+table keys and staff PIN hashes."""
 
 from __future__ import annotations
 
