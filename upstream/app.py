@@ -8,7 +8,6 @@ Every error has the shape {"error": {"code", "message", "field"}}; bad input is 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from fastapi import FastAPI, Request
@@ -17,10 +16,12 @@ from fastapi.responses import JSONResponse, Response
 
 from upstream import enroll, ingest, phone_orders, store_settings
 from upstream.errors import ApiError, now_ms
+from upstream.gateway.api import add_payment_routes, gateway_from_env
 from upstream.sql import Database
+from upstream.vouchers import vouchers_router
+from upstream.web import MAX_SMALL_BODY, parse_json, read_body, signed_path
 
 log = logging.getLogger(__name__)
-MAX_SMALL_BODY = 64 * 1024
 MAX_WAIT_S = 30.0
 POLL_S = 0.25
 
@@ -28,32 +29,6 @@ POLL_S = 0.25
 def _error(exc: ApiError) -> JSONResponse:
     headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
     return JSONResponse(exc.doc(), status_code=exc.status, headers=headers)
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise ApiError(413, "too_large", f"the body must be at most {limit // 1024} KiB")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "too_large", f"the body must be at most {limit // 1024} KiB")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _json(body: bytes) -> object:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
-
-
-def signed_path(request: Request) -> str:
-    raw = request.scope.get("raw_path") or request.url.path.encode()
-    query = request.scope.get("query_string") or b""
-    return raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
 
 
 def create_app(db: Database, gateway=None) -> FastAPI:
@@ -79,7 +54,7 @@ def create_app(db: Database, gateway=None) -> FastAPI:
 
     @app.post("/v1/enroll")
     async def post_enroll(request: Request):
-        doc = _json(await read_body(request, MAX_SMALL_BODY))
+        doc = parse_json(await read_body(request, MAX_SMALL_BODY))
         device, created = await run_in_threadpool(enroll.register, db, doc)
         return JSONResponse({"device_id": device["device_id"], "store_id": device["store_id"], "role": device["role"],
                              "name": device["name"], "server_time_ms": now_ms()}, status_code=201 if created else 200)
@@ -142,12 +117,12 @@ def create_app(db: Database, gateway=None) -> FastAPI:
     async def ack(request: Request):
         body = await read_body(request, MAX_SMALL_BODY * 4)
         d = await device_of(request, body)
-        acked = await run_in_threadpool(phone_orders.ack_commands, db, d, _json(body))
+        acked = await run_in_threadpool(phone_orders.ack_commands, db, d, parse_json(body))
         return {"acked": acked}
 
     @app.post("/v1/stores/{store_id}/orders")
     async def phone_order(store_id: str, request: Request):
-        doc = _json(await read_body(request, MAX_SMALL_BODY))
+        doc = parse_json(await read_body(request, MAX_SMALL_BODY))
         view, created = await run_in_threadpool(phone_orders.place_phone_order, db, store_id, doc)
         return JSONResponse(view, status_code=201 if created else 200)
 
@@ -158,8 +133,6 @@ def create_app(db: Database, gateway=None) -> FastAPI:
             raise ApiError(404, "not_found", f"no order {order_id} in store {store_id}")
         return view
 
-    from upstream.vouchers import vouchers_router
-    app.include_router(vouchers_router(db))
-    from upstream.gateway.api import add_payment_routes, gateway_from_env  # payments: upstream/gateway
-    add_payment_routes(app, db, gateway if gateway is not None else gateway_from_env(db))
+    app.include_router(vouchers_router(db))  # vouchers: upstream/vouchers.py
+    add_payment_routes(app, db, gateway if gateway is not None else gateway_from_env(db))  # payments: upstream/gateway
     return app
