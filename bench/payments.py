@@ -82,8 +82,8 @@ def main() -> None:
     processes = []
     try:
         from upstream.enroll import add_store, make_token
-        from upstream.menu import publish_menu_file
         from upstream.server import open_database
+        from upstream.store_settings import publish_menu_file
 
         db = open_database(str(root / "upstream.sqlite"))
         add_store(db, "bench", "基准茶楼")

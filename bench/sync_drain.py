@@ -26,8 +26,8 @@ from edge.config import parse_config  # noqa: E402
 from edge.core.service import EdgeService  # noqa: E402
 from edge.demo.setup import MENU_FILE  # noqa: E402
 from edge.orders import new_id  # noqa: E402
+from edge.protocol.canonical import canonical_json  # noqa: E402
 from edge.sync.enroll import enroll  # noqa: E402
-from edge.sync.outbox import canonical_json  # noqa: E402
 from edge.sync.worker import SyncWorker  # noqa: E402
 from upstream.enroll import add_store, make_token  # noqa: E402
 from upstream.server import BackgroundUpstream, open_database  # noqa: E402
@@ -60,7 +60,7 @@ def device_with_queue(root: Path, n: int, upstream: BackgroundUpstream):
 def drain(config, max_events: int) -> tuple[float, list[float], int]:
     worker = SyncWorker(config, pull=False, max_events=max_events)
     latencies: list[float] = []
-    from edge.sync import client as client_module
+    from edge.sync import upstream_client as client_module
 
     original = client_module.UpstreamClient.ingest
 

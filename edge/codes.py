@@ -168,7 +168,7 @@ _STORE, _EXPIRY = _text(STORE_RE), _int(1, 2**40)
 _FIELDS: dict[str, dict[str, Validator]] = {
     "voucher": {"s": _STORE, "id": _text(r"[A-Za-z0-9]{1,32}"), "v": _int(1, 10_000_000), "x": _EXPIRY},
     "pickup": {"s": _STORE, "o": _text(r"[a-z2-7]{26}"), "n": _text(TABLE_RE)},
-    # https to any host; plain http only to this machine (demo, tests), as edge.sync.enroll accepts
+    # https to any host; plain http only to this machine (demo, tests), as edge.protocol.enroll_code accepts
     "enroll": {"u": _text(r"(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost|\[::1\]))(:[0-9]{1,5})?"
                           r"(/[A-Za-z0-9._~/-]*)?"),
                "t": _text(r"[A-Za-z0-9_-]{22,64}"), "s": _STORE, "r": lambda v: v in ROLES, "x": _EXPIRY},

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 
 import sqlite_utils
 
-from edge.sync.pins import verify_pin
+from edge.protocol.pins import verify_pin
 
 FREE_FAILURES = 5
 BASE_LOCK_S = 30

@@ -1,6 +1,6 @@
 """The upstream HTTP API (FastAPI). Documented in docs/upstream.md.
 
-Device endpoints are signed (edge.sync.signing) and authenticated per request; public
+Device endpoints are signed (edge.protocol.signing) and authenticated per request; public
 endpoints: health, enrollment (token in the body) and phone orders (table code in the body).
 Every error has the shape {"error": {"code", "message", "field"}}; bad input is a 4xx.
 """
@@ -8,19 +8,20 @@ Every error has the shape {"error": {"code", "message", "field"}}; bad input is 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from upstream import enroll, ingest, menu, orders
+from upstream import enroll, ingest, phone_orders, store_settings
 from upstream.errors import ApiError, now_ms
+from upstream.gateway.api import add_payment_routes, gateway_from_env
 from upstream.sql import Database
+from upstream.vouchers import vouchers_router
+from upstream.web import MAX_SMALL_BODY, parse_json, read_body, signed_path
 
 log = logging.getLogger(__name__)
-MAX_SMALL_BODY = 64 * 1024
 MAX_WAIT_S = 30.0
 POLL_S = 0.25
 
@@ -28,32 +29,6 @@ POLL_S = 0.25
 def _error(exc: ApiError) -> JSONResponse:
     headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
     return JSONResponse(exc.doc(), status_code=exc.status, headers=headers)
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise ApiError(413, "too_large", f"the body must be at most {limit // 1024} KiB")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "too_large", f"the body must be at most {limit // 1024} KiB")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _json(body: bytes) -> object:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
-
-
-def signed_path(request: Request) -> str:
-    raw = request.scope.get("raw_path") or request.url.path.encode()
-    query = request.scope.get("query_string") or b""
-    return raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
 
 
 def create_app(db: Database, gateway=None) -> FastAPI:
@@ -79,7 +54,7 @@ def create_app(db: Database, gateway=None) -> FastAPI:
 
     @app.post("/v1/enroll")
     async def post_enroll(request: Request):
-        doc = _json(await read_body(request, MAX_SMALL_BODY))
+        doc = parse_json(await read_body(request, MAX_SMALL_BODY))
         device, created = await run_in_threadpool(enroll.register, db, doc)
         return JSONResponse({"device_id": device["device_id"], "store_id": device["store_id"], "role": device["role"],
                              "name": device["name"], "server_time_ms": now_ms()}, status_code=201 if created else 200)
@@ -109,7 +84,7 @@ def create_app(db: Database, gateway=None) -> FastAPI:
     @app.get("/v1/devices/me/menu")
     async def device_menu(request: Request):
         d = await device_of(request)
-        doc, etag = await run_in_threadpool(menu.store_menu, db, d["store_id"])
+        doc, etag = await run_in_threadpool(store_settings.store_menu, db, d["store_id"])
         if doc is None:
             return JSONResponse({"menu": None})
         return _etagged({"menu": doc, "etag": etag}, etag, request)
@@ -117,7 +92,7 @@ def create_app(db: Database, gateway=None) -> FastAPI:
     @app.get("/v1/devices/me/settings")
     async def device_settings(request: Request):
         d = await device_of(request)
-        doc, etag = await run_in_threadpool(menu.settings_doc, db, d["store_id"])
+        doc, etag = await run_in_threadpool(store_settings.settings_doc, db, d["store_id"])
         return _etagged(doc, etag, request)
 
     @app.get("/v1/devices/me/commands")
@@ -126,9 +101,9 @@ def create_app(db: Database, gateway=None) -> FastAPI:
         deadline = asyncio.get_running_loop().time() + max(0.0, min(wait, MAX_WAIT_S))
 
         def look():
-            commands = orders.pending_commands(db, d["device_id"])
-            _, m_etag = menu.store_menu(db, d["store_id"])
-            _, s_etag = menu.settings_doc(db, d["store_id"])
+            commands = phone_orders.pending_commands(db, d["device_id"])
+            _, m_etag = store_settings.store_menu(db, d["store_id"])
+            _, s_etag = store_settings.settings_doc(db, d["store_id"])
             return commands, m_etag or "", s_etag
 
         while True:
@@ -142,24 +117,22 @@ def create_app(db: Database, gateway=None) -> FastAPI:
     async def ack(request: Request):
         body = await read_body(request, MAX_SMALL_BODY * 4)
         d = await device_of(request, body)
-        acked = await run_in_threadpool(orders.ack_commands, db, d, _json(body))
+        acked = await run_in_threadpool(phone_orders.ack_commands, db, d, parse_json(body))
         return {"acked": acked}
 
     @app.post("/v1/stores/{store_id}/orders")
     async def phone_order(store_id: str, request: Request):
-        doc = _json(await read_body(request, MAX_SMALL_BODY))
-        view, created = await run_in_threadpool(orders.place_phone_order, db, store_id, doc)
+        doc = parse_json(await read_body(request, MAX_SMALL_BODY))
+        view, created = await run_in_threadpool(phone_orders.place_phone_order, db, store_id, doc)
         return JSONResponse(view, status_code=201 if created else 200)
 
     @app.get("/v1/stores/{store_id}/orders/{order_id}")
     async def phone_order_status(store_id: str, order_id: str):
-        view = await run_in_threadpool(orders.phone_order_view, db, store_id, order_id)
+        view = await run_in_threadpool(phone_orders.phone_order_view, db, store_id, order_id)
         if view is None:
             raise ApiError(404, "not_found", f"no order {order_id} in store {store_id}")
         return view
 
-    from upstream.vouchers import vouchers_router
-    app.include_router(vouchers_router(db))
-    from upstream.gateway.api import add_payment_routes, gateway_from_env  # payments: upstream/gateway
-    add_payment_routes(app, db, gateway if gateway is not None else gateway_from_env(db))
+    app.include_router(vouchers_router(db))  # vouchers: upstream/vouchers.py
+    add_payment_routes(app, db, gateway if gateway is not None else gateway_from_env(db))  # payments: upstream/gateway
     return app

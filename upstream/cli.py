@@ -7,6 +7,7 @@ data dir), so they also work while the server runs.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from datetime import datetime
@@ -14,7 +15,16 @@ from pathlib import Path
 
 import click
 
+from edge.money import parse_yuan
+from edge.orders import new_id
+from upstream.enroll import add_store, make_token, require_store, revoke
 from upstream.errors import ApiError
+from upstream.gateway.cli import gateway_group
+from upstream.phone_orders import list_orders
+from upstream.qr import qr_png, qr_terminal
+from upstream.server import build_server, open_database
+from upstream.store_settings import publish_menu_file, rotate_table_key, set_staff, table_code
+from upstream.vouchers import issue_voucher
 
 DB_OPTION = click.option("--database", "database", default=None, envvar="EDGE_UPSTREAM_DATABASE",
                          help="SQLite file path or postgresql://user@host:port/db "
@@ -24,8 +34,6 @@ URL_OPTION = click.option("--url", default="http://127.0.0.1:8800", show_default
 
 
 def _db(database: str | None):
-    from upstream.server import open_database
-
     try:
         return open_database(database)
     except Exception as exc:  # noqa: BLE001 - turn any connection problem into one clear line
@@ -54,10 +62,6 @@ def cli() -> None:
 @click.option("--port", default=8800, show_default=True)
 def serve(database: str | None, host: str, port: int) -> None:
     """Serve the upstream API (ingest, enrollment, downstream, phone orders)."""
-    import logging
-
-    from upstream.server import build_server
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     db = _db(database)
     click.echo(f"upstream on http://{host}:{port} ({db.dialect})")
@@ -78,8 +82,6 @@ def stores() -> None:
 @click.option("--name", default="", help="Display name (default: the id).")
 def stores_add(database, store, name):
     """Add a store (it gets a table key)."""
-    from upstream.enroll import add_store
-
     _run(add_store, _db(database), store, name)
     click.echo(f"store {store} added")
 
@@ -108,8 +110,6 @@ def menu() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def menu_publish(database, store, file):
     """Publish a menu TOML to STORE's devices (they fetch it by ETag)."""
-    from upstream.menu import publish_menu_file
-
     version, etag = _run(publish_menu_file, _db(database), store, file)
     click.echo(f"published menu {version} to {store} (etag {etag})")
 
@@ -124,9 +124,6 @@ def menu_publish(database, store, file):
               help="Where to write the QR PNG (default: enroll-<store>-<role>.png here).")
 def enroll_token(database, url, store, role, png):
     """Make a one-time enrollment code (10 min), shown as a QR here and as a PNG."""
-    from upstream.enroll import make_token
-    from upstream.qr import qr_png, qr_terminal
-
     text, expires = _run(make_token, _db(database), store, role, url)
     path = qr_png(text, Path(png or f"enroll-{store}-{role}.png"))
     click.echo(qr_terminal(text))
@@ -152,11 +149,6 @@ def vouchers() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per voucher.")
 def vouchers_issue(database, store, value_yuan, expires, count, out, as_json):
     """Issue signed voucher codes (MT1V) for STORE; devices verify them offline and redeem online."""
-    from edge.money import parse_yuan
-    from edge.orders import new_id
-    from upstream.qr import qr_png
-    from upstream.vouchers import issue_voucher
-
     try:
         value = parse_yuan(value_yuan)
         last_day = datetime.strptime(expires, "%Y-%m-%d")
@@ -209,8 +201,6 @@ def devices_list(database, store, as_json):
 @click.option("--reason", default="revoked by operator", show_default=True)
 def devices_revoke(database, device_id, reason):
     """Revoke a device: its requests are refused from now on; its data is kept."""
-    from upstream.enroll import revoke
-
     if not revoke(_db(database), device_id, reason):
         raise click.ClickException(f"no enrolled (unrevoked) device {device_id}")
     click.echo(f"device {device_id} revoked; its events and orders are kept")
@@ -230,8 +220,6 @@ def staff() -> None:
 @click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True)
 def staff_set(database, store, staff_id, name, role, pin):
     """Add or change a staff member's PIN."""
-    from upstream.menu import set_staff
-
     _run(set_staff, _db(database), store, staff_id, name, role, pin)
     click.echo(f"{staff_id} ({role}) set for {store}")
 
@@ -249,9 +237,6 @@ def tables() -> None:
 @click.option("--png", type=click.Path(dir_okay=False), default=None)
 def tables_code(database, store, table, host, png):
     """Print a table's code URL (and write its QR PNG with --png)."""
-    from upstream.menu import table_code
-    from upstream.qr import qr_png
-
     text = _run(table_code, _db(database), store, table, host)
     click.echo(text)
     if png:
@@ -264,8 +249,6 @@ def tables_code(database, store, table, host, png):
 @click.option("--retire-old", is_flag=True, help="Old table codes stop working at once.")
 def tables_rotate(database, store, retire_old):
     """Make a new table key (print new table codes afterwards)."""
-    from upstream.menu import rotate_table_key
-
     click.echo(f"new table key {_run(rotate_table_key, _db(database), store, retire_old)} for {store}")
 
 
@@ -281,9 +264,6 @@ def orders() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def orders_list(database, store, limit, as_json):
     """List a store's orders (synced from devices, and phone orders)."""
-    from upstream.enroll import require_store
-    from upstream.orders import list_orders
-
     db = _db(database)
     _run(require_store, db, store)
     rows = list_orders(db, store, limit)
@@ -311,8 +291,6 @@ def alarms(database, store, as_json):
     for r in rows:
         click.echo(f"{_when(r['at_ms'])} {r['kind']:<15} {r['detail']}")
 
-
-from upstream.gateway.cli import gateway_group  # noqa: E402
 
 cli.add_command(gateway_group, "gateway")
 

@@ -12,14 +12,13 @@ import re
 import secrets
 
 from edge.orders import new_id
-from edge.sync.enroll import EnrollCode, _url_ok
-from edge.sync.signing import (HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIME, MAX_SKEW_MS, b64d, b64e,
-                               verify_signature)
+from edge.protocol.enroll_code import ROLES, EnrollCode, upstream_url_allowed
+from edge.protocol.signing import (HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIME, MAX_SKEW_MS, b64d, b64e,
+                                   verify_signature)
 from upstream.errors import ApiError, now_ms
 from upstream.sql import Database
 
 TOKEN_TTL_MS = 10 * 60 * 1000
-ROLES = ("kiosk", "cashier", "kitchen")
 STORE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
@@ -49,7 +48,7 @@ def make_token(db: Database, store_id: str, role: str, upstream_url: str, ttl_ms
         raise ApiError(422, "bad_role", f"role must be one of {', '.join(ROLES)}", "role")
     token = new_id()
     expires = now_ms() + ttl_ms
-    if not _url_ok(upstream_url):
+    if not upstream_url_allowed(upstream_url):
         raise ApiError(422, "bad_url", "the upstream URL must be https (or http on 127.0.0.1 / localhost)", "url")
     with db.tx():
         db.execute("INSERT INTO enroll_tokens (token_sha256, store_id, role, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?)",

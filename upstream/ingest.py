@@ -18,8 +18,8 @@ import hashlib
 import json
 import re
 
-from edge.sync.outbox import canonical_json
-from upstream import cashier
+from edge.protocol.canonical import canonical_json
+from upstream import cashier_events
 from upstream.errors import ApiError
 from upstream.sql import Database
 
@@ -209,8 +209,8 @@ def _project(db: Database, device: dict, ev: dict, late: bool) -> None:
     elif kind.startswith("order."):
         db.execute("UPDATE orders SET status = ?, status_seq = ? WHERE order_id = ? AND device_id = ? AND status_seq < ?",
                    [kind.split(".", 1)[1], ev["device_seq"], p["order_id"], device["device_id"], ev["device_seq"]])
-    elif cashier.handles(kind):
-        cashier.project(db, device, ev)  # vouchers, voids, refunds, pickups, 估清, day close
+    elif cashier_events.handles(kind):
+        cashier_events.project(db, device, ev)  # vouchers, voids, refunds, pickups, 估清, day close
 
 
 EVENT_COLUMNS = ("event_id, device_id, store_id, device_seq, type, occurred_wall_ms, monotonic_ns, boot_id,"

@@ -72,7 +72,7 @@ class TempCluster:
 
     def schema_url(self, schema: str) -> str:
         """A URL whose connections use a fresh schema (one per test: cheap isolation)."""
-        import psycopg
+        import psycopg  # optional ([postgresql] extra), as in upstream/sql.py
 
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def qr_terminal(text: str) -> str:
-    import qrcode
+    import qrcode  # loaded only by the commands that draw a code
 
     qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr.add_data(text)

@@ -60,7 +60,7 @@ STEPS: list[str] = [
         role TEXT NOT NULL, pin_hash TEXT NOT NULL, updated_ms BIGINT NOT NULL,
         PRIMARY KEY (store_id, staff_id))
     """,
-    # cashier (upstream/vouchers.py, upstream/cashier.py): code keys, vouchers, redemptions exactly
+    # cashier (upstream/vouchers.py, upstream/cashier_events.py): code keys, vouchers, redemptions exactly
     # once, double redemptions, cashier events, 估清 marks, order voids / refunds / pickups
     """
     CREATE TABLE code_keys (

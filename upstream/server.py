@@ -7,7 +7,7 @@ from pathlib import Path
 
 import uvicorn
 
-from edge.server_thread import ServerThread
+from edge.protocol.server_thread import ServerThread
 from upstream.app import create_app
 from upstream.schema import migrate
 from upstream.sql import Database

@@ -40,7 +40,7 @@ class Database:
     # -- connections ---------------------------------------------------------------------------
     def _connect(self):
         if self.dialect == "postgresql":
-            import psycopg
+            import psycopg  # optional ([postgresql] extra): loaded only for a postgresql:// URL
             from psycopg.rows import dict_row
 
             conn = psycopg.connect(self.url, autocommit=True, row_factory=dict_row, connect_timeout=10)

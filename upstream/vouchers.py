@@ -9,7 +9,7 @@
   both engines, whatever races. The device's redemption_id makes a retried request the same
   redemption (200 again); any other is 409 already_used, naming the device and time.
 - Offline redemptions arrive later as `voucher.redeemed` events (projection in
-  upstream/cashier.py): the same insert; a voucher redeemed before under another redemption id is
+  upstream/cashier_events.py): the same insert; a voucher redeemed before under another redemption id is
   a double redemption, kept in `voucher_conflicts` with an alarm, and the device learns it from
   `POST /v1/vouchers/redemptions/status`.
 """
@@ -25,14 +25,15 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from edge.codes import classify
+from edge.codes import classify, make_signed_code
 from edge.orders import new_id
-from edge.sync.outbox import canonical_json
-from edge.sync.signing import b64e
+from edge.protocol.canonical import canonical_json
+from edge.protocol.signing import b64e
 from edge.tables import Keyring, unb64url
-from upstream.enroll import require_store
+from upstream.enroll import authenticate, require_store
 from upstream.errors import ApiError, now_ms
 from upstream.sql import Database
+from upstream.web import MAX_SMALL_BODY, parse_json, read_body, signed_path
 
 ID_RE = re.compile(r"^[a-z2-7]{26}$")
 STATUS_HTTP = {"already_used": 409, "expired": 410, "wrong_store": 422, "forged": 422, "unknown_key": 422,
@@ -65,8 +66,6 @@ def keyring(db: Database, store_id: str) -> Keyring:
 
 def issue_voucher(db: Database, store_id: str, value: int, expires_s: int, voucher_id: str | None = None) -> str:
     """A signed voucher code (`MT1V`) worth `value` fen until `expires_s` (Unix seconds)."""
-    from edge.codes import make_signed_code
-
     ensure_code_key(db, store_id)
     row = db.one("SELECT kid, key FROM code_keys WHERE store_id = ? AND active = 1 ORDER BY created_ms DESC, kid"
                  " LIMIT 1", [store_id])
@@ -176,20 +175,17 @@ def verdicts(db: Database, device: dict, doc: object) -> dict:
 
 
 def vouchers_router(db: Database) -> APIRouter:
-    from upstream import enroll
-    from upstream.app import MAX_SMALL_BODY, _json, read_body, signed_path
-
     router = APIRouter()
 
     async def device_and_doc(request: Request):
         body = await read_body(request, MAX_SMALL_BODY)
-        device = await run_in_threadpool(enroll.authenticate, db, request.method, signed_path(request), body,
+        device = await run_in_threadpool(authenticate, db, request.method, signed_path(request), body,
                                          request.headers)
-        return device, _json(body)
+        return device, parse_json(body)
 
     @router.get("/v1/devices/me/code-keys")
     async def code_keys(request: Request):
-        device = await run_in_threadpool(enroll.authenticate, db, request.method, signed_path(request), b"",
+        device = await run_in_threadpool(authenticate, db, request.method, signed_path(request), b"",
                                          request.headers)
         doc, etag = await run_in_threadpool(code_keys_doc, db, device["store_id"])
         if request.headers.get("if-none-match", "").strip('"') == etag:

@@ -1,6 +1,6 @@
 """The cashier's calls to upstream: voucher redemption, offline-redemption verdicts, code keys.
 
-Signed like every device request (edge.sync.client.UpstreamClient, built from the enrollment
+Signed like every device request (edge.sync.upstream_client.UpstreamClient, built from the enrollment
 record and the device key). Short timeouts: a cashier waits at the counter; when upstream
 cannot answer in time the voucher desk goes offline (signed codes only). `Offline` means "no
 answer" (not enrolled, unreachable, 5xx, timeout), `Refused` carries upstream's 4xx answer.
@@ -49,8 +49,8 @@ class UpstreamLink:
         with self._lock:
             if self._client is not None and self._ident == ident:
                 return self._client
-            from edge.sync.client import UpstreamClient
-            from edge.sync.signing import load_private_key
+            from edge.protocol.signing import load_private_key
+            from edge.sync.upstream_client import UpstreamClient
 
             try:
                 key = load_private_key(Path(enrollment.key_file))
@@ -63,7 +63,7 @@ class UpstreamLink:
             return self._client
 
     def _call(self, method: str, path: str, doc: dict | None = None, etag: str | None = None):
-        from edge.sync.client import UpstreamError
+        from edge.sync.upstream_client import UpstreamError
 
         client = self._get_client()
         try:

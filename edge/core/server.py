@@ -9,7 +9,7 @@ import uvicorn
 from edge.config import Config
 from edge.core.app import create_app
 from edge.core.service import EdgeService
-from edge.server_thread import ServerThread
+from edge.protocol.server_thread import ServerThread
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Signed requests to the upstream gateway (the only module of edge.payments that imports requests).
 
-Like edge/sync/client.py: explicit (connect, read) timeouts, no hidden retries, every request
-signed (edge.sync.signing), one correction of the clock offset on a `clock_skew` answer. What is
+Like edge/sync/upstream_client.py: explicit (connect, read) timeouts, no hidden retries, every request
+signed (edge.protocol.signing), one correction of the clock offset on a `clock_skew` answer. What is
 different: a failed request says whether it surely never reached the upstream (`not_sent`: the
 connection could not be made), which the payment flow needs to know; and the request body (it
 carries the payment code) is never part of an error.
@@ -30,7 +30,7 @@ class GatewayError(Exception):
 
 class GatewayClient:
     def __init__(self, base_url: str, device_id: str, key, connect_timeout: float = CONNECT_TIMEOUT_S):
-        from edge.sync.client import new_session
+        from edge.sync.upstream_client import new_session
 
         self.base_url = base_url.rstrip("/")
         self.device_id, self.key, self.connect_timeout = device_id, key, connect_timeout
@@ -39,7 +39,7 @@ class GatewayClient:
 
     @classmethod
     def for_enrollment(cls, enrollment, key_cache: dict) -> "GatewayClient":
-        from edge.sync.signing import load_private_key
+        from edge.protocol.signing import load_private_key
 
         ident = (enrollment.key_file, enrollment.device_id)
         if key_cache.get("ident") != ident:
@@ -52,8 +52,8 @@ class GatewayClient:
     def request(self, method: str, path: str, body: bytes = b"", read_timeout: float = 10.0) -> dict:
         import requests
 
-        from edge.sync.client import new_session
-        from edge.sync.signing import sign_headers
+        from edge.protocol.signing import sign_headers
+        from edge.sync.upstream_client import new_session
 
         for attempt in (1, 2):
             now = time.time_ns() // 1_000_000 + self.clock_offset_ms

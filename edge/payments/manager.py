@@ -16,9 +16,10 @@ import threading
 import time
 
 from edge.codes import ScannedCode
-from edge.payments import failpoints, store
+from edge.payments import store
 from edge.payments.client import GatewayClient, GatewayError
 from edge.payments.settle import settle_order
+from edge.protocol import failpoints
 from edge.sync.outbox import append_event
 from edge.refusal import Refused
 

@@ -3,6 +3,9 @@
 Registered in edge/cli.py: `cli.add_command(sync_group, "sync")`, `cli.add_command(enroll_command, "enroll")`.
 They work on the device database directly (like `edge menu import`), so they also work while
 the core runs: a second sender is harmless because every upstream write is idempotent.
+
+The commands import the database, the worker and the upstream client when they run, not at
+module level: `edge --help` imports this module and stays free of sqlite_utils and requests.
 """
 
 from __future__ import annotations
@@ -125,7 +128,8 @@ def retry_dead_command(config_path):
 @click.option("--name", default=None, help="Device name upstream (default: [device] name).")
 def enroll_command(config_path, text, name):
     """Enroll this device with the code from `edge-upstream enroll-token` (the QR's text)."""
-    from edge.sync.enroll import EnrollError, enroll
+    from edge.protocol.enroll_code import EnrollError
+    from edge.sync.enroll import enroll
 
     try:
         e = enroll(_config(config_path), text, name)

@@ -13,10 +13,7 @@ import sqlite_utils
 
 from edge.core.clock import Instant
 from edge.orders import new_id
-
-
-def canonical_json(payload: dict) -> str:
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+from edge.protocol.canonical import canonical_json
 
 
 def append_event(db: sqlite_utils.Database, event_type: str, payload: dict, at: Instant) -> tuple[int, str]:

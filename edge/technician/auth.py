@@ -4,7 +4,7 @@ Decision (docs/technician.md): no challenge–response and never a fleet-wide PI
 proves themselves with either
 - the device's own technician PIN (6-12 digits), chosen on the screen as the first provisioning
   step (before enrollment) or with `edge technician set-pin` over SSH; stored as an scrypt hash
-  (edge.sync.pins) with a per-device salt in `device_state`; or
+  (edge.protocol.pins) with a per-device salt in `device_state`; or
 - a per-store technician PIN from upstream (`edge-upstream staff set --role technician`), synced
   as an scrypt hash into `staff_pins` like the cashiers' PINs: it opens only that store's devices.
 
@@ -26,9 +26,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from edge.protocol.pins import hash_pin, verify_pin
 from edge.staff import FREE_FAILURES as FREE_TRIES
 from edge.staff import MAX_LOCK_S, lock_seconds
-from edge.sync.pins import hash_pin, verify_pin
 
 MAX_SESSIONS = 8
 KEY_HASH, KEY_FAILURES, KEY_LOCKED = "technician_pin_hash", "technician_failures", "technician_locked_until_ms"

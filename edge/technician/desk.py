@@ -110,7 +110,8 @@ class TechnicianDesk:
         service.events.publish("settings.changed", {"device": new.device.name, "printers": sorted(new.printers)})
 
     def enroll(self) -> dict:
-        from edge.sync.enroll import EnrollError, enroll
+        from edge.protocol.enroll_code import EnrollError
+        from edge.sync.enroll import enroll
 
         text = self.codes.take()
         if text is None:

@@ -7,7 +7,7 @@ What the technician screen may see is the code's public part: store, role, upstr
 
 Codes whose upstream is plain http on this machine (demo, tests) are classified "unknown"
 (claimed "enroll") by edge.codes, which wants https; they are held too, and
-edge.sync.enroll.parse_enroll_code — the parser enrollment itself uses — decides.
+edge.protocol.enroll_code.parse_enroll_code — the parser enrollment itself uses — decides.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class EnrollCodeHolder:
         """Called with every ScannedCode the core's scanner emits (camera and wedge)."""
         if code.kind != "enroll" and code.claimed != "enroll":
             return
-        from edge.sync.enroll import EnrollError, parse_enroll_code
+        from edge.protocol.enroll_code import EnrollError, parse_enroll_code
 
         text = code.reveal()
         try:
@@ -62,7 +62,7 @@ class EnrollCodeHolder:
         return None
 
     def summary(self) -> HeldSummary | None:
-        from edge.sync.enroll import parse_enroll_code
+        from edge.protocol.enroll_code import parse_enroll_code
 
         with self._lock:
             held = self._fresh()

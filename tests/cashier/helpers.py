@@ -12,7 +12,7 @@ from edge.codes import make_signed_code
 from edge.core.server import BackgroundCore
 from edge.core.service import EdgeService
 from edge.orders import new_id
-from edge.sync.pins import hash_pin
+from edge.protocol.pins import hash_pin
 from edge.tables import b64url
 from tests.conftest import make_config
 

@@ -140,7 +140,7 @@ def test_offline_redemption_is_queued_and_a_double_redemption_shows_at_sync(make
 
 
 def test_sold_out_reaches_upstream_other_devices_and_phone_orders(make_device, upstream):
-    from upstream.menu import table_code
+    from upstream.store_settings import table_code
 
     a, b = device(make_device, upstream, "a"), device(make_device, upstream, "b")
     assert b.worker.run_once()["ok"]

@@ -85,7 +85,7 @@ def start_upstream(db, sandboxes, timings: Timings | None = None, failpoint=None
                    prepare: bool = True) -> Upstream:
     from upstream.app import create_app
     from upstream.enroll import add_store
-    from upstream.menu import publish_menu_file
+    from upstream.store_settings import publish_menu_file
 
     if prepare:
         add_store(db, STORE, "测试茶楼")
@@ -144,7 +144,7 @@ class Crash:
     fired: threading.Event = field(default_factory=threading.Event)
 
     def __call__(self, name: str) -> None:
-        from edge.payments.failpoints import Crashed
+        from edge.protocol.failpoints import Crashed
 
         if name == self.point and not self.fired.is_set():
             if self.skip > 0:

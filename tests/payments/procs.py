@@ -1,6 +1,6 @@
 """Real processes for the kill -9 tests: `edge-upstream serve` with a gateway on the sandbox
 providers (which run in the test process, so the provider's books survive), and `edge core`.
-Both read MATOU_FAILPOINT_FILE: writing a point's name to the file arms it (edge/payments/failpoints.py)."""
+Both read MATOU_FAILPOINT_FILE: writing a point's name to the file arms it (edge/protocol/failpoints.py)."""
 
 from __future__ import annotations
 
@@ -64,8 +64,8 @@ class Stack:
         self.fp_up, self.fp_core = root / "fp-upstream", root / "fp-core"
         self.fp_up.write_text(""), self.fp_core.write_text("")
         from upstream.enroll import add_store, make_token
-        from upstream.menu import publish_menu_file
         from upstream.server import open_database
+        from upstream.store_settings import publish_menu_file
 
         self.up_db = open_database(str(self.up_db_path))
         add_store(self.up_db, "s1", "测试茶楼")

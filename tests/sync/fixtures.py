@@ -17,8 +17,8 @@ from edge.sync.enroll import enroll
 from edge.sync.worker import SyncWorker
 from tests.conftest import make_config
 from upstream.enroll import add_store, make_token
-from upstream.menu import publish_menu_file
 from upstream.server import BackgroundUpstream, open_database
+from upstream.store_settings import publish_menu_file
 
 ENGINES = ["sqlite", "postgresql"]
 STORE = "s1"
@@ -157,9 +157,9 @@ def raw_device(server, store: str = STORE, role: str = "kiosk"):
     """Enroll a bare key pair; returns an UpstreamClient signing as that device."""
     import requests
 
-    from edge.sync.client import UpstreamClient
-    from edge.sync.enroll import parse_enroll_code
-    from edge.sync.signing import generate_key, public_key_text
+    from edge.protocol.enroll_code import parse_enroll_code
+    from edge.protocol.signing import generate_key, public_key_text
+    from edge.sync.upstream_client import UpstreamClient
 
     key = generate_key()
     code = parse_enroll_code(enroll_code(server.db, server.url, store, role))
@@ -174,7 +174,7 @@ def signed(client, method: str, path: str, body: bytes = b"", sign_body: bytes |
     """A signed request as a raw requests.Response (sign_body: sign other bytes than sent)."""
     import requests
 
-    from edge.sync.signing import sign_headers
+    from edge.protocol.signing import sign_headers
 
     stamp = time_ms if time_ms is not None else time.time_ns() // 1_000_000
     h = {"Content-Type": "application/json", **sign_headers(client.key, client.device_id, method, path,
@@ -200,7 +200,7 @@ def make_event(seq: int, payload: dict | None = None, kind: str = "order.placed"
     import hashlib
 
     from edge.orders import new_id
-    from edge.sync.outbox import canonical_json
+    from edge.protocol.canonical import canonical_json
 
     payload = order_payload() if payload is None else payload
     return {"event_id": event_id or new_id(), "device_seq": seq, "type": kind,

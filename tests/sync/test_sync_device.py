@@ -129,8 +129,8 @@ def test_restored_backup_raises_alarms_and_never_blocks(sqlite_upstream, make_de
 
 
 def test_no_hidden_retries_and_explicit_timeouts(proxy, sqlite_upstream, make_device):
-    from edge.sync.client import UpstreamClient, UpstreamError
-    from edge.sync.signing import generate_key
+    from edge.protocol.signing import generate_key
+    from edge.sync.upstream_client import UpstreamClient, UpstreamError
 
     client = UpstreamClient(proxy.url, "a" * 26, generate_key(), connect_timeout=1, read_timeout=0.5)
     adapter = client.session.get_adapter(proxy.url)

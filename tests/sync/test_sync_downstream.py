@@ -11,7 +11,7 @@ from edge.printer_sim.simulator import PrinterSimulator
 from edge.sync import downstream
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.fixtures import wait_for
-from upstream.menu import publish_menu, set_staff, store_menu, table_code
+from upstream.store_settings import publish_menu, set_staff, store_menu, table_code
 
 
 @pytest.fixture

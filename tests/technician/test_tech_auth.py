@@ -9,7 +9,7 @@ import pytest
 
 from edge.db import connect
 from edge.migrations import migrate
-from edge.sync.pins import hash_pin
+from edge.protocol.pins import hash_pin
 from edge.technician.auth import PinRefused, TechnicianAuth, check_new_pin
 
 PIN = "305917"

@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from edge.sync.signing import generate_key
+from edge.protocol.signing import generate_key
 from tests.sync.fixtures import batch, make_event, raw_device, signed
 
 
@@ -33,7 +33,7 @@ def test_replay_with_changed_body_is_refused(upstream):
 
 
 def test_signature_covers_method_and_path(upstream):
-    from edge.sync.signing import sign_headers
+    from edge.protocol.signing import sign_headers
 
     client = raw_device(upstream)
     headers = sign_headers(client.key, client.device_id, "GET", "/v1/devices/me/menu", b"", time.time_ns() // 10**6)

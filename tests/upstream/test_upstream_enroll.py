@@ -9,8 +9,9 @@ import pytest
 import requests
 
 from edge.codes import classify, make_signed_code
-from edge.sync.enroll import EnrollError, enroll, parse_enroll_code
-from edge.sync.signing import generate_key, public_key_text
+from edge.protocol.enroll_code import EnrollError, parse_enroll_code
+from edge.protocol.signing import generate_key, public_key_text
+from edge.sync.enroll import enroll
 from tests.conftest import make_config
 from tests.sync.fixtures import enroll_code
 from upstream.enroll import make_token
@@ -75,7 +76,7 @@ def test_token_ttl_is_ten_minutes_and_scoped(upstream):
 
 
 def test_code_format_is_the_mt1_enrollment_code_of_edge_codes():
-    from edge.sync.enroll import EnrollCode
+    from edge.protocol.enroll_code import EnrollCode
 
     ours = EnrollCode("https://up.example.com", "s1", "kiosk", "a" * 26, 1_800_000_000).text()
     theirs = make_signed_code("enroll", {"u": "https://up.example.com", "t": "a" * 26, "s": "s1", "r": "kiosk",
@@ -95,7 +96,7 @@ def test_bad_codes_are_refused_locally(text, reason):
 
 
 def test_plain_http_only_to_loopback():
-    from edge.sync.enroll import EnrollCode
+    from edge.protocol.enroll_code import EnrollCode
 
     with pytest.raises(EnrollError, match="https"):
         parse_enroll_code(EnrollCode("http://10.0.0.5:8800", "s1", "kiosk", "a" * 26, 1).text())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 
 from tests.sync.fixtures import raw_device, signed
-from upstream.menu import table_code
+from upstream.store_settings import table_code
 
 
 def order(upstream, table="12", token="phone-1", lines=None, **extra):
@@ -105,7 +105,7 @@ def test_commands_long_poll_returns_when_an_order_arrives(upstream):
 
 
 def test_menu_and_settings_etags(upstream):
-    from upstream.menu import publish_menu, set_staff, store_menu
+    from upstream.store_settings import publish_menu, set_staff, store_menu
 
     device = raw_device(upstream)
     first = signed(device, "GET", "/v1/devices/me/menu")

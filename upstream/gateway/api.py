@@ -18,7 +18,11 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from upstream.enroll import authenticate
 from upstream.errors import ApiError
+from upstream.gateway.config import configured, load_gateway_config
+from upstream.gateway.engine import Gateway
+from upstream.web import parse_json, read_body, signed_path
 
 log = logging.getLogger(__name__)
 MAX_BODY = 8 * 1024
@@ -29,13 +33,11 @@ POLL_S = 0.02
 def gateway_from_env(db):
     """The gateway `$EDGE_UPSTREAM_GATEWAY` asks for: a config file, `sandbox` (the sandbox
     providers in this process, for the demo), or none."""
-    from upstream.gateway.config import configured, load_gateway_config
-    from upstream.gateway.engine import Gateway
-
     setting = configured()
     if not setting:
         return None
     if setting == "sandbox":
+        # the sandbox providers (demo, tests) load only when asked for
         from upstream.gateway.sandbox import SandboxTimings, start_sandboxes
 
         sandboxes = start_sandboxes(SandboxTimings(password_s=3.0, outage_s=90.0))
@@ -47,9 +49,6 @@ def gateway_from_env(db):
 
 
 def add_payment_routes(app: FastAPI, db, gateway) -> None:
-    from upstream.app import _json, read_body, signed_path
-    from upstream.enroll import authenticate
-
     app.state.gateway = gateway
 
     def require() -> object:
@@ -67,7 +66,7 @@ def add_payment_routes(app: FastAPI, db, gateway) -> None:
         body = await read_body(request, MAX_BODY)
         device = await device_of(request, body)
         gateway = require()
-        doc = _json(body)
+        doc = parse_json(body)
         del body
         view, status = await run_in_threadpool(gateway.submit, device, attempt_id, doc)
         view["gateway_ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -88,7 +87,7 @@ def add_payment_routes(app: FastAPI, db, gateway) -> None:
     async def abandon(attempt_id: str, request: Request):
         body = await read_body(request, MAX_BODY)
         device = await device_of(request, body)
-        return await run_in_threadpool(require().abandon, device, attempt_id, _json(body) if body else {})
+        return await run_in_threadpool(require().abandon, device, attempt_id, parse_json(body) if body else {})
 
     @app.post("/v1/payment-attempts/{attempt_id}/query")
     async def query(attempt_id: str, request: Request):
@@ -100,7 +99,7 @@ def add_payment_routes(app: FastAPI, db, gateway) -> None:
     async def refund(attempt_id: str, request: Request):
         body = await read_body(request, MAX_BODY)
         device = await device_of(request, body)
-        view, status = await run_in_threadpool(require().refund, device, attempt_id, _json(body) if body else {})
+        view, status = await run_in_threadpool(require().refund, device, attempt_id, parse_json(body) if body else {})
         return JSONResponse(view, status_code=status)
 
 

@@ -11,13 +11,16 @@ from pathlib import Path
 
 import click
 
+from upstream.errors import now_ms
+from upstream.gateway import store as gw_store
+from upstream.gateway.states import ATTENTION, RECONCILE, RUNNING
+from upstream.server import open_database
+
 DB_OPTION = click.option("--database", "database", default=None, envvar="EDGE_UPSTREAM_DATABASE",
                          help="SQLite file or postgresql:// URL (default: $EDGE_UPSTREAM_DATABASE).")
 
 
 def _db(database):
-    from upstream.server import open_database
-
     try:
         return open_database(database)
     except Exception as exc:  # noqa: BLE001
@@ -41,9 +44,6 @@ def gateway_group():
 @click.option("--json", "as_json", is_flag=True)
 def gateway_list(database, store, states, only_open, as_json):
     """Payment attempts, newest first. `attention` = a human must check with the provider."""
-    from upstream.gateway import store as gw_store
-    from upstream.gateway.states import ATTENTION, RUNNING
-
     rows = gw_store.listing(_db(database), store, tuple(states) or ((*RUNNING, ATTENTION) if only_open else ()))
     if as_json:
         keep = ("attempt_id", "store_id", "device_id", "order_id", "out_trade_no", "amount", "channel", "provider",
@@ -61,8 +61,6 @@ def gateway_list(database, store, states, only_open, as_json):
 @click.argument("attempt_id")
 def gateway_show(database, attempt_id):
     """One attempt and its history (every state and provider answer, never a code)."""
-    from upstream.gateway import store as gw_store
-
     db = _db(database)
     row = gw_store.get(db, attempt_id)
     if row is None:
@@ -76,10 +74,6 @@ def gateway_show(database, attempt_id):
 @click.argument("attempt_id")
 def gateway_retry(database, attempt_id):
     """Give an attempt parked for a human (attention) back to the reconciler of the running server."""
-    from upstream.errors import now_ms
-    from upstream.gateway import store as gw_store
-    from upstream.gateway.states import ATTENTION, RECONCILE
-
     db = _db(database)
     with db.tx():
         row = gw_store.lock(db, attempt_id)
@@ -100,7 +94,7 @@ def gateway_retry(database, attempt_id):
 @click.option("--outage-s", default=90.0, show_default=True, help="Scenario 05: seconds the provider is unreachable.")
 def gateway_sandbox(directory, alipay_port, wechat_port, password_s, outage_s):
     """Run the sandbox providers (Alipay format, WeChat Pay v2) on 127.0.0.1 until Ctrl-C."""
-    from upstream.gateway.sandbox import SandboxTimings, start_sandboxes
+    from upstream.gateway.sandbox import SandboxTimings, start_sandboxes  # test providers: loaded only here
 
     boxes = start_sandboxes(SandboxTimings(password_s=password_s, outage_s=outage_s), alipay_port, wechat_port)
     path = boxes.write_config(Path(directory))

@@ -20,11 +20,11 @@ import threading
 import time
 
 from edge.codes import payment_kind
-from edge.payments import failpoints
+from edge.protocol import failpoints
 from upstream.errors import ApiError, now_ms
 from upstream.gateway import store
 from upstream.gateway.config import GatewayConfig
-from upstream.gateway.providers import base
+from upstream.gateway.providers import base, build_providers
 from upstream.gateway.states import (ABANDONED, ATTENTION, CANCELLING, CHANNELS, CLOSED, FAILED, FINAL, PAYING,
                                      QUERYING, RECONCILE, REFUNDED, REFUNDING, RUNNING, SUCCEEDED)
 from upstream.sql import Database
@@ -61,8 +61,6 @@ class CodeGuard:
 class Gateway:
     def __init__(self, db: Database, config: GatewayConfig, providers: dict | None = None, *,
                  failpoint=None, owner: str | None = None):
-        from upstream.gateway.providers import build_providers
-
         self.db, self.config, self.t = db, config, config.timings
         self.providers = build_providers(config) if providers is None else providers
         self.owner = owner or f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(3)}"

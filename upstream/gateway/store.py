@@ -23,7 +23,7 @@ def is_integrity_error(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.IntegrityError):
         return True
     try:
-        import psycopg
+        import psycopg  # optional ([postgresql] extra): imported only to recognise its errors
     except ImportError:  # pragma: no cover
         return False
     return isinstance(exc, psycopg.IntegrityError)

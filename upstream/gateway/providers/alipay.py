@@ -37,6 +37,7 @@ class AlipayProvider:
     kind = "alipay"
 
     def __init__(self, cfg: ProviderConfig, connect_s: float, timeout_s: float):
+        # the SDK loads only when an Alipay provider is configured
         import requests
         from alipay import AliPay
         from requests.adapters import HTTPAdapter

@@ -66,6 +66,7 @@ class WechatProvider:
 
     def __init__(self, cfg: ProviderConfig, connect_s: float, timeout_s: float):
         quiet_wechatpy()
+        # the SDK loads only when a WeChat Pay provider is configured
         from wechatpy.pay import WeChatPay
         from wechatpy.pay.utils import calculate_signature_hmac
 

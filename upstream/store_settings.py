@@ -1,4 +1,5 @@
-"""Menus (versioned, served with an ETag), table keys and staff PIN hashes per store."""
+"""What an operator sets per store and its devices pull: menus (versioned, served with an ETag),
+table keys and staff PIN hashes."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import tomllib
 
 from edge.menu import MenuError, menu_from_dict, menu_to_dict
 from edge.orders import new_id
-from edge.sync.outbox import canonical_json
-from edge.sync.pins import hash_pin
-from edge.sync.signing import b64e
+from edge.protocol.canonical import canonical_json
+from edge.protocol.pins import hash_pin
+from edge.protocol.signing import b64e
 from edge.tables import make_table_url, unb64url
 from upstream.enroll import require_store
 from upstream.errors import ApiError, now_ms

@@ -2,7 +2,7 @@
 
 Explicit (connect, read) timeouts on every request; urllib3 retries are switched off
 (Retry(total=0)), so every retry is a decision of the sync worker, with its backoff.
-Every request is signed (edge.sync.signing). A 401 `clock_skew` answer carries the server's
+Every request is signed (edge.protocol.signing). A 401 `clock_skew` answer carries the server's
 time: the client corrects its offset and signs again, once.
 """
 
@@ -16,8 +16,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from edge.protocol.signing import sign_headers
 from edge.sync.backoff import parse_retry_after
-from edge.sync.signing import sign_headers
 
 CONNECT_TIMEOUT_S = 3.05
 READ_TIMEOUT_S = 15.0

@@ -1,4 +1,4 @@
-"""Phone orders and downstream commands.
+"""Phone orders, and the downstream commands that carry them to the store's printing device.
 
 POST /v1/stores/{store}/orders (what a mini-program or web page calls after the customer
 scanned a table code): checked against the table code's HMAC and the published menu, priced,
@@ -16,12 +16,12 @@ import json
 from edge.cart import CartError
 from edge.menu import menu_from_dict
 from edge.orders import new_id, parse_order_request, price_order
-from edge.sync.outbox import canonical_json
+from edge.protocol.canonical import canonical_json
 from edge.tables import Keyring, unb64url, verify_table_url
 from upstream.enroll import require_store
 from upstream.errors import ApiError, now_ms
-from upstream.menu import store_menu
 from upstream.sql import Database
+from upstream.store_settings import store_menu
 
 MAX_COMMANDS = 50
 

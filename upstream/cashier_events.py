@@ -20,8 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 
-from edge.sync.outbox import canonical_json
+from edge.protocol.canonical import canonical_json
+from upstream.errors import ApiError, now_ms
 from upstream.sql import Database
+from upstream.vouchers import claim
 
 PREFIXES = ("voucher.", "cashier.", "pickup.", "menu.", "day.")
 
@@ -62,9 +64,6 @@ def project(db: Database, device: dict, ev: dict) -> None:
 
 
 def _voucher(db: Database, store: str, device_id: str, p: dict, at: int) -> None:
-    from upstream.errors import ApiError, now_ms
-    from upstream.vouchers import claim
-
     rid, voucher_id = _text(p.get("redemption_id")), _text(p.get("voucher_id"))
     if not rid or not voucher_id:
         return
