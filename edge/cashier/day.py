@@ -51,7 +51,7 @@ def load_orders(db: sqlite_utils.Database, day: str) -> list[ReportOrder]:
 
 
 def day_report(db: sqlite_utils.Database, day: str) -> DayReport:
-    from edge.sync.outbox import unsynced_count
+    from edge.ledger.outbox import unsynced_count
 
     vouchers = db.execute("SELECT count(*), coalesce(sum(value), 0) FROM voucher_redemptions"
                           " WHERE business_day = ? AND state != 'pending'", [day]).fetchone()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from edge.config import PrinterConfig
-from edge.db import connect
+from edge.ledger.db import connect
 from edge.printer.jobstore import recover_uncertain
 from edge.printer.worker import PrinterWorker, Timing, backoff_seconds
 

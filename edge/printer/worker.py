@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.config import PrinterConfig
-from edge.db import connect
+from edge.ledger.db import connect
 from edge.printer.errors import PrinterUnreachable
 from edge.printer.jobstore import Job, JobStore, now_ms
 from edge.printer.profiles import get_profile

@@ -111,7 +111,7 @@ def _apply(command_id: str, kind: str, payload: dict, place_order, on_menu_refre
         if place_order is None:
             return None, None  # only the core places orders; a CLI run leaves it for the core
         from edge.cart import CartError
-        from edge.db import StorageError
+        from edge.ledger.db import StorageError
 
         doc = {k: payload.get(k) for k in ("service", "table", "lines", "notes") if payload.get(k) is not None}
         doc["payment"] = "counter"

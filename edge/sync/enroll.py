@@ -21,8 +21,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from edge.config import Config
-from edge.db import connect
-from edge.migrations import migrate
+from edge.ledger.db import connect
+from edge.ledger.migrations import migrate
 from edge.sync.signing import b64d, b64e, generate_key, public_key_text, save_private_key
 from edge.sync.state import Enrollment, load_enrollment, now_ms, save_enrollment
 

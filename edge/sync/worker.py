@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from edge.config import Config
-from edge.db import connect
+from edge.ledger.db import connect
 from edge.sync import downstream
 from edge.sync.backoff import Backoff
 from edge.sync.outbox import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, batch_body, next_batch, pending_count, record_results
@@ -54,7 +54,7 @@ class SyncWorker:
         self.timeouts = {k: v for k, v in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)) if v}
         self.max_events = self._batch_events = max_events
         self.pull_enabled = pull
-        self.write_lock = write_lock  # the core's write lock: see edge.db.LockedDatabase
+        self.write_lock = write_lock  # the core's write lock: see edge.ledger.db.LockedDatabase
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []

@@ -125,7 +125,7 @@ def test_crash_between_placing_and_recording_places_once(make_device):
 
 
 def test_phone_order_the_device_cannot_take_is_rejected_with_the_reason(sqlite_upstream, make_device):
-    from edge.core.menu_store import load_menu, set_sold_out
+    from edge.ledger.menu_store import load_menu, set_sold_out
 
     device = make_device(sqlite_upstream.url, sqlite_upstream.db)
     set_sold_out(device.service.db, "har_gow", True)

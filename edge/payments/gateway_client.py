@@ -13,6 +13,8 @@ import json
 import time
 from pathlib import Path
 
+from edge.sync.state import load_enrollment
+
 CONNECT_TIMEOUT_S = 3.05
 
 
@@ -108,3 +110,16 @@ class GatewayClient:
         body = json.dumps({"refund_id": refund_id, "amount": amount, "reason": reason}, separators=(",", ":"),
                           ensure_ascii=False).encode()
         return self.request("POST", f"/v1/payment-attempts/{attempt_id}/refunds", body, read_timeout=20.0)
+
+
+def enrolled_gateway(ledger, key_cache: dict) -> GatewayClient | None:
+    """A client for this device's gateway; None when the device is not enrolled or its key is unusable.
+    `key_cache`: the caller's dict that keeps the loaded device key between calls."""
+    with ledger.reading() as db:
+        enrollment = load_enrollment(db)
+    if enrollment is None or enrollment.status != "enrolled":
+        return None
+    try:
+        return GatewayClient.for_enrollment(enrollment, key_cache)
+    except (OSError, ValueError):
+        return None
