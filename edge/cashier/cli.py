@@ -92,9 +92,8 @@ def verify(config_path: str | None, core_url: str | None, code: str, offline: bo
 
 
 def _verify_locally(config, code: str) -> dict:
-    from edge.ledger.code_keys import with_code_keys
     from edge.cashier.vouchers import check_text, with_local_record
-    from edge.core.scanning import code_context
+    from edge.ledger.code_keys import code_context, with_code_keys
 
     db = _local_db(config)
     try:

@@ -21,9 +21,9 @@ from edge.cashier.cashier_desk import CashierDesk
 from edge.cashier.order_actions import reapply_sold_out
 from edge.config import Config
 from edge.core.events import EventBus
-from edge.core.scanning import ScanService, code_context
+from edge.core.scanning import ScanService
 from edge.ledger.clock import Clock
-from edge.ledger.code_keys import with_code_keys
+from edge.ledger.code_keys import code_context, with_code_keys
 from edge.ledger.db import StorageError, connect, describe_error, quick_check
 from edge.ledger.menu_store import load_menu, menu_version, save_menu
 from edge.ledger.migrations import migrate

@@ -13,6 +13,10 @@ import json
 import time
 from pathlib import Path
 
+import requests
+
+from edge.sync.client import new_session
+from edge.sync.signing import load_private_key, sign_headers
 from edge.sync.state import load_enrollment
 
 CONNECT_TIMEOUT_S = 3.05
@@ -32,8 +36,6 @@ class GatewayError(Exception):
 
 class GatewayClient:
     def __init__(self, base_url: str, device_id: str, key, connect_timeout: float = CONNECT_TIMEOUT_S):
-        from edge.sync.client import new_session
-
         self.base_url = base_url.rstrip("/")
         self.device_id, self.key, self.connect_timeout = device_id, key, connect_timeout
         self.session = new_session()
@@ -41,8 +43,6 @@ class GatewayClient:
 
     @classmethod
     def for_enrollment(cls, enrollment, key_cache: dict) -> "GatewayClient":
-        from edge.sync.signing import load_private_key
-
         ident = (enrollment.key_file, enrollment.device_id)
         if key_cache.get("ident") != ident:
             key_cache.update(ident=ident, key=load_private_key(Path(enrollment.key_file)))
@@ -52,11 +52,6 @@ class GatewayClient:
         self.session.close()
 
     def request(self, method: str, path: str, body: bytes = b"", read_timeout: float = 10.0) -> dict:
-        import requests
-
-        from edge.sync.client import new_session
-        from edge.sync.signing import sign_headers
-
         for attempt in (1, 2):
             now = time.time_ns() // 1_000_000 + self.clock_offset_ms
             headers = {"Content-Type": "application/json",

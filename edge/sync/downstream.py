@@ -15,8 +15,10 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from edge.cart import CartError
+from edge.ledger.db import StorageError
 from edge.sync.outbox import canonical_json
-from edge.sync.pins import is_pin_hash
+from edge.sync.pins import is_pin_hash, verify_pin
 from edge.sync.state import now_ms, raise_alarm
 
 log = logging.getLogger(__name__)
@@ -110,8 +112,6 @@ def _apply(command_id: str, kind: str, payload: dict, place_order, on_menu_refre
     if kind == "order.place":
         if place_order is None:
             return None, None  # only the core places orders; a CLI run leaves it for the core
-        from edge.cart import CartError
-        from edge.ledger.db import StorageError
 
         doc = {k: payload.get(k) for k in ("service", "table", "lines", "notes") if payload.get(k) is not None}
         doc["payment"] = "counter"
@@ -162,18 +162,6 @@ def store_settings(db: sqlite_utils.Database, doc: dict, etag: str | None) -> No
                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value", [etag])
 
 
-def table_keyring(db: sqlite_utils.Database):
-    """(store_id, edge.tables.Keyring) of the active table keys from upstream, for verifying
-    scanned table codes offline (edge.codes.classify(text, keyring, store_id))."""
-    from edge.tables import Keyring, unb64url
-
-    rows = db.execute("SELECT kid, store_id, key FROM table_keys WHERE active = 1").fetchall()
-    store = rows[0][1] if rows else None
-    return store, Keyring({kid: unb64url(key) for kid, _, key in rows})
-
-
 def staff_pin_ok(db: sqlite_utils.Database, staff_id: str, pin: str) -> bool:
-    from edge.sync.pins import verify_pin
-
     row = db.execute("SELECT pin_hash FROM staff_pins WHERE staff_id = ?", [staff_id]).fetchone()
     return bool(row) and verify_pin(pin, row[0])

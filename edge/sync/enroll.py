@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from edge.config import Config
 from edge.ledger.db import connect
 from edge.ledger.migrations import migrate
+from edge.sync.client import error_from, new_session
 from edge.sync.signing import b64d, b64e, generate_key, public_key_text, save_private_key
 from edge.sync.state import Enrollment, load_enrollment, now_ms, save_enrollment
 
@@ -95,8 +96,6 @@ def parse_enroll_code(text: str) -> EnrollCode:
 def enroll(config: Config, text: str, name: str | None = None, session=None) -> Enrollment:
     """Register this device with the upstream of the code; store key file and enrollment."""
     import requests
-
-    from edge.sync.client import error_from, new_session
 
     code = parse_enroll_code(text)
     key = generate_key()

@@ -27,9 +27,12 @@ from urllib.parse import urlencode
 
 from edge.config import Config
 from edge.ledger.db import connect
+from edge.menu import MenuError, menu_from_dict
 from edge.sync import downstream
 from edge.sync.backoff import Backoff
+from edge.sync.client import UpstreamClient, UpstreamError
 from edge.sync.outbox import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, batch_body, next_batch, pending_count, record_results
+from edge.sync.signing import load_private_key
 from edge.sync.state import get_state, load_enrollment, now_ms, put_state, raise_alarm, set_enrollment_status, sync_status
 
 log = logging.getLogger(__name__)
@@ -111,8 +114,6 @@ class SyncWorker:
         cached = self._clients.get(slot)
         if cached and cached[0] == ident:
             return cached[1], enrollment
-        from edge.sync.client import UpstreamClient
-        from edge.sync.signing import load_private_key
 
         try:
             key = load_private_key(Path(enrollment.key_file))
@@ -151,8 +152,6 @@ class SyncWorker:
     # -- push ----------------------------------------------------------------------------------
     def push_once(self, db, client) -> tuple[str, float | None]:
         """One batch. Returns (outcome, retry_after): idle | progress | retry | auth."""
-        from edge.sync.client import UpstreamError
-
         batch = next_batch(db, self._batch_events, MAX_BATCH_BYTES)
         if not batch:
             return "idle", None
@@ -268,8 +267,6 @@ class SyncWorker:
         return applied
 
     def _pull_menu(self, db, client, etag: str | None) -> None:
-        from edge.menu import MenuError, menu_from_dict
-
         reply = client.get("/v1/devices/me/menu", etag)
         if reply.status == 304 or not reply.body.get("menu"):
             return
@@ -300,8 +297,6 @@ class SyncWorker:
         downstream.mark_acked(db, acked)
 
     def _pull_loop(self) -> None:
-        from edge.sync.client import UpstreamError
-
         db = connect(self.db_path, self.write_lock)
         failures = 0
         try:
@@ -329,8 +324,6 @@ class SyncWorker:
     # -- one-shot (edge sync now) ----------------------------------------------------------------
     def run_once(self, deadline_s: float = 60.0) -> dict:
         """Push until the queue is empty, an error, or the deadline; then one pull without waiting."""
-        from edge.sync.client import UpstreamError
-
         db = connect(self.db_path, self.write_lock)
         sent_before = pending_count(db)
         error = None

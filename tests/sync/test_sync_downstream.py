@@ -7,6 +7,7 @@ import time
 import pytest
 import requests
 
+from edge.ledger.code_keys import table_keyring
 from edge.printer.sim import PrinterSimulator
 from edge.sync import downstream
 from tests.sync.faultproxy import FaultProxy
@@ -68,7 +69,7 @@ def test_table_keys_and_pin_hashes_reach_the_device(sqlite_upstream, make_device
     assert downstream.staff_pin_ok(db, "amy", "4321")
     assert not downstream.staff_pin_ok(db, "amy", "1234")
     assert "4321" not in db.execute("SELECT pin_hash FROM staff_pins").fetchone()[0]
-    store, keyring = downstream.table_keyring(db)
+    store, keyring = table_keyring(db)
     url = table_code(sqlite_upstream.db, "s1", "7", "order.example.com")
     scanned = classify(url, keyring, store)
     assert scanned.kind == "table" and scanned.fields["table"] == "7"
