@@ -21,7 +21,7 @@ from pathlib import Path
 
 import requests
 
-from edge.db import open_connection
+from edge.ledger.db import open_connection
 from edge.demo.setup import start_demo
 from edge.launcher import Processes
 from benchlib import free_port, percentile

@@ -51,7 +51,7 @@ def _call(base: str, method: str, path: str, body: dict | None = None, session: 
 
 
 def _local_db(config):
-    from edge.db import connect
+    from edge.ledger.db import connect
 
     if not config.db_path.exists():
         raise click.ClickException(f"no device database at {config.db_path} and no core running")
@@ -92,9 +92,8 @@ def verify(config_path: str | None, core_url: str | None, code: str, offline: bo
 
 
 def _verify_locally(config, code: str) -> dict:
-    from edge.cashier.keys import with_code_keys
     from edge.cashier.vouchers import check_text, with_local_record
-    from edge.core.scanning import code_context
+    from edge.ledger.code_keys import code_context, with_code_keys
 
     db = _local_db(config)
     try:
@@ -163,7 +162,7 @@ def day(config_path: str | None, core_url: str | None, day: str | None, print_it
 
 def _report_locally(config, day: str | None) -> dict:
     from edge.cashier.day import category_names, day_report, render_text
-    from edge.core.clock import Clock
+    from edge.ledger.clock import Clock
 
     clock = Clock()
     day = day or clock.business_day(clock.now().local)

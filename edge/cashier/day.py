@@ -13,7 +13,11 @@ from collections import defaultdict
 import sqlite_utils
 
 from edge.cashier.report import DayReport, ReportLine, ReportOrder, compute_day
+from edge.ledger.outbox import unsynced_count
 from edge.money import format_fen
+from edge.printer.builder import TicketBuilder
+from edge.printer.layout import rule, two_columns, wrap
+from edge.printer.sanitize import clean_text
 
 OTHER = "other"
 CHANNEL_NAMES = {"counter": "到店付款 Counter", "cash": "现金 Cash", "alipay": "支付宝 Alipay",
@@ -51,8 +55,6 @@ def load_orders(db: sqlite_utils.Database, day: str) -> list[ReportOrder]:
 
 
 def day_report(db: sqlite_utils.Database, day: str) -> DayReport:
-    from edge.sync.outbox import unsynced_count
-
     vouchers = db.execute("SELECT count(*), coalesce(sum(value), 0) FROM voucher_redemptions"
                           " WHERE business_day = ? AND state != 'pending'", [day]).fetchone()
     return compute_day(day, load_orders(db, day), unsynced_count(db), (vouchers[0], vouchers[1]))
@@ -83,8 +85,6 @@ def report_lines(report: DayReport, names: dict[str, str], device: str = "") -> 
 
 
 def render_text(report: DayReport, names: dict[str, str], device: str = "", width: int = 48) -> str:
-    from edge.printer.layout import rule, two_columns
-
     out = []
     for label, value in report_lines(report, names, device):
         if not label and not value:
@@ -96,10 +96,6 @@ def render_text(report: DayReport, names: dict[str, str], device: str = "", widt
 
 def render_ticket(report: DayReport, names: dict[str, str], device: str, profile) -> bytes:
     """The printed day report (ESC/POS for `profile`)."""
-    from edge.printer.builder import TicketBuilder
-    from edge.printer.layout import rule, two_columns, wrap
-    from edge.printer.sanitize import clean_text
-
     cols = profile.columns
     out = TicketBuilder(profile)
     for n, (label, value) in enumerate(report_lines(report, names, device)):

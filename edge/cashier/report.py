@@ -1,6 +1,6 @@
 """The end-of-day report (日结), pure: orders of one business day in, totals out (integer fen).
 
-Per order: net = total - voided - refunded (the money model of edge/cashier/orders.py). The
+Per order: net = total - voided - refunded (the money model of edge/cashier/order_actions.py). The
 report's identities, checked by a property test over random days:
 
     gross - voids - refunds = net = sum(by_channel) = sum(by_hour)

@@ -13,7 +13,7 @@ value in fen, expiry. Statuses a cashier sees:
     no_keys       this device has no code keys yet (never synced)
     malformed     not a voucher code at all, or a damaged one
 
-Redemption (`VoucherDesk.redeem` in edge/cashier/desk.py) writes a `pending` row first (UNIQUE
+Redemption (`VoucherDesk.redeem` in edge/cashier/cashier_desk.py) writes a `pending` row first (UNIQUE
 per store + voucher id: a second redemption on this device is refused by the database), then
 asks upstream (`POST /v1/vouchers/redeem`, idempotent by redemption_id: a retried request is
 the same redemption). Upstream answers redeemed or already used (by another device). When

@@ -16,11 +16,11 @@ from edge.cart import CartError
 from edge.core.cashier_api import cashier_router
 from edge.core.errors import error, install_refusal_handler
 from edge.core.payments_api import payments_router
-from edge.core.placement import TokenReused
+from edge.ledger.placement import TokenReused
 from edge.core.printing_api import printing_router
 from edge.core.technician_api import technician_router
 from edge.core.service import EdgeService
-from edge.db import StorageError
+from edge.ledger.db import StorageError
 
 HEARTBEAT_S = 15.0
 MAX_BODY = 64 * 1024

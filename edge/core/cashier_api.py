@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from edge.cashier.orders import ActionRefused
+from edge.cashier.order_actions import ActionRefused
 from edge.core.service import EdgeService
 from edge.core.errors import error
 
@@ -97,7 +97,7 @@ def cashier_router(service: EdgeService) -> APIRouter:
 
     @router.post("/vouchers/reconcile")
     async def reconcile():
-        from edge.cashier.link import Offline
+        from edge.cashier.upstream_link import Offline
 
         try:
             conflicts = await run_in_threadpool(desk().reconcile)
@@ -120,14 +120,14 @@ def cashier_router(service: EdgeService) -> APIRouter:
     @router.get("/orders")
     def search(ticket: str | None = None, table: str | None = None, day: str | None = None,
                since_ms: int | None = None, until_ms: int | None = None, open: bool = False, limit: int = 50):
-        from edge.cashier.orders import search as find
+        from edge.cashier.order_actions import search as find
 
         return {"orders": desk().locked(find, ticket=ticket, table=table, day=day, since_ms=since_ms,
                                         until_ms=until_ms, open_only=open, limit=limit)}
 
     @router.get("/orders/{order_id}")
     def order(order_id: str):
-        from edge.cashier.orders import detail
+        from edge.cashier.order_actions import detail
 
         found = desk().locked(detail, order_id)
         return found if found else error(404, "not_found", f"no order {order_id}")

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from edge.core import printing
+from edge.ledger import print_jobs
 from edge.core.service import EdgeService
 from edge.core.errors import error
 
@@ -41,31 +41,31 @@ def printing_router(service: EdgeService) -> APIRouter:
     @router.get("/v1/printers")
     def printers() -> dict:
         states = service.spool.printer_states() if service.spool else {}
-        counts = locked(printing.queue_counts)
+        counts = locked(print_jobs.queue_counts)
         for name, state in states.items():
             state["jobs"] = counts.get(name, {})
         return {"printers": states, "unassigned": counts.get("(none)", {})}
 
     @router.get("/v1/print-jobs")
     def jobs(printer: str | None = None, state: str | None = None, limit: int = 50) -> dict:
-        return {"jobs": locked(printing.list_jobs, printer, state, max(1, min(limit, MAX_LIMIT)))}
+        return {"jobs": locked(print_jobs.list_jobs, printer, state, max(1, min(limit, MAX_LIMIT)))}
 
     @router.get("/v1/print-jobs/{job_id}")
     def job(job_id: str):
-        found = locked(printing.get_job, job_id)
+        found = locked(print_jobs.get_job, job_id)
         return found if found else error(404, "not_found", f"no print job {job_id}")
 
     @router.post("/v1/print-jobs/{job_id}/reprint")
     def reprint(job_id: str):
         try:
-            new = write(printing.reprint, service.config, job_id, int(time.time() * 1000))
+            new = write(print_jobs.reprint, service.config, job_id, int(time.time() * 1000))
         except KeyError:
             return error(404, "not_found", f"no print job {job_id}")
         except ValueError as exc:
             return error(409, "no_printer", str(exc))
         if service.spool:
             service.spool.wake()
-        return JSONResponse({"job": locked(printing.get_job, new)}, status_code=202)
+        return JSONResponse({"job": locked(print_jobs.get_job, new)}, status_code=202)
 
     @router.post("/v1/orders/{order_id}/receipt")
     async def receipt(order_id: str, request: Request):
@@ -86,7 +86,7 @@ def printing_router(service: EdgeService) -> APIRouter:
             return error(422, "bad_pickup_code", "pickup_code must be a string of at most 512 characters",
                           "pickup_code")
         try:
-            new = await run_in_threadpool(write, printing.queue_receipt, service.config, order_id,
+            new = await run_in_threadpool(write, print_jobs.queue_receipt, service.config, order_id,
                                           int(time.time() * 1000), code, printer)
         except KeyError:
             return error(404, "not_found", f"no order {order_id}")
@@ -94,11 +94,11 @@ def printing_router(service: EdgeService) -> APIRouter:
             return error(409, "no_printer", "no receipt printer: map one in [stations] (receipt = \"PRINTER\")")
         if service.spool:
             service.spool.wake()
-        return JSONResponse({"job": locked(printing.get_job, new)}, status_code=202)
+        return JSONResponse({"job": locked(print_jobs.get_job, new)}, status_code=202)
 
     @router.post("/v1/print-test")
     async def print_test(request: Request):
-        from edge.core.printing import queue_test_page
+        from edge.core.printer_test_page import queue_test_page
         from edge.printer.testing import print_test_direct
 
         try:

@@ -24,7 +24,7 @@ PAYMENT_CODE_TTL_S = 60.0  # a payment code shown on a phone refreshes about eve
 class ScanService:
     def __init__(self, source: str, fps: int, context: Callable[[], CodeContext],
                  publish: Callable[[str, dict], None]):
-        from edge.scanner.loop import ScanLoop
+        from edge.scanner.loop import ScanLoop  # lazy: `edge cashier` uses code_context without the camera stack
 
         self.publish = publish
         self._lock = threading.Lock()
@@ -65,12 +65,3 @@ class ScanService:
         self.last_status = status
         log.info("scanner: %s", status)
         self.publish("camera", {"status": status})
-
-
-def code_context(db) -> CodeContext:
-    """The store id (from enrollment) and the table keys synced from upstream."""
-    from edge.sync.downstream import table_keyring
-
-    enrolled = db.execute("SELECT store_id FROM sync_enrollment WHERE id = 1").fetchall()
-    key_store, keyring = table_keyring(db)
-    return CodeContext(store_id=enrolled[0][0] if enrolled else key_store, table_keys=keyring or None)

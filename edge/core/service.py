@@ -1,7 +1,11 @@
-"""The core service: wires database, menu, event bus and print spool; the one writer.
+"""The core service: the wiring. It builds the ledger, the capabilities and the workers.
 
 One service object serves the HTTP API (edge/core/app.py), the CLI and the tests, so that what
-the tests drive is what runs on the device.
+the tests drive is what runs on the device. Open: the database (migrated) becomes the `Ledger`;
+the payment manager, the cashier desk and the technician desk each get the ledger and the few
+things they use (the running config and menu, the print spool's and the sync worker's wake);
+the print spool, the scanner and the sync worker run beside them. The routers call the public
+names below (`cashier`, `payments`, `technician`, `place_order`, `status` ...).
 """
 
 from __future__ import annotations
@@ -13,21 +17,28 @@ import threading
 import tomllib
 from pathlib import Path
 
-from edge.cashier.keys import with_code_keys
-from edge.cashier.orders import reapply_sold_out
+from edge.cashier.cashier_desk import CashierDesk
+from edge.cashier.order_actions import reapply_sold_out
 from edge.config import Config
-from edge.core.clock import Clock
 from edge.core.events import EventBus
-from edge.core.menu_store import load_menu, menu_version, save_menu
-from edge.core.scanning import ScanService, code_context
-from edge.core.placement import Placed, order_view, place_order
-from edge.db import StorageError, connect, quick_check
+from edge.core.scanning import ScanService
+from edge.ledger.clock import Clock
+from edge.ledger.code_keys import code_context, with_code_keys
+from edge.ledger.db import StorageError, connect, describe_error, quick_check
+from edge.ledger.menu_store import load_menu, menu_version, save_menu
+from edge.ledger.migrations import migrate
+from edge.ledger.outbox import unsynced_count
+from edge.ledger.placement import Placed, order_view, place_order
+from edge.ledger.print_jobs import route_waiting_jobs
 from edge.ledger.steps import Ledger
 from edge.menu import Menu, MenuError, menu_from_dict, menu_to_dict
-from edge.migrations import migrate
+from edge.payments.manager import PaymentManager
+from edge.payments.refunds import refund_code_payment
 from edge.printer.spool import PrintSpool
-from edge.sync.outbox import unsynced_count
+from edge.scanner.loop import ScanLoop
 from edge.sync.worker import SyncWorker
+from edge.technician.settings import with_settings
+from edge.technician.technician_desk import TechnicianDesk
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +55,10 @@ def read_menu_file(path: str | Path) -> Menu:
 
 class EdgeService:
     def __init__(self, config: Config, clock: Clock | None = None):
-        from edge.technician.settings import with_settings
-
         self.config = with_settings(config)  # + the technician screen's <data_dir>/provisioned.toml
         self.clock = clock or Clock()
         self.events = EventBus()
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # the ledger's; the routers not yet on service.ledger use it
         self.db = None
         self.ledger: Ledger | None = None
         self.menu: Menu | None = None
@@ -57,44 +66,50 @@ class EdgeService:
         self.scanner: ScanService | None = None
         self.sync: SyncWorker | None = None
         self.integrity = "not checked"
-        self.cashier = None  # edge.cashier.desk.CashierDesk
-        self.payments = None  # edge.payments.manager.PaymentManager
+        self.cashier: CashierDesk | None = None
+        self.payments: PaymentManager | None = None
+        self.technician: TechnicianDesk | None = None
 
     # -- life cycle -------------------------------------------------------------------------
     def open(self, start_printing: bool = True) -> "EdgeService":
         self.db = connect(self.config.db_path)
         migrate(self.db)
-        self.ledger = Ledger(self.db, self._write_lock, self.events.publish)
+        self.ledger = Ledger(self.db, self._write_lock, self._publish, clock=self.clock, path=self.config.db_path)
         self.integrity = quick_check(self.db)
         if self.integrity != "ok":
             log.error("database quick_check: %s", self.integrity)
         if self.config.menu.file:
             self.import_menu(read_menu_file(self.config.menu.file), only_if_new=True)
         self.menu = load_menu(self.db)
-        from edge.payments.manager import PaymentManager
-
-        self.payments = PaymentManager(self)
+        self.payments = self.build_payments()
         if start_printing:
             self.payments.resume()  # start-up order: payments (query, never pay again), printing, sync
-        self.spool = PrintSpool(self.config.printers, functools.partial(connect, self.config.db_path),
-                                self._print_job_changed, self._write_lock,
-                                on_status=lambda state: self.events.publish("printer.status", state))
+        self.spool = self._new_spool(self.config)
         if start_printing:
-            from edge.core.printing import route_waiting_jobs
-
-            with self._write_lock, self.db.atomic():
-                route_waiting_jobs(self.db, self.config)  # stations that got a printer since
+            with self.ledger.step() as db:
+                route_waiting_jobs(db, self.config)  # stations that got a printer since
             self.spool.start()
         self.scanner = ScanService(self.config.scanner.source, self.config.scanner.fps, self.code_context,
                                    self.events.publish)
         self.sync = SyncWorker(self.config, place_order=self.place_order, import_menu=self.import_menu,
-                               on_event=self.events.publish, write_lock=self._write_lock)
+                               on_event=self.events.publish, write_lock=self.ledger.write_lock)
         if start_printing:
             self.scanner.start()
             self.sync.start()
-        from edge.cashier.desk import CashierDesk
-        self.cashier = CashierDesk(self).attach(start=start_printing)
+        self.cashier = CashierDesk(
+            self.ledger, config=self._current_config, menu=self._current_menu, set_menu=self._set_menu,
+            code_context=self.code_context, wake_spool=self._wake_spool, wake_sync=self._wake_sync,
+            refund_code_payment=functools.partial(refund_code_payment, self.ledger),
+        ).attach(self.scanner, start=start_printing)
+        self.technician = TechnicianDesk(self.ledger, config=self._current_config, menu=self._current_menu,
+                                         apply_settings=self.apply_settings, wake_sync=self._wake_sync)
+        self.technician.codes.attach(self.scanner)
         return self
+
+    def build_payments(self, **options) -> PaymentManager:
+        """The payment manager on this service's ledger (`options`: failpoint, timeouts, for tests)."""
+        return PaymentManager(self.ledger, config=self._current_config, menu=self._current_menu,
+                              wake_spool=self._wake_spool, wake_sync=self._wake_sync, **options)
 
     def close(self) -> None:
         self.events.close()
@@ -108,18 +123,63 @@ class EdgeService:
             self.cashier.stop()
         if self.payments:
             self.payments.stop()
-        if self.db is not None:
+        if self.ledger is not None:
+            self.ledger.close()
+        elif self.db is not None:
             self.db.close()
-            self.db = None
+        self.db = None
+
+    # -- what the capabilities are given ------------------------------------------------------
+    def _publish(self, event_type: str, data: dict) -> None:
+        self.events.publish(event_type, data)  # looked up per call: tests may watch the bus
+
+    def _current_config(self) -> Config:
+        return self.config
+
+    def _current_menu(self) -> Menu | None:
+        return self.menu
+
+    def _set_menu(self, menu: Menu | None) -> None:
+        self.menu = menu
+
+    def _wake_spool(self) -> None:
+        if self.spool:
+            self.spool.wake()
+
+    def _wake_sync(self) -> None:
+        if self.sync:
+            self.sync.wake()
+
+    def _new_spool(self, config: Config) -> PrintSpool:
+        return PrintSpool(config.printers, config.db_path, self._print_job_changed, self.ledger.write_lock,
+                          on_status=lambda state: self.events.publish("printer.status", state))
+
+    def apply_settings(self, new: Config) -> None:
+        """Run with `new` from now on: device name / prefix at once, printers and camera restarted."""
+        old = self.config
+        self.config = new
+        if (new.printers, new.stations) != (old.printers, old.stations) and self.spool is not None:
+            self.spool.stop()
+            self.spool = self._new_spool(new)
+            self.spool.start()
+        if new.scanner.source != old.scanner.source and self.scanner is not None:
+            scanner, loop = self.scanner, self.scanner.loop
+            scanner.stop()
+            # the new loop keeps the old one's callback chain (the cashier's and the technician's code holders)
+            scanner.loop = ScanLoop(new.scanner.source or None, loop.on_scan, loop.on_status, fps=loop.fps,
+                                    keyring_provider=loop.keyring_provider)
+            scanner.last_status = None if new.scanner.source else "no camera configured"
+            scanner.loop.start()
+        self.events.publish("settings.changed", {"device": new.device.name, "printers": sorted(new.printers)})
 
     # -- menu -------------------------------------------------------------------------------
     def import_menu(self, menu: Menu, only_if_new: bool = False) -> bool:
-        with self._write_lock:
-            if only_if_new and menu_version(self.db) == menu.version:
+        with self.ledger.reading() as db:
+            if only_if_new and menu_version(db) == menu.version:
                 return False
-            save_menu(self.db, menu)
-            reapply_sold_out(self.db)  # 估清 of this device not synced yet (edge.cashier.orders)
-            self.menu = load_menu(self.db)
+            save_menu(db, menu)
+            reapply_sold_out(db)  # 估清 of this device not synced yet (edge.cashier.order_actions)
+            self.menu = load_menu(db)
         self.events.publish("menu.changed", {"version": menu.version})
         return True
 
@@ -132,11 +192,10 @@ class EdgeService:
         if self.menu is None:
             raise StorageError("no menu on this device yet: import one with `edge menu import FILE`")
         try:
-            with self._write_lock:
-                placed: Placed = place_order(self.db, self.config, self.menu, self.clock, doc)
-                view = order_view(self.db, placed.order_id)
+            with self.ledger.reading() as db:  # place_order opens its own transaction
+                placed: Placed = place_order(db, self.config, self.menu, self.clock, doc)
+                view = order_view(db, placed.order_id)
         except sqlite3.Error as error:
-            from edge.db import describe_error
             log.error("order not saved: %s", error)
             raise StorageError(describe_error(error)) from error
         if placed.created:
@@ -146,28 +205,26 @@ class EdgeService:
                 if job["state"] == "attention":
                     self.events.publish("print.job", {"job_id": job["id"], "printer": job["printer"],
                                                       "state": job["state"], "error": job["last_error"]})
-            if self.spool:
-                self.spool.wake()
-            if self.sync:
-                self.sync.wake()
+            self._wake_spool()
+            self._wake_sync()
         return view, placed.created
 
     def order(self, order_id: str) -> dict | None:
-        with self._write_lock:
-            return order_view(self.db, order_id)
+        with self.ledger.reading() as db:
+            return order_view(db, order_id)
 
     def recent_orders(self, limit: int = 20) -> list[dict]:
-        with self._write_lock:
-            ids = [r[0] for r in self.db.execute(
+        with self.ledger.reading() as db:
+            ids = [r[0] for r in db.execute(
                 "SELECT id FROM orders ORDER BY created_wall_ms DESC, day_seq DESC LIMIT ?", [limit])]
-            return [order_view(self.db, i) for i in ids]
+            return [order_view(db, i) for i in ids]
 
     # -- status -----------------------------------------------------------------------------
     def status(self) -> dict:
-        with self._write_lock:
-            jobs = dict(self.db.execute("SELECT state, count(*) FROM print_jobs GROUP BY state").fetchall())
-            unsynced = unsynced_count(self.db)
-            orders_today = self.db.execute(
+        with self.ledger.reading() as db:
+            jobs = dict(db.execute("SELECT state, count(*) FROM print_jobs GROUP BY state").fetchall())
+            unsynced = unsynced_count(db)
+            orders_today = db.execute(
                 "SELECT count(*) FROM orders WHERE business_day = ?",
                 [self.clock.business_day(self.clock.now().local)]).fetchone()[0]
         return {
@@ -185,8 +242,8 @@ class EdgeService:
     # -- scanning -----------------------------------------------------------------------------
     def code_context(self):
         """Store id and table keys for classifying scanned codes (called per new code)."""
-        with self._write_lock:
-            return with_code_keys(self.db, code_context(self.db))
+        with self.ledger.reading() as db:
+            return with_code_keys(db, code_context(db))
 
     def _print_job_changed(self, change: dict) -> None:
         self.events.publish("print.job", change)

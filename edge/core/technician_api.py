@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 
 from edge.core.service import EdgeService
 from edge.technician.auth import PinRefused
-from edge.technician.desk import Refused, TechnicianDesk
+from edge.technician.technician_desk import Refused
 
 SESSION_HEADER = "X-Technician-Session"
 MAX_BODY = 16 * 1024
@@ -31,8 +31,7 @@ MAX_BODY = 16 * 1024
 
 def technician_router(service: EdgeService) -> APIRouter:
     router = APIRouter()
-    desk = TechnicianDesk(service)
-    service.technician = desk  # for tests and other routers
+    desk = service.technician  # built with the service (edge/core/service.py)
 
     async def body(request: Request) -> dict:
         raw = await request.body()

@@ -1,7 +1,8 @@
 """The payment flow in the core: start, follow, resume, abandon, cash, retry query.
 
-`PaymentManager(service)` lives in EdgeService (service.payments). Writes go through the
-service's one write lock and database, one transaction per step. Each attempt that is not final
+`PaymentManager(ledger, config=..., menu=..., wake_spool=..., wake_sync=...)` is built by the
+core's wiring (service.payments). Writes are ledger steps (its one write lock, one transaction
+each). Each attempt that is not final
 has one driver thread that follows it at the gateway (long poll) until it is; drivers are
 started again for every unfinished attempt when the core starts (resume: query, never pay).
 Events on the core's stream: `payment.changed` (the attempt view: masked, never a code) and
@@ -15,12 +16,18 @@ import sqlite3
 import threading
 import time
 
+from collections.abc import Callable
+
 from edge.codes import ScannedCode
+from edge.config import Config
+from edge.ledger.outbox import append_event
+from edge.ledger.placement import order_view
+from edge.ledger.steps import Ledger
+from edge.menu import Menu
 from edge.payments import store
-from edge.payments.client import GatewayClient, GatewayError
+from edge.payments.gateway_client import GatewayClient, GatewayError, enrolled_gateway
 from edge.payments.settle import settle_order
 from edge.protocol import failpoints
-from edge.sync.outbox import append_event
 from edge.refusal import Refused
 
 log = logging.getLogger(__name__)
@@ -36,9 +43,14 @@ class PaymentError(Refused):
 
 
 class PaymentManager:
-    def __init__(self, service, *, failpoint=None, put_timeout: float = PUT_TIMEOUT_S,
-                 poll_wait: float = POLL_WAIT_S, retry_s: tuple[float, float] = RETRY_S):
-        self.service = service
+    def __init__(self, ledger: Ledger, *, config: Callable[[], Config], menu: Callable[[], Menu | None],
+                 wake_spool: Callable[[], None], wake_sync: Callable[[], None], failpoint=None,
+                 put_timeout: float = PUT_TIMEOUT_S, poll_wait: float = POLL_WAIT_S,
+                 retry_s: tuple[float, float] = RETRY_S):
+        """`config` / `menu`: the running ones; the wakes: printing and sync, after a settled order."""
+        self.ledger = ledger
+        self._config, self._menu = config, menu
+        self._wake_spool, self._wake_sync = wake_spool, wake_sync
         self.failpoint = failpoint or failpoints.hit
         self.put_timeout, self.poll_wait, self.retry_s = put_timeout, poll_wait, retry_s
         self.dead = False
@@ -50,7 +62,7 @@ class PaymentManager:
 
     # -- plumbing --------------------------------------------------------------------------------
     def _alive(self) -> None:
-        if self.dead or self._stopping.is_set() and self.service.db is None:
+        if self.dead or self._stopping.is_set() and self.ledger.closed:
             raise failpoints.Crashed("payment manager stopped")
 
     def _fp(self, name: str) -> None:
@@ -59,22 +71,13 @@ class PaymentManager:
         self._alive()
 
     def _now(self):
-        return self.service.clock.now()
+        return self.ledger.clock.now()
 
     def _client(self) -> GatewayClient | None:
-        from edge.sync.state import load_enrollment
-
-        with self.service._write_lock:
-            enrollment = load_enrollment(self.service.db)
-        if enrollment is None or enrollment.status != "enrolled":
-            return None
-        try:
-            return GatewayClient.for_enrollment(enrollment, self._keys)
-        except (OSError, ValueError):
-            return None
+        return enrolled_gateway(self.ledger, self._keys)
 
     def _order(self, order_id: str) -> dict | None:
-        rows = list(self.service.db.query("SELECT * FROM orders WHERE id = ?", [order_id]))
+        rows = list(self.ledger.db.query("SELECT * FROM orders WHERE id = ?", [order_id]))
         return rows[0] if rows else None
 
     def _view(self, row: dict) -> dict:
@@ -82,27 +85,29 @@ class PaymentManager:
         return store.view(row, time.time_ns() // 1_000_000, order.get("ticket_no"), order.get("status"))
 
     def view(self, attempt_id: str) -> dict | None:
-        with self.service._write_lock:
-            row = store.get(self.service.db, attempt_id)
+        with self.ledger.reading():
+            row = store.get(self.ledger.db, attempt_id)
             return self._view(row) if row else None
 
     def _publish(self, attempt_id: str) -> dict | None:
         doc = self.view(attempt_id)
         if doc is not None:
-            self.service.events.publish("payment.changed", doc)
+            self.ledger.publish("payment.changed", doc)
         return doc
 
     def _wake_workers(self) -> None:
-        if self.service.spool:
-            self.service.spool.wake()
-        if self.service.sync:
-            self.service.sync.wake()
+        self._wake_spool()
+        self._wake_sync()
+
+    def _order_view(self, order_id: str) -> dict | None:
+        with self.ledger.reading() as db:
+            return order_view(db, order_id)
 
     # -- life cycle --------------------------------------------------------------------------------
     def resume(self) -> int:
         """Follow every unfinished attempt again (start-up: before printing and sync)."""
-        with self.service._write_lock:
-            ids = [r["attempt_id"] for r in store.unfinished(self.service.db)]
+        with self.ledger.reading():
+            ids = [r["attempt_id"] for r in store.unfinished(self.ledger.db)]
         for attempt_id in ids:
             self._ensure_driver(attempt_id)
         return len(ids)
@@ -129,15 +134,14 @@ class PaymentManager:
             raise PaymentError(409, "no_code", "no payment code was scanned in the last minute: show it again")
         if not code.is_payment:
             raise PaymentError(422, "not_a_payment_code", "this is not an Alipay, WeChat Pay or UnionPay payment code")
-        service = self.service
         client = self._client()
-        with service._write_lock:
+        with self.ledger.reading():
             order = self._order(order_id)
             if order is None:
                 raise PaymentError(404, "not_found", f"no order {order_id}")
             if order["status"] == "paid":
                 raise PaymentError(409, "already_paid", f"order {order['ticket_no']} is paid already")
-            existing = store.open_for(service.db, order_id)
+            existing = store.open_for(self.ledger.db, order_id)
             if existing is not None:
                 return self._view(existing), False
             if client is None:
@@ -146,14 +150,14 @@ class PaymentManager:
                                    reason="not_enrolled")
             at = self._now()
             try:
-                with service.db.atomic():
-                    row = store.create(service.db, order_id, order["total"], code.kind, at.wall_ms)
+                with self.ledger.db.atomic():
+                    row = store.create(self.ledger.db, order_id, order["total"], code.kind, at.wall_ms)
             except sqlite3.IntegrityError:  # an attempt was opened meanwhile
-                return self._view(store.open_for(service.db, order_id)), False
+                return self._view(store.open_for(self.ledger.db, order_id)), False
         attempt_id = row["attempt_id"]
         self._publish(attempt_id)
         self._fp("core.before_put")
-        subject = f"{service.config.device.name} {order['ticket_no']}"
+        subject = f"{self._config().device.name} {order['ticket_no']}"
         try:
             answer = client.put_attempt(row, code.reveal(), subject, self.put_timeout)
         except GatewayError as error:
@@ -179,19 +183,19 @@ class PaymentManager:
                                                        "gateway_refused")
             reason = {"no_gateway": "no_gateway", "no_provider": "no_gateway", "bad_code": "code_invalid"}.get(
                 reason, reason)
-            with self.service._write_lock, self.service.db.atomic():
-                store.update(self.service.db, attempt_id, at.wall_ms, state="failed", reason=reason,
+            with self.ledger.step():
+                store.update(self.ledger.db, attempt_id, at.wall_ms, state="failed", reason=reason,
                              last_error=str(error)[:300])
                 self._event(row | {"state": "failed", "reason": reason}, at)
             self._publish(attempt_id)
         else:  # it may have arrived: find out (query, or abandon -> tombstone), never pay again
-            with self.service._write_lock:
-                store.update(self.service.db, attempt_id, at.wall_ms, last_error=str(error)[:300])
+            with self.ledger.reading():
+                store.update(self.ledger.db, attempt_id, at.wall_ms, last_error=str(error)[:300])
             self._publish(attempt_id)
             self._ensure_driver(attempt_id)
 
     def _event(self, row: dict, at) -> None:
-        append_event(self.service.db, f"payment.{row['state']}", {
+        append_event(self.ledger.db, f"payment.{row['state']}", {
             "attempt_id": row["attempt_id"], "order_id": row["order_id"], "out_trade_no": row["out_trade_no"],
             "amount": row["amount"], "channel": row["channel"], "reason": row.get("reason")}, at)
 
@@ -199,10 +203,9 @@ class PaymentManager:
     def apply(self, attempt_id: str, gw: dict) -> dict:
         """Record the gateway's view of an attempt (settling the order on success). Idempotent."""
         self._alive()
-        service = self.service
         settled = None
-        with service._write_lock:
-            row = store.get(service.db, attempt_id)
+        with self.ledger.reading():
+            row = store.get(self.ledger.db, attempt_id)
             if row is None or row["state"] in store.FINAL:
                 return self._view(row) if row else {}
             new = store.GATEWAY.get(gw.get("state"), "pending")
@@ -213,7 +216,7 @@ class PaymentManager:
             if gw.get("deadline_in_ms") is not None:
                 fields["deadline_wall_ms"] = time.time_ns() // 1_000_000 + int(gw["deadline_in_ms"])
             at = self._now()
-            with service.db.atomic():
+            with self.ledger.db.atomic():
                 if row["state"] == "abandoning" and new in ("pending", "succeeded"):
                     new = "abandoning"  # the gateway does not know yet: keep telling it
                 if new == "succeeded":
@@ -221,16 +224,16 @@ class PaymentManager:
                     if order is None or order["status"] == "paid":
                         new, fields["abandon_reason"] = "abandoning", "order_paid"  # paid otherwise: give it back
                     else:
-                        settled = settle_order(service.db, service.config, service.menu, row["order_id"],
+                        settled = settle_order(self.ledger.db, self._config(), self._menu(), row["order_id"],
                                                row["channel"], at, attempt_id)
                 fields["state"] = new
-                store.update(service.db, attempt_id, at.wall_ms, **fields)
+                store.update(self.ledger.db, attempt_id, at.wall_ms, **fields)
                 if new in store.FINAL:
                     self._event(row | fields, at)
         doc = self._publish(attempt_id)
         if settled is not None:
-            order = self.service.order(row["order_id"])
-            service.events.publish("order.paid", {"order_id": row["order_id"], "ticket_no": order["ticket_no"],
+            order = self._order_view(row["order_id"])
+            self.ledger.publish("order.paid", {"order_id": row["order_id"], "ticket_no": order["ticket_no"],
                                                   "payment": row["channel"], "total": order["total"]})
         self._wake_workers()
         if doc and doc["state"] == "abandoning":
@@ -284,8 +287,8 @@ class PaymentManager:
 
     def _row(self, attempt_id: str) -> dict | None:
         self._alive()
-        with self.service._write_lock:
-            return store.get(self.service.db, attempt_id)
+        with self.ledger.reading():
+            return store.get(self.ledger.db, attempt_id)
 
     def _wait(self, attempt_id: str, seconds: float) -> None:
         with self._lock:
@@ -328,23 +331,22 @@ class PaymentManager:
         return answer
 
     def _note_error(self, attempt_id: str, error: GatewayError) -> None:
-        with self.service._write_lock:
-            row = store.get(self.service.db, attempt_id)
+        with self.ledger.reading():
+            row = store.get(self.ledger.db, attempt_id)
             if row is None or row["last_error"] == str(error)[:300]:
                 return
-            store.update(self.service.db, attempt_id, self._now().wall_ms, last_error=str(error)[:300])
+            store.update(self.ledger.db, attempt_id, self._now().wall_ms, last_error=str(error)[:300])
         self._publish(attempt_id)
 
     # -- the customer / cashier give up, take cash, ask again --------------------------------------------
     def abandon(self, attempt_id: str, reason: str = "customer_cancelled") -> dict:
-        service = self.service
-        with service._write_lock:
-            row = store.get(service.db, attempt_id)
+        with self.ledger.reading():
+            row = store.get(self.ledger.db, attempt_id)
             if row is None:
                 raise PaymentError(404, "not_found", f"no payment attempt {attempt_id}")
             if row["state"] not in ("created", "pending"):
                 return self._view(row)
-            store.update(service.db, attempt_id, self._now().wall_ms, state="abandoning", abandon_reason=reason)
+            store.update(self.ledger.db, attempt_id, self._now().wall_ms, state="abandoning", abandon_reason=reason)
         self._publish(attempt_id)
         client = self._client()
         if client is not None:
@@ -362,27 +364,26 @@ class PaymentManager:
     def take_cash(self, order_id: str) -> dict:
         """The cashier took cash: the order is paid (printed now if it was held); every open
         attempt is abandoned, so a late electronic success is given back."""
-        service = self.service
-        with service._write_lock:
+        with self.ledger.reading():
             order = self._order(order_id)
             if order is None:
                 raise PaymentError(404, "not_found", f"no order {order_id}")
             if order["status"] == "paid":
                 raise PaymentError(409, "already_paid", f"order {order['ticket_no']} is paid already")
             at = self._now()
-            with service.db.atomic():
-                settle_order(service.db, service.config, service.menu, order_id, "cash", at)
-                opened = store.open_for(service.db, order_id)
+            with self.ledger.db.atomic():
+                settle_order(self.ledger.db, self._config(), self._menu(), order_id, "cash", at)
+                opened = store.open_for(self.ledger.db, order_id)
                 if opened is not None and opened["state"] != "abandoning":
-                    store.update(service.db, opened["attempt_id"], at.wall_ms, state="abandoning",
+                    store.update(self.ledger.db, opened["attempt_id"], at.wall_ms, state="abandoning",
                                  abandon_reason="cash")
-        service.events.publish("order.paid", {"order_id": order_id, "ticket_no": order["ticket_no"],
+        self.ledger.publish("order.paid", {"order_id": order_id, "ticket_no": order["ticket_no"],
                                               "payment": "cash", "total": order["total"]})
         self._wake_workers()
         if opened is not None:
             self._publish(opened["attempt_id"])
             self._ensure_driver(opened["attempt_id"])
-        return service.order(order_id)
+        return self._order_view(order_id)
 
     def retry_query(self, attempt_id: str) -> dict:
         row = self._row(attempt_id)
@@ -410,16 +411,16 @@ class PaymentManager:
 
     # -- lists ---------------------------------------------------------------------------------------------
     def attempts(self, order_id: str | None = None, unresolved: bool = False, limit: int = 50) -> list[dict]:
-        with self.service._write_lock:
-            rows = store.for_order(self.service.db, order_id) if order_id else (
-                store.unfinished(self.service.db) if unresolved else store.recent(self.service.db, limit))
+        with self.ledger.reading():
+            rows = store.for_order(self.ledger.db, order_id) if order_id else (
+                store.unfinished(self.ledger.db) if unresolved else store.recent(self.ledger.db, limit))
             views = [self._view(r) for r in rows]
         return [v for v in views if v["unresolved"]] if unresolved else views
 
     def awaiting(self, limit: int = 50) -> list[dict]:
         """Orders not paid yet that are held for payment (pay-first), newest first."""
-        with self.service._write_lock:
-            rows = list(self.service.db.query(
+        with self.ledger.reading():
+            rows = list(self.ledger.db.query(
                 "SELECT id, ticket_no, total, payment, created_local FROM orders WHERE status = 'awaiting_payment'"
                 " ORDER BY created_wall_ms DESC LIMIT ?", [limit]))
         return [dict(r) for r in rows]

@@ -1,8 +1,8 @@
 """Refunds of code payments (Alipay / WeChat / UnionPay), authorised by the upstream gateway.
 
-    refund_code_payment(service, at, order_id, amount, reason, staff, manager)
+    refund_code_payment(ledger, at, order_id, amount, reason, staff, manager)
 
-The cashier's refund path (edge/cashier/desk.py → edge/cashier/orders.py) calls it for an order
+The cashier desk is given it by the core's wiring (edge/core/service.py) and calls it for an order
 paid by payment code, after the manager's PIN. Steps:
 
 1. one transaction: a `refunds` row in state `pending` (its id is the refund_id), which also
@@ -16,40 +16,26 @@ paid by payment code, after the manager's PIN. Steps:
 
 from __future__ import annotations
 
-from edge.cashier import orders as actions
-from edge.cashier.orders import ActionRefused
-from edge.payments.client import GatewayClient, GatewayError
+from edge.cashier.order_actions import ActionRefused, begin_code_refund, finish_code_refund
+from edge.ledger.steps import Ledger
+from edge.payments.gateway_client import GatewayError, enrolled_gateway
 
 OFFLINE = "no network: code-payment refunds need the upstream"
 _KEYS: dict = {}
 
 
-def _client(service) -> GatewayClient | None:
-    from edge.sync.state import load_enrollment
-
-    with service._write_lock:  # noqa: SLF001 - the core's one write lock
-        enrollment = load_enrollment(service.db)
-    if enrollment is None or enrollment.status != "enrolled":
-        return None
-    try:
-        return GatewayClient.for_enrollment(enrollment, _KEYS)
-    except (OSError, ValueError):
-        return None
-
-
-def refund_code_payment(service, at, order_id: str, amount: object, reason: str, staff, manager) -> dict:
+def refund_code_payment(ledger: Ledger, at, order_id: str, amount: object, reason: str, staff, manager) -> dict:
     """Refund `amount` fen of a code-paid order through the gateway; raises ActionRefused unless done."""
-    client = _client(service)
+    client = enrolled_gateway(ledger, _KEYS)
     if client is None:
         raise ActionRefused(409, "offline", f"{OFFLINE} (this device is not enrolled)")
-    lock = service._write_lock  # noqa: SLF001
-    with lock:
-        pending = actions.begin_code_refund(service.db, at, order_id, amount, reason, staff, manager)
+    with ledger.reading() as db:
+        pending = begin_code_refund(db, at, order_id, amount, reason, staff, manager)
 
     def finish(state: str, detail: str | None) -> dict:
-        with lock:
-            return actions.finish_code_refund(service.db, at, pending["refund_id"], state, detail, staff, manager,
-                                              pending["attempt_id"])
+        with ledger.reading() as db:
+            return finish_code_refund(db, at, pending["refund_id"], state, detail, staff, manager,
+                                      pending["attempt_id"])
 
     try:
         answer = client.refund(pending["attempt_id"], pending["refund_id"], pending["amount"], pending["reason"])

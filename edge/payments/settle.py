@@ -2,7 +2,7 @@
 unionpay, cash), the kitchen tickets now when the order was held (pay-first), and `order.paid`.
 
 The kitchen tickets are built from the stored order exactly as placement builds them from the
-request (edge/core/placement.py `_kitchen_jobs`): one per station, the station's next sequence
+request (edge/ledger/placement.py `_kitchen_jobs`): one per station, the station's next sequence
 number, the customer receipt when a receipt printer is configured.
 """
 
@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 
 from edge.config import Config
-from edge.core.clock import Instant
+from edge.ledger.clock import Instant
+from edge.ledger.code_keys import pickup_code_for
+from edge.ledger.outbox import append_event
+from edge.ledger.print_jobs import insert_job, next_station_seq, printer_for_station, queue_receipt
 from edge.menu import Menu
-from edge.sync.outbox import append_event
+from edge.printer.tickets import KitchenTicket, TicketLine
 
 
 def _texts(values: str) -> tuple[str, ...]:
@@ -21,11 +24,6 @@ def _texts(values: str) -> tuple[str, ...]:
 
 
 def kitchen_jobs(db, config: Config, menu: Menu | None, order: dict, at: Instant) -> list[str]:
-    from edge.core.placement import printer_for_station
-    from edge.cashier.keys import pickup_code_for
-    from edge.core.printing import insert_job, next_station_seq, queue_receipt
-    from edge.printer.tickets import KitchenTicket, TicketLine
-
     by_station: dict[str, list[dict]] = {}
     for line in db.query("SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", [order["id"]]):
         by_station.setdefault(line["station_id"], []).append(line)

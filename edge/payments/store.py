@@ -1,4 +1,4 @@
-"""Payment attempt rows on the device (table payment_attempts, edge/migrations.py m006).
+"""Payment attempt rows on the device (table payment_attempts, edge/ledger/migrations.py m006).
 
 States: created (committed, the PUT may or may not have arrived) → pending (the gateway has it:
 paying / querying) → succeeded | failed | closed | refunded | abandoned; closing = the gateway

@@ -28,8 +28,8 @@ def _config(path):
 
 
 def _db(config):
-    from edge.db import connect
-    from edge.migrations import migrate
+    from edge.ledger.db import connect
+    from edge.ledger.migrations import migrate
 
     db = connect(config.db_path)
     migrate(db)

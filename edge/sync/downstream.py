@@ -16,11 +16,10 @@ from collections.abc import Callable
 import sqlite_utils
 
 from edge.cart import CartError
-from edge.db import StorageError
+from edge.ledger.db import StorageError
 from edge.protocol.canonical import canonical_json
 from edge.protocol.pins import is_pin_hash, verify_pin
 from edge.sync.state import now_ms, raise_alarm
-from edge.tables import Keyring, unb64url
 
 log = logging.getLogger(__name__)
 ID_RE = re.compile(r"^[a-z2-7]{26}$")
@@ -113,6 +112,7 @@ def _apply(command_id: str, kind: str, payload: dict, place_order, on_menu_refre
     if kind == "order.place":
         if place_order is None:
             return None, None  # only the core places orders; a CLI run leaves it for the core
+
         doc = {k: payload.get(k) for k in ("service", "table", "lines", "notes") if payload.get(k) is not None}
         doc["payment"] = "counter"
         doc["client_token"] = f"up-{command_id}"
@@ -160,14 +160,6 @@ def store_settings(db: sqlite_utils.Database, doc: dict, etag: str | None) -> No
         if etag:
             db.execute("INSERT INTO sync_state (key, value) VALUES ('settings_etag', ?)"
                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value", [etag])
-
-
-def table_keyring(db: sqlite_utils.Database):
-    """(store_id, edge.tables.Keyring) of the active table keys from upstream, for verifying
-    scanned table codes offline (edge.codes.classify(text, keyring, store_id))."""
-    rows = db.execute("SELECT kid, store_id, key FROM table_keys WHERE active = 1").fetchall()
-    store = rows[0][1] if rows else None
-    return store, Keyring({kid: unb64url(key) for kid, _, key in rows})
 
 
 def staff_pin_ok(db: sqlite_utils.Database, staff_id: str, pin: str) -> bool:

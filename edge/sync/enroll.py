@@ -15,18 +15,19 @@ from pathlib import Path
 import requests
 
 from edge.config import Config
-from edge.db import connect
-from edge.migrations import migrate
+from edge.ledger.db import connect
+from edge.ledger.migrations import migrate
 from edge.protocol.enroll_code import EnrollError, parse_enroll_code
 from edge.protocol.signing import b64d, generate_key, public_key_text, save_private_key
-from edge.sync.state import Enrollment, load_enrollment, now_ms, save_enrollment
 from edge.sync.upstream_client import error_from, new_session
+from edge.sync.state import Enrollment, load_enrollment, now_ms, save_enrollment
 
 ENROLL_TIMEOUT = (3.05, 15.0)
 
 
 def enroll(config: Config, text: str, name: str | None = None, session=None) -> Enrollment:
     """Register this device with the upstream of the code; store key file and enrollment."""
+
     code = parse_enroll_code(text)
     key = generate_key()
     public = public_key_text(key)

@@ -26,14 +26,14 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from edge.config import Config
-from edge.db import connect
+from edge.ledger.db import connect
 from edge.menu import MenuError, menu_from_dict
 from edge.protocol.signing import load_private_key
 from edge.sync import downstream
 from edge.sync.backoff import Backoff
+from edge.sync.upstream_client import UpstreamClient, UpstreamError
 from edge.sync.outbox import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, batch_body, next_batch, pending_count, record_results
 from edge.sync.state import get_state, load_enrollment, now_ms, put_state, raise_alarm, set_enrollment_status, sync_status
-from edge.sync.upstream_client import UpstreamClient, UpstreamError
 
 log = logging.getLogger(__name__)
 LONG_POLL_S = 20.0
@@ -57,7 +57,7 @@ class SyncWorker:
         self.timeouts = {k: v for k, v in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)) if v}
         self.max_events = self._batch_events = max_events
         self.pull_enabled = pull
-        self.write_lock = write_lock  # the core's write lock: see edge.db.LockedDatabase
+        self.write_lock = write_lock  # the core's write lock: see edge.ledger.db.LockedDatabase
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -114,6 +114,7 @@ class SyncWorker:
         cached = self._clients.get(slot)
         if cached and cached[0] == ident:
             return cached[1], enrollment
+
         try:
             key = load_private_key(Path(enrollment.key_file))
         except (OSError, ValueError) as exc:

@@ -14,7 +14,7 @@ in the database, so restarting the core does not reset it; a right PIN (or `edge
 set-pin` over SSH) does. A successful login gives a random session token (held in the core's
 memory only) that expires after `[technician] session_minutes` without use.
 
-The delays are the cashier PINs' (edge/staff.py `lock_seconds`); that module keys PINs and
+The delays are the cashier PINs' (edge/ledger/staff.py `lock_seconds`); that module keys PINs and
 lockouts by staff id, the device PIN has none, so its counter is kept here.
 """
 
@@ -26,9 +26,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from edge.ledger.staff import FREE_FAILURES as FREE_TRIES
+from edge.ledger.staff import MAX_LOCK_S, lock_seconds
+from edge.ledger.steps import Ledger
 from edge.protocol.pins import hash_pin, verify_pin
-from edge.staff import FREE_FAILURES as FREE_TRIES
-from edge.staff import MAX_LOCK_S, lock_seconds
 
 MAX_SESSIONS = 8
 KEY_HASH, KEY_FAILURES, KEY_LOCKED = "technician_pin_hash", "technician_failures", "technician_locked_until_ms"
@@ -80,48 +81,49 @@ def pin_is_set(db) -> bool:
 class TechnicianAuth:
     """The core's technician login: PIN check with lockout, and the sessions it hands out."""
 
-    def __init__(self, db, write_lock, session_s: float = 900, clock: Callable[[], float] = time.time,
+    def __init__(self, ledger: Ledger, session_s: float = 900, clock: Callable[[], float] = time.time,
                  monotonic: Callable[[], float] = time.monotonic):
-        self.db, self.write_lock, self.session_s = db, write_lock, session_s
+        self.ledger, self.session_s = ledger, session_s
         self.clock, self.monotonic = clock, monotonic
         self._sessions: dict[str, float] = {}  # token -> monotonic expiry
         self._lock = threading.Lock()
 
     def pin_set(self) -> bool:
-        with self.write_lock:
-            return pin_is_set(self.db) or bool(self._store_hashes())
+        with self.ledger.reading() as db:
+            return pin_is_set(db) or bool(self._store_hashes(db))
 
-    def _store_hashes(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT pin_hash FROM staff_pins WHERE role = 'technician'")]
+    @staticmethod
+    def _store_hashes(db) -> list[str]:
+        return [r[0] for r in db.execute("SELECT pin_hash FROM staff_pins WHERE role = 'technician'")]
 
     def locked_for_s(self) -> int:
-        with self.write_lock:
-            until = int(_get(self.db, KEY_LOCKED) or 0)
+        with self.ledger.reading() as db:
+            until = int(_get(db, KEY_LOCKED) or 0)
         return max(0, -(-min(until - int(self.clock() * 1000), MAX_LOCK_S * 1000) // 1000))
 
     def set_pin(self, pin: str) -> str:
         """Set the device PIN; returns a new session (the one who set it is logged in)."""
-        with self.write_lock:
-            set_pin(self.db, pin)
+        with self.ledger.reading() as db:
+            set_pin(db, pin)
         return self._new_session()
 
     def login(self, pin: str) -> Login:
         now_ms = int(self.clock() * 1000)
-        with self.write_lock:
-            until = int(_get(self.db, KEY_LOCKED) or 0)
+        with self.ledger.reading() as db:
+            until = int(_get(db, KEY_LOCKED) or 0)
             if until > now_ms:  # a lock further away than the cap: the clock was turned back
                 return Login(False, retry_after_s=-(-min(until - now_ms, MAX_LOCK_S * 1000) // 1000))
-            hashes = [h for h in [_get(self.db, KEY_HASH), *self._store_hashes()] if h]
+            hashes = [h for h in [_get(db, KEY_HASH), *self._store_hashes(db)] if h]
         good = isinstance(pin, str) and pin.isdigit() and len(pin) <= 12 and any(verify_pin(pin, h) for h in hashes)
-        with self.write_lock, self.db.atomic():
+        with self.ledger.step() as db:
             if good:
-                _put(self.db, KEY_FAILURES, "0")
-                _put(self.db, KEY_LOCKED, "0")
+                _put(db, KEY_FAILURES, "0")
+                _put(db, KEY_LOCKED, "0")
             else:
-                failures = int(_get(self.db, KEY_FAILURES) or 0) + 1
+                failures = int(_get(db, KEY_FAILURES) or 0) + 1
                 delay = lock_seconds(failures)
-                _put(self.db, KEY_FAILURES, str(failures))
-                _put(self.db, KEY_LOCKED, str(now_ms + delay * 1000 if delay else 0))
+                _put(db, KEY_FAILURES, str(failures))
+                _put(db, KEY_LOCKED, str(now_ms + delay * 1000 if delay else 0))
         if good:
             return Login(True, session=self._new_session())
         return Login(False, tries_left=max(0, FREE_TRIES - failures), retry_after_s=delay)

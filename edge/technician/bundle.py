@@ -31,7 +31,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from edge.config import Config
+from edge.technician.doctor import core_status, run_doctor
 from edge.technician.redact import Redactor
+from edge.technician.settings import settings_path, with_settings
 
 UNITS = ("matou-core", "matou-kiosk", "matou-kiosk-web", "matou-ui-web", "matou-backup")
 LOG_TAIL_BYTES = 1024 * 1024
@@ -137,8 +139,6 @@ def _effective(config: Config) -> dict:
 def export_bundle(config: Config, out: Path, doctor: list[dict] | None = None,
                   journal: Callable[[], str | None] = journal_text) -> dict:
     """Write the bundle to `out` (mode 0600); returns {"path", "members", "redacted"}."""
-    from edge.technician.settings import settings_path, with_settings
-
     redactor = Redactor()
     members: list[tuple[str, bytes]] = []
 
@@ -155,8 +155,6 @@ def export_bundle(config: Config, out: Path, doctor: list[dict] | None = None,
         add("config/provisioned.toml", settings_path(config).read_bytes())
     add_json("config/effective.json", _effective(with_settings(config)))
     if doctor is None:
-        from edge.technician.doctor import core_status, run_doctor
-
         doctor = [c.to_json() for c in run_doctor(config, core_status(config.core_url))]
     add_json("doctor.json", doctor)
     try:

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.config import Config
+from edge.maintenance.backup import quick_check
+from edge.maintenance.clock import check_clock
+from edge.sync.enroll import key_file_ok
+from edge.technician.disk import disk_check
 
 UPSTREAM_TIMEOUT = (2.0, 3.0)
 SYNC_STALE_MS = 15 * 60 * 1000
@@ -70,8 +74,6 @@ def core(facts: Facts) -> Check:
 
 
 def database(facts: Facts) -> Check:
-    from edge.maintenance.backup import quick_check
-
     path = facts.config.db_path
     if not path.is_file():
         return Check("database", False, f"no database at {path}", "start the core once (`edge core`) to create it")
@@ -85,8 +87,6 @@ def database(facts: Facts) -> Check:
 
 
 def disk(facts: Facts, min_free_mib: int) -> Check:
-    from edge.technician.disk import disk_check
-
     extra = (Path(facts.config.source).parent / "logs",) if facts.config.source and Path(facts.config.source).is_file() \
         else ()
     ok, detail, fix = disk_check(facts.config.data_dir, facts.config.db_path, min_free_mib, extra_log_dirs=extra)
@@ -94,8 +94,6 @@ def disk(facts: Facts, min_free_mib: int) -> Check:
 
 
 def clock(facts: Facts) -> Check:
-    from edge.maintenance.clock import check_clock
-
     report = check_clock()
     if report.trusted is False:
         return Check("clock", False, report.reason,
@@ -119,8 +117,6 @@ ENROLL_FIX = ("technician mode → 开通 Provision → scan the enrollment QR (
 
 
 def enrollment(facts: Facts) -> Check:
-    from edge.sync.enroll import key_file_ok
-
     e = _enrollment(facts)
     if e is None:
         return Check("enrollment", False, "not enrolled: orders stay on this device, nothing syncs", ENROLL_FIX)

@@ -89,8 +89,8 @@ def technician_group() -> None:
 @CONFIG_OPTION
 def set_pin_command(config_path: str | None) -> None:
     """Set this device's technician PIN (6-12 digits) and clear a lockout. Needs shell access."""
-    from edge.db import connect
-    from edge.migrations import migrate
+    from edge.ledger.db import connect
+    from edge.ledger.migrations import migrate
     from edge.technician.auth import PinRefused, check_new_pin, set_pin
 
     config = _config(config_path)

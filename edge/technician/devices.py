@@ -38,6 +38,7 @@ def _printer_fix(detail: str, state: str) -> str:
 
 def probe_printer(url: str, timeout: float = 2.0) -> tuple[str, str]:
     """(state, detail) from one connect + DLE EOT 1-4 (ok | problem | unknown)."""
+    # lazy, like the camera and decoder checks below: hardware libraries load only when a check runs
     from edge.printer.errors import PrinterUnreachable
     from edge.printer.status import STATUS_REQUEST, parse_status
     from edge.printer.transports.base import Transport

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from edge.maintenance.backup import list_backups
+
 MIB = 2**20
 DEFAULT_MIN_FREE_MIB = 256
 
@@ -50,8 +52,6 @@ def _existing(path: Path) -> Path:
 
 def deletables(data_dir: Path, extra_log_dirs: tuple[Path, ...] = ()) -> list[Deletable]:
     """What a technician may delete to free space, biggest first."""
-    from edge.maintenance.backup import list_backups
-
     found: list[Deletable] = []
     backups = list_backups(data_dir / "backups")
     old = backups[:-1]

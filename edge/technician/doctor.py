@@ -14,6 +14,7 @@ import time
 from edge.config import Config
 from edge.technician import checks, devices
 from edge.technician.checks import Check, Facts
+from edge.technician.settings import SettingsError, merged, read_settings, settings_path, with_settings
 
 STATUS_TIMEOUT = (1.0, 5.0)
 
@@ -30,8 +31,6 @@ def core_status(core_url: str) -> dict | None:
 
 
 def settings_check(config: Config) -> Check:
-    from edge.technician.settings import SettingsError, merged, read_settings, settings_path
-
     path = settings_path(config)
     if not path.exists():
         return Check("settings", True, f"config {config.source or 'defaults'}; no screen settings")
@@ -53,8 +52,6 @@ def _guarded(name: str, fn, *args) -> list[Check]:
 
 
 def run_doctor(config: Config, status: dict | None, min_free_mib: int | None = None) -> list[Check]:
-    from edge.technician.settings import with_settings
-
     effective = with_settings(config)
     technician = getattr(config, "technician", None)
     free = min_free_mib if min_free_mib is not None else getattr(technician, "min_free_mib", 256)

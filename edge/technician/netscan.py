@@ -22,6 +22,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from edge.printer.status import STATUS_REQUEST, parse_status
+
 DEFAULT_PORT = 9100
 MAX_ADDRESSES = 256
 CONNECT_TIMEOUT_S = 0.4
@@ -95,8 +97,6 @@ def plan(subnet: str | None, own: list[ipaddress.IPv4Interface]) -> tuple[ipaddr
 def probe(host: str, port: int, connect_timeout: float = CONNECT_TIMEOUT_S,
           status_timeout: float = STATUS_TIMEOUT_S) -> Found | None:
     """None when nothing listens; otherwise what the status query said."""
-    from edge.printer.status import STATUS_REQUEST, parse_status
-
     try:
         sock = socket.create_connection((host, port), timeout=connect_timeout)
     except OSError:

@@ -90,7 +90,7 @@ def merged(config: Config, doc: dict) -> Config:
                 printers[pname] = PrinterConfig(**values)
             except (ConfigError, TypeError) as error:
                 raise SettingsError(f"printer {pname}: {error}") from None
-    from edge.printer.spool import check_printers
+    from edge.printer.spool import check_printers  # lazy: the print spool stays out of `edge doctor`'s start
 
     try:
         check_printers(printers)

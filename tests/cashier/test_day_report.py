@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edge.cashier.day import day_report, render_text
-from edge.cashier.orders import refund, void_lines
+from edge.cashier.order_actions import refund, void_lines
 from edge.cashier.report import ReportLine, ReportOrder, compute_day
-from edge.staff import Staff
+from edge.ledger.staff import Staff
 from tests.cashier.helpers import open_service, place
 
 CHANNELS = ("counter", "cash", "alipay", "wechat")

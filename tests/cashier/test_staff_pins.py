@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from edge.staff import BASE_LOCK_S, MAX_LOCK_S, check_pin, lock_seconds, pin_state
+from edge.ledger.staff import BASE_LOCK_S, MAX_LOCK_S, check_pin, lock_seconds, pin_state
 from tests.cashier.helpers import CASHIER, MANAGER, open_service
 
 T0 = 1_800_000_000_000

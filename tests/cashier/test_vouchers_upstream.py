@@ -11,8 +11,8 @@ import time
 import pytest
 import requests
 
-from edge.cashier.link import Offline
-from edge.staff import Staff
+from edge.cashier.upstream_link import Offline
+from edge.ledger.staff import Staff
 from tests.cashier.helpers import STORE, seed, voucher
 from tests.sync.fixtures import STORE as SYNC_STORE
 from upstream.enroll import add_store

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 from click.testing import CliRunner
 
-from edge.db import open_connection
+from edge.ledger.db import open_connection
 from edge.maintenance import backup as backup_module
 from edge.maintenance.backup import BACKUP_RE, BackupError, backup_database, list_backups, rotate
 from edge.maintenance.cli import backup as backup_command

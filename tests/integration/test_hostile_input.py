@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 from edge.core.service import EdgeService
-from edge.db import StorageError
+from edge.ledger.db import StorageError
 from edge.demo.setup import MENU_FILE
 from edge.menu import menu_from_dict
 from edge.printer.sanitize import clean_text

@@ -111,11 +111,9 @@ def enroll_device(config, upstream_db, url: str) -> None:
 
 def open_device(config, failpoint=None, **manager) -> EdgeService:
     """An EdgeService without printing threads; the payment manager with short retries."""
-    from edge.payments.manager import PaymentManager
-
     service = EdgeService(config).open(start_printing=False)
-    service.payments = PaymentManager(service, failpoint=failpoint, **{"poll_wait": 2.0, "retry_s": (0.05, 0.3),
-                                                                       **manager})
+    service.payments = service.build_payments(failpoint=failpoint, **{"poll_wait": 2.0, "retry_s": (0.05, 0.3),
+                                                                      **manager})
     return service
 
 

@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from edge.cashier.orders import money
+from edge.cashier.order_actions import money
 from edge.codes import classify
 from edge.core.server import BackgroundCore
 from edge.orders import new_id
-from edge.payments.client import GatewayClient, GatewayError
+from edge.payments.gateway_client import GatewayClient, GatewayError
 from tests.cashier.helpers import MANAGER, Api, seed
 from tests.payments.helpers import place, scenario_code, start_upstream, wait_for
 from tests.sync.fixtures import raw_device, signed

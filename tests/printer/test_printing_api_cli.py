@@ -8,7 +8,7 @@ import json
 import requests
 from click.testing import CliRunner
 
-from edge.core.printing import queue_change_tickets
+from edge.ledger.print_jobs import queue_change_tickets
 from edge.printer.cli import print_test, printers
 from tests.printer.conftest import check_tickets, complete_texts, free_port, read_paper, wait_until
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from edge.core.service import EdgeService
 from edge.demo.setup import MENU_FILE
 from edge.sync.cli import enroll_command, main_group, sync_group
-from edge.sync.outbox import append_event
+from edge.ledger.outbox import append_event
 from tests.sync.fixtures import enroll_code, order_doc, upstream_event_count
 
 

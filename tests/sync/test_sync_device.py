@@ -9,7 +9,8 @@ import pytest
 
 from edge.sync.backoff import Backoff, parse_retry_after
 from edge.sync.enroll import enroll
-from edge.sync.outbox import MAX_BATCH_BYTES, append_event, batch_body, next_batch
+from edge.ledger.outbox import append_event
+from edge.sync.outbox import MAX_BATCH_BYTES, batch_body, next_batch
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.fixtures import enroll_code, upstream_event_count, wait_for
 

@@ -7,6 +7,7 @@ import time
 import pytest
 import requests
 
+from edge.ledger.code_keys import table_keyring
 from edge.printer_sim.simulator import PrinterSimulator
 from edge.sync import downstream
 from tests.sync.faultproxy import FaultProxy
@@ -68,7 +69,7 @@ def test_table_keys_and_pin_hashes_reach_the_device(sqlite_upstream, make_device
     assert downstream.staff_pin_ok(db, "amy", "4321")
     assert not downstream.staff_pin_ok(db, "amy", "1234")
     assert "4321" not in db.execute("SELECT pin_hash FROM staff_pins").fetchone()[0]
-    store, keyring = downstream.table_keyring(db)
+    store, keyring = table_keyring(db)
     url = table_code(sqlite_upstream.db, "s1", "7", "order.example.com")
     scanned = classify(url, keyring, store)
     assert scanned.kind == "table" and scanned.fields["table"] == "7"
@@ -125,7 +126,7 @@ def test_crash_between_placing_and_recording_places_once(make_device):
 
 
 def test_phone_order_the_device_cannot_take_is_rejected_with_the_reason(sqlite_upstream, make_device):
-    from edge.core.menu_store import load_menu, set_sold_out
+    from edge.ledger.menu_store import load_menu, set_sold_out
 
     device = make_device(sqlite_upstream.url, sqlite_upstream.db)
     set_sold_out(device.service.db, "har_gow", True)

@@ -7,8 +7,9 @@ import threading
 
 import pytest
 
-from edge.db import connect
-from edge.migrations import migrate
+from edge.ledger.db import connect
+from edge.ledger.migrations import migrate
+from edge.ledger.steps import Ledger
 from edge.protocol.pins import hash_pin
 from edge.technician.auth import PinRefused, TechnicianAuth, check_new_pin
 
@@ -32,7 +33,7 @@ def db(tmp_path):
 
 
 def make(db, clock, **kw) -> TechnicianAuth:
-    return TechnicianAuth(db, threading.Lock(), clock=clock, monotonic=clock, **kw)
+    return TechnicianAuth(Ledger(db, threading.Lock(), lambda *_: None), clock=clock, monotonic=clock, **kw)
 
 
 @pytest.mark.parametrize("pin", ["12345", "1234567890123", "111111", "123456", "987654", "12a456", "١٢٣٤٥٦"])

@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-import edge.db
+import edge.ledger.db
 from edge.core.service import EdgeService
-from edge.db import REQUIRED_PRAGMAS, StorageError, check_pragmas, connect, pragmas
+from edge.ledger.db import REQUIRED_PRAGMAS, StorageError, check_pragmas, connect, pragmas
 from tests.conftest import make_config
 
 
@@ -32,7 +32,7 @@ def test_every_connection_the_service_opens(tmp_path, monkeypatch):
         opened.append(conn)
         return conn
 
-    monkeypatch.setattr(edge.db.sqlite3, "connect", spy)
+    monkeypatch.setattr(edge.ledger.db.sqlite3, "connect", spy)
     config = make_config(tmp_path / "data", {"dimsum": 1, "kitchen": 1, "bar": 1})
     service = EdgeService(config).open()
     try:
@@ -54,7 +54,7 @@ def test_every_connection_the_service_opens(tmp_path, monkeypatch):
 
 
 def test_foreign_keys_are_enforced(tmp_path):
-    from edge.migrations import migrate
+    from edge.ledger.migrations import migrate
 
     db = connect(tmp_path / "fk.sqlite")
     migrate(db)

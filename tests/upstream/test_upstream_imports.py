@@ -11,7 +11,7 @@ import pytest
 
 SHARED = ("edge.money", "edge.menu", "edge.cart", "edge.orders", "edge.codes", "edge.tables")
 DEVICE = ("edge.db", "edge.migrations", "edge.config", "edge.sync", "edge.core", "edge.payments", "edge.ledger",
-          "edge.cashier", "edge.technician", "edge.printer", "edge.scanner", "edge.ui", "edge.staff",
+          "edge.cashier", "edge.technician", "edge.printer", "edge.scanner", "edge.ui",
           "edge.launcher", "edge.demo", "edge.maintenance", "edge.cli", "edge.refusal")
 
 

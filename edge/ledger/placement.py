@@ -14,11 +14,13 @@ import sqlite_utils
 
 from edge.cart import CartError, PricedLine
 from edge.config import Config
-from edge.core.clock import Clock, Instant
+from edge.ledger.clock import Clock, Instant
+from edge.ledger.code_keys import pickup_code_for
+from edge.ledger.outbox import append_event
+from edge.ledger.print_jobs import insert_job, printer_for_station, queue_receipt
 from edge.menu import Menu
 from edge.orders import OrderRequest, new_id, parse_order_request, price_order, split_by_station, ticket_number
 from edge.printer.tickets import KitchenTicket, TicketLine
-from edge.sync.outbox import append_event
 
 
 class TokenReused(CartError):
@@ -35,18 +37,6 @@ class TokenReused(CartError):
 class Placed:
     order_id: str
     created: bool
-
-
-def printer_for_station(config: Config, station_id: str) -> str | None:
-    """The printer of a station: the [stations] map, else a printer named like the station,
-    else the only printer there is; None when the station has nowhere to print."""
-    if station_id in config.stations:
-        return config.stations[station_id]
-    if station_id in config.printers:
-        return station_id
-    if len(config.printers) == 1:
-        return next(iter(config.printers))
-    return None
 
 
 def request_fingerprint(request: OrderRequest) -> str:
@@ -119,9 +109,6 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
 
 def _kitchen_jobs(db, config: Config, menu: Menu, at: Instant, day: str, order_id: str, ticket_no: str,
                   request: OrderRequest, cart, order_notes: list[dict]) -> list[str]:
-    from edge.cashier.keys import pickup_code_for
-    from edge.core.printing import insert_job, queue_receipt
-
     job_ids = []
     for station_id, station_lines in split_by_station(cart).items():
         station = menu.station(station_id)

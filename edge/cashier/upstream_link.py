@@ -9,7 +9,14 @@ answer" (not enrolled, unreachable, 5xx, timeout), `Refused` carries upstream's 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
+
+import sqlite_utils
+
+from edge.sync.upstream_client import UpstreamClient, UpstreamError
+from edge.protocol.signing import load_private_key
+from edge.sync.state import load_enrollment
 
 CONNECT_TIMEOUT_S = 2.0
 READ_TIMEOUT_S = 5.0
@@ -26,19 +33,17 @@ class Refused(Exception):
 
 
 class UpstreamLink:
-    def __init__(self, db_path: str | Path, write_lock=None, connect_timeout: float = CONNECT_TIMEOUT_S,
+    def __init__(self, connect: Callable[[], sqlite_utils.Database], connect_timeout: float = CONNECT_TIMEOUT_S,
                  read_timeout: float = READ_TIMEOUT_S):
-        self.db_path, self.write_lock = Path(db_path), write_lock
+        """`connect`: opens a connection of its own to the device's store (Ledger.connect)."""
+        self.connect = connect
         self.timeouts = {"connect_timeout": connect_timeout, "read_timeout": read_timeout}
         self._lock = threading.Lock()
         self._client = None
         self._ident = None
 
     def _get_client(self):
-        from edge.db import connect
-        from edge.sync.state import load_enrollment
-
-        db = connect(self.db_path, self.write_lock)
+        db = self.connect()
         try:
             enrollment = load_enrollment(db)
         finally:
@@ -49,9 +54,6 @@ class UpstreamLink:
         with self._lock:
             if self._client is not None and self._ident == ident:
                 return self._client
-            from edge.protocol.signing import load_private_key
-            from edge.sync.upstream_client import UpstreamClient
-
             try:
                 key = load_private_key(Path(enrollment.key_file))
             except (OSError, ValueError) as exc:
@@ -63,8 +65,6 @@ class UpstreamLink:
             return self._client
 
     def _call(self, method: str, path: str, doc: dict | None = None, etag: str | None = None):
-        from edge.sync.upstream_client import UpstreamError
-
         client = self._get_client()
         try:
             if method == "GET":

@@ -142,3 +142,8 @@ def actions(db: sqlite_utils.Database, target: str | None = None, limit: int = 1
     sql = "SELECT * FROM staff_actions" + (" WHERE target = ?" if target else "") + " ORDER BY id DESC LIMIT ?"
     rows = db.query(sql, [target, limit] if target else [limit])
     return [{**r, "detail": json.loads(r["detail"])} for r in rows]
+
+
+def check_staff_pin(ledger, staff_id: str, pin: str, *, roles: tuple[str, ...] | None = None) -> PinCheck:
+    """`check_pin` on a Ledger's connection, its write lock held around each database step."""
+    return check_pin(ledger.db, staff_id, pin, roles=roles, lock=ledger.write_lock)

@@ -169,7 +169,7 @@ def m004_printing_ticket_data(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m005_cashier(db: sqlite_utils.Database) -> None:
-    """Cashier (edge/cashier, edge/staff.py): store code keys (vouchers / pickup codes), PIN
+    """Cashier (edge/cashier, edge/ledger/staff.py): store code keys (vouchers / pickup codes), PIN
     lockout, who-did-it records, voucher redemptions, pickups, voids, refunds, day closes."""
     _run(db, """
     CREATE TABLE code_keys (kid TEXT PRIMARY KEY, store_id TEXT NOT NULL, key TEXT NOT NULL, active INTEGER NOT NULL);

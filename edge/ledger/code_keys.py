@@ -1,4 +1,5 @@
-"""The store's code keyring on the device (vouchers and pickup codes, `MT1V` / `MT1P`).
+"""The keys scanned codes are checked with: the store's code keyring (vouchers and pickup codes,
+`MT1V` / `MT1P`) and the table keys (table QR codes), both synced from upstream.
 
 Upstream holds one keyring per store, separate from the table keys (docs/protocol.md, "Signed
 codes"); the cashier desk fetches it (`GET /v1/devices/me/code-keys`, ETag) while the device is
@@ -56,3 +57,18 @@ def pickup_code_for(db: sqlite_utils.Database, order_id: str) -> str:
     if row is None or order is None:
         return ""
     return make_signed_code("pickup", {"s": row[1], "o": order_id, "n": order[0]}, row[0], unb64url(row[2]))
+
+
+def table_keyring(db: sqlite_utils.Database):
+    """(store_id, edge.tables.Keyring) of the active table keys from upstream, for verifying
+    scanned table codes offline (edge.codes.classify(text, keyring, store_id))."""
+    rows = db.execute("SELECT kid, store_id, key FROM table_keys WHERE active = 1").fetchall()
+    store = rows[0][1] if rows else None
+    return store, Keyring({kid: unb64url(key) for kid, _, key in rows})
+
+
+def code_context(db) -> CodeContext:
+    """The store id (from enrollment) and the table keys synced from upstream."""
+    enrolled = db.execute("SELECT store_id FROM sync_enrollment WHERE id = 1").fetchall()
+    key_store, keyring = table_keyring(db)
+    return CodeContext(store_id=enrolled[0][0] if enrolled else key_store, table_keys=keyring or None)

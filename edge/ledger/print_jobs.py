@@ -1,7 +1,7 @@
-"""Core-side printing glue: print jobs written in the caller's transaction, reprints, views.
+"""Print jobs in the ledger: written in the caller's transaction, routed, reprinted, read.
 
 Every function that writes takes the caller's `db` inside its `db.atomic()` (and the core's
-write lock): a print job is created in the same transaction as the business step it prints
+write lock, `Ledger.step()`): a print job is created in the same transaction as the business step it prints
 (placing an order, adding or voiding lines, asking for a receipt). Each job stores its rendered
 bytes (+ hash), the profile they were rendered for, and the ticket's data as JSON (`ticket`), so
 the spool can render it again with 补打 REPRINT or for a backup printer (转自 …).
@@ -20,21 +20,32 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from edge.config import Config
-from edge.core.clock import Instant
+from edge.ledger.clock import Instant
 from edge.menu import Menu
 from edge.orders import new_id
 from edge.printer.changes import ChangeTicket
 from edge.printer.jobs import kind_of, render, ticket_json
-from edge.printer.jobstore import rerender, sha256
-from edge.printer.jobstore import Job
+from edge.printer.jobstore import Job, rerender, sha256
+from edge.printer_profiles import DEFAULT_PROFILE, get_profile
 from edge.printer.receipt import CustomerReceipt, ReceiptLine
 from edge.printer.tickets import TicketLine
-from edge.printer_profiles import DEFAULT_PROFILE, get_profile
 
 RECEIPT_STATION = "receipt"
 JOB_FIELDS = ("id", "order_id", "kind", "station_id", "printer", "origin_printer", "station_seq", "state",
               "reprint", "reprint_of", "attempts", "last_error", "unconfirmed", "profile", "payload_sha256",
               "created_wall_ms", "updated_wall_ms", "sent_wall_ms", "printed_wall_ms")
+
+
+def printer_for_station(config: Config, station_id: str) -> str | None:
+    """The printer of a station: the [stations] map, else a printer named like the station,
+    else the only printer there is; None when the station has nowhere to print."""
+    if station_id in config.stations:
+        return config.stations[station_id]
+    if station_id in config.printers:
+        return station_id
+    if len(config.printers) == 1:
+        return next(iter(config.printers))
+    return None
 
 
 def receipt_printer(config: Config) -> str | None:
@@ -77,8 +88,6 @@ def queue_change_tickets(db, config: Config, menu: Menu | None, order_id: str, k
     station, each with the station's next sequence number. Call inside the transaction that
     changes the order. `lines`: dicts like the order's lines (`name_zh`, `station_id`, `qty`,
     `options` / `notes` as lists of {"zh": ...} or strings). Returns the job ids."""
-    from edge.core.placement import printer_for_station
-
     order = db.execute("SELECT ticket_no, service, table_no FROM orders WHERE id = ?", [order_id]).fetchone()
     if order is None:
         raise KeyError(f"no order {order_id}")
@@ -196,43 +205,9 @@ def queue_counts(db) -> dict[str, dict[str, int]]:
     return dict(counts)
 
 
-def queue_test_page(service, printer: str, profile_name: str | None, wait: float) -> dict:
-    """A test page through `printer`'s own queue; waits up to `wait` s for its outcome."""
-    from edge.printer.testpage import render_test_page
-
-    config = service.config
-    profile = get_profile(profile_name or config.printers[printer].profile)
-    url = config.printers[printer].url
-    stamp = int(time.time() * 1000)
-    doc = {"url": url, "when": time.strftime("%Y-%m-%d %H:%M:%S")}
-    payload = render_test_page(profile, doc["url"], doc["when"])
-    job_id = new_id()
-    with service._write_lock, service.db.atomic():  # noqa: SLF001 - the core's one write lock
-        service.db["print_jobs"].insert({
-            "id": job_id, "order_id": None, "kind": "test", "station_id": None, "printer": printer,
-            "station_seq": None, "state": "queued", "payload": payload, "payload_sha256": sha256(payload),
-            "reprint": 0, "attempts": 0, "last_error": None, "created_wall_ms": stamp, "updated_wall_ms": stamp,
-            "ticket": json.dumps(doc), "profile": profile.name})
-    service.spool.wake(printer)
-    deadline = time.monotonic() + wait
-    while True:
-        with service._write_lock:  # noqa: SLF001
-            job = get_job(service.db, job_id)
-        done = job["state"] == "printed" or (job["state"] == "sent" and job["unconfirmed"])
-        if done or time.monotonic() >= deadline:
-            break
-        time.sleep(0.1)
-    outcome = {"printed": "printed"}.get(job["state"], "sent, not confirmed" if job["unconfirmed"] else
-                                         f"not printed yet ({job['state']}): {job['last_error'] or 'waiting'}")
-    return {"printer": printer, "profile": profile.name, "via": "core queue", "outcome": outcome,
-            "status": service.spool.workers[printer].state(), "job": job}
-
-
 def route_waiting_jobs(db, config: Config) -> list[str]:
     """At start-up: jobs kept in `attention` because their station had no printer go to the
     printer the config now gives them (rendered for its profile). Call in a transaction."""
-    from edge.core.placement import printer_for_station
-
     moved = []
     rows = db.execute("SELECT id, kind, station_id, ticket, payload FROM print_jobs WHERE state = 'attention'"
                       " AND printer IS NULL ORDER BY created_wall_ms, rowid").fetchall()

@@ -1,6 +1,6 @@
-"""Cashier actions on orders (call under the core's write lock; each write is ONE transaction
+"""Cashier actions on orders (call under the ledger's write lock; each write is ONE transaction
 with its outbox event and its who-did-it record): search, detail, void (退菜 tickets through the
-printing module), refund, reprint, pickup, sold out (估清).
+ledger's print jobs), refund, reprint, pickup, sold out (估清).
 
 Money model of an order (integer fen), the same in the day report:
     total     what was ordered
@@ -20,11 +20,13 @@ import json
 import sqlite_utils
 
 from edge.config import Config
-from edge.core.clock import Instant
+from edge.ledger import print_jobs
+from edge.ledger.clock import Instant
+from edge.ledger.outbox import append_event
+from edge.ledger.placement import order_view
+from edge.ledger.staff import Staff, record_action
 from edge.menu import Menu
 from edge.orders import new_id
-from edge.staff import Staff, record_action
-from edge.sync.outbox import append_event
 from edge.refusal import Refused
 
 CASH_CHANNELS = ("counter", "cash")
@@ -98,8 +100,6 @@ def search(db: sqlite_utils.Database, *, ticket: str | None = None, table: str |
 
 
 def detail(db: sqlite_utils.Database, order_id: str) -> dict | None:
-    from edge.core.placement import order_view
-
     view = order_view(db, order_id)
     if view is None:
         return None
@@ -128,8 +128,6 @@ def _order_row(db, order_id: str) -> dict:
 def void_lines(db: sqlite_utils.Database, config: Config, menu: Menu | None, at: Instant, day: str,
                order_id: str, wanted: list[dict] | None, reason: str, staff: Staff) -> dict:
     """Void `wanted` ([{line_no, qty}], None = everything left) and print 退菜 tickets."""
-    from edge.core.printing import queue_change_tickets
-
     order = _order_row(db, order_id)
     lines = {n: dict(l) for n, l in enumerate(db.query(
         "SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", [order_id]), 1)}
@@ -168,7 +166,7 @@ def void_lines(db: sqlite_utils.Database, config: Config, menu: Menu | None, at:
         full = all(left[n] - picked.get(n, 0) == 0 for n in lines)
         if full:
             db.execute("UPDATE orders SET status = 'voided' WHERE id = ?", [order_id])
-        jobs = queue_change_tickets(db, config, menu, order_id, "void", voided, at, day, reason)
+        jobs = print_jobs.queue_change_tickets(db, config, menu, order_id, "void", voided, at, day, reason)
         payload = {"order_id": order_id, "ticket_no": order["ticket_no"], "amount": amount, "full": full,
                    "reason": reason, "print_jobs": jobs, "staff_id": staff.staff_id, "staff_name": staff.name,
                    "lines": [{k: v[k] for k in ("line_no", "item_id", "qty", "amount")} for v in voided]}
@@ -276,12 +274,10 @@ def finish_code_refund(db: sqlite_utils.Database, at: Instant, refund_id: str, s
 
 def reprint(db: sqlite_utils.Database, config: Config, at: Instant, job_id: str, staff: Staff) -> dict:
     """Print any ticket again (补打 REPRINT), recording who asked."""
-    from edge.core import printing
-
     try:
         with db.atomic():
-            new = printing.reprint(db, config, job_id, at.wall_ms)
-            job = printing.get_job(db, new)
+            new = print_jobs.reprint(db, config, job_id, at.wall_ms)
+            job = print_jobs.get_job(db, new)
             payload = {"job_id": job_id, "new_job_id": new, "order_id": job["order_id"], "kind": job["kind"],
                        "printer": job["printer"], "staff_id": staff.staff_id, "staff_name": staff.name}
             append_event(db, "cashier.reprint", payload, at)

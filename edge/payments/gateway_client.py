@@ -13,6 +13,12 @@ import json
 import time
 from pathlib import Path
 
+import requests
+
+from edge.sync.upstream_client import new_session
+from edge.protocol.signing import load_private_key, sign_headers
+from edge.sync.state import load_enrollment
+
 CONNECT_TIMEOUT_S = 3.05
 
 
@@ -30,8 +36,6 @@ class GatewayError(Exception):
 
 class GatewayClient:
     def __init__(self, base_url: str, device_id: str, key, connect_timeout: float = CONNECT_TIMEOUT_S):
-        from edge.sync.upstream_client import new_session
-
         self.base_url = base_url.rstrip("/")
         self.device_id, self.key, self.connect_timeout = device_id, key, connect_timeout
         self.session = new_session()
@@ -39,8 +43,6 @@ class GatewayClient:
 
     @classmethod
     def for_enrollment(cls, enrollment, key_cache: dict) -> "GatewayClient":
-        from edge.protocol.signing import load_private_key
-
         ident = (enrollment.key_file, enrollment.device_id)
         if key_cache.get("ident") != ident:
             key_cache.update(ident=ident, key=load_private_key(Path(enrollment.key_file)))
@@ -50,11 +52,6 @@ class GatewayClient:
         self.session.close()
 
     def request(self, method: str, path: str, body: bytes = b"", read_timeout: float = 10.0) -> dict:
-        import requests
-
-        from edge.protocol.signing import sign_headers
-        from edge.sync.upstream_client import new_session
-
         for attempt in (1, 2):
             now = time.time_ns() // 1_000_000 + self.clock_offset_ms
             headers = {"Content-Type": "application/json",
@@ -108,3 +105,16 @@ class GatewayClient:
         body = json.dumps({"refund_id": refund_id, "amount": amount, "reason": reason}, separators=(",", ":"),
                           ensure_ascii=False).encode()
         return self.request("POST", f"/v1/payment-attempts/{attempt_id}/refunds", body, read_timeout=20.0)
+
+
+def enrolled_gateway(ledger, key_cache: dict) -> GatewayClient | None:
+    """A client for this device's gateway; None when the device is not enrolled or its key is unusable.
+    `key_cache`: the caller's dict that keeps the loaded device key between calls."""
+    with ledger.reading() as db:
+        enrollment = load_enrollment(db)
+    if enrollment is None or enrollment.status != "enrolled":
+        return None
+    try:
+        return GatewayClient.for_enrollment(enrollment, key_cache)
+    except (OSError, ValueError):
+        return None

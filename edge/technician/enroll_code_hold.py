@@ -16,6 +16,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from edge.sync.enroll import EnrollError, parse_enroll_code
+
 HOLD_S = 600.0
 
 
@@ -43,8 +45,6 @@ class EnrollCodeHolder:
         """Called with every ScannedCode the core's scanner emits (camera and wedge)."""
         if code.kind != "enroll" and code.claimed != "enroll":
             return
-        from edge.protocol.enroll_code import EnrollError, parse_enroll_code
-
         text = code.reveal()
         try:
             parse_enroll_code(text)
@@ -62,8 +62,6 @@ class EnrollCodeHolder:
         return None
 
     def summary(self) -> HeldSummary | None:
-        from edge.protocol.enroll_code import parse_enroll_code
-
         with self._lock:
             held = self._fresh()
         if held is None:

@@ -1,12 +1,15 @@
-"""The cashier desk in the core: staff sessions, codes, order actions and the day report, wired
-to the core's database (its one write lock), event bus, print spool and sync worker.
+"""The cashier desk: staff sessions, codes, order actions and the day report, on the ledger.
 
-    desk = CashierDesk(service).attach(start=True)   # in EdgeService.open
+    desk = CashierDesk(ledger, config=..., menu=..., ...).attach(scanner, start=True)   # EdgeService.open
+
+It is given what it uses (edge/core/service.py wires it): the ledger (steps, publish, clock), the
+running config and menu, the print spool's and the sync worker's wake, the scanned-code context
+and, for code payments, the payment side's refund.
 
 - Scanned voucher codes are held in memory for a few minutes (`RecentCodes`): the `scan` event
   carries only the voucher id, so a cashier screen redeems "voucher V123" and the core finds
   the code it saw. Nothing of a code is written anywhere but the redemption record.
-- Sessions: a staff member logs in with a PIN (edge/staff.py); actions name their session
+- Sessions: a staff member logs in with a PIN (edge/ledger/staff.py); actions name their session
   (`X-Staff-Session`), so every void / refund / reprint / sold-out change records who did it.
 - A background thread fetches the store's code keys from upstream while online and asks
   upstream for the verdict on offline redemptions (double redemption across devices), then
@@ -22,13 +25,24 @@ import threading
 import time
 from collections import OrderedDict
 
-from edge.cashier import orders as actions
-from edge.cashier import vouchers
-from edge.cashier.link import Offline, Refused, UpstreamLink
-from edge.cashier.orders import ActionRefused
+from collections.abc import Callable
+
+from edge.cashier import order_actions, vouchers
+from edge.cashier.day import category_names, day_report, render_text, render_ticket
+from edge.cashier.order_actions import ActionRefused
+from edge.cashier.upstream_link import Offline, Refused, UpstreamLink
+from edge.codes import CodeContext, classify_in
+from edge.config import Config
+from edge.ledger.code_keys import code_keyring, store_code_keys
+from edge.ledger.menu_store import load_menu
+from edge.ledger.outbox import append_event
+from edge.ledger.print_jobs import receipt_printer
+from edge.ledger.staff import MANAGER_ROLES, Staff, check_staff_pin, list_staff, record_action
+from edge.ledger.steps import Ledger
+from edge.menu import Menu
 from edge.orders import new_id
-from edge.staff import MANAGER_ROLES, Staff, check_pin, list_staff, record_action
-from edge.sync.outbox import append_event
+from edge.printer.jobstore import sha256
+from edge.printer_profiles import get_profile
 
 log = logging.getLogger(__name__)
 HOLD_S = 300.0
@@ -91,12 +105,24 @@ class Sessions:
             self._open.pop(token or "", None)
 
 
+RefundCodePayment = Callable[..., dict]  # (at, order_id, amount, reason, staff, manager) -> the refund
+
+
 class CashierDesk:
-    def __init__(self, service) -> None:
-        self.service = service
+    def __init__(self, ledger: Ledger, *, config: Callable[[], Config], menu: Callable[[], Menu | None],
+                 set_menu: Callable[[Menu], None], code_context: Callable[[], CodeContext],
+                 wake_spool: Callable[[], None], wake_sync: Callable[[], None],
+                 refund_code_payment: RefundCodePayment) -> None:
+        """`config` / `menu`: the running ones (they change while the core runs); `set_menu`: the
+        core's menu after a sold-out change; `refund_code_payment`: refunds through the gateway."""
+        self.ledger = ledger
+        self._config, self._menu, self._set_menu = config, menu, set_menu
+        self._code_context = code_context
+        self._wake_spool, self._wake_sync = wake_spool, wake_sync
+        self._refund_code_payment = refund_code_payment
         self.codes = RecentCodes()
         self.sessions = Sessions()
-        self.link = UpstreamLink(service.config.db_path, service._write_lock)  # noqa: SLF001
+        self.link = UpstreamLink(ledger.connect)
         self._voucher_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -104,8 +130,8 @@ class CashierDesk:
         self.keys_etag: str | None = None
 
     # -- life cycle -----------------------------------------------------------------------------
-    def attach(self, start: bool) -> "CashierDesk":
-        scanner = self.service.scanner
+    def attach(self, scanner, start: bool) -> "CashierDesk":
+        """Hold the voucher codes `scanner` (a ScanService, or None) reads; start the upstream thread."""
         if scanner is not None:
             scanner.loop.on_scan = self.codes.tap(scanner.loop.on_scan)
         if start:
@@ -124,13 +150,10 @@ class CashierDesk:
         self._wake.set()
 
     # -- plumbing --------------------------------------------------------------------------------
-    @property
-    def db(self):
-        return self.service.db
-
     def locked(self, fn, *args, **kwargs):
-        with self.service._write_lock:  # noqa: SLF001 - the core's one write lock
-            return fn(self.service.db, *args, **kwargs)
+        """`fn(db, ...)` under the ledger's lock (a read, or a step that opens its own transaction)."""
+        with self.ledger.reading() as db:
+            return fn(db, *args, **kwargs)
 
     @staticmethod
     def day_of(day: object) -> str | None:
@@ -141,20 +164,18 @@ class CashierDesk:
         return day
 
     def now(self):
-        at = self.service.clock.now()
-        return at, self.service.clock.business_day(at.local)
+        return self.ledger.now()
 
     def changed(self, action: str, **data) -> None:
-        self.service.events.publish("cashier.changed", {"action": action, **data})
-        if self.service.sync:
-            self.service.sync.wake()
+        self.ledger.publish("cashier.changed", {"action": action, **data})
+        self._wake_sync()
 
     # -- staff ------------------------------------------------------------------------------------
     def staff_list(self) -> list[dict]:
         return [s.doc() for s in self.locked(list_staff)]
 
     def login(self, staff_id: str, pin: str) -> tuple[dict, str | None]:
-        result = check_pin(self.db, staff_id, pin, lock=self.service._write_lock)  # noqa: SLF001
+        result = check_staff_pin(self.ledger, staff_id, pin)
         return result.doc(), self.sessions.open(result.staff) if result.ok else None
 
     def staff_of(self, token: str | None) -> Staff:
@@ -166,7 +187,7 @@ class CashierDesk:
     def manager(self, manager_id: object, pin: object) -> Staff:
         if not isinstance(manager_id, str) or not isinstance(pin, str):
             raise ActionRefused(403, "manager_pin", "a refund needs a manager's PIN (manager_id, manager_pin)")
-        result = check_pin(self.db, manager_id, pin, roles=MANAGER_ROLES, lock=self.service._write_lock)  # noqa: SLF001
+        result = check_staff_pin(self.ledger, manager_id, pin, roles=MANAGER_ROLES)
         if result.ok:
             return result.staff
         if result.reason == "locked":
@@ -189,7 +210,7 @@ class CashierDesk:
         """Check a voucher without redeeming it: signature, store, expiry, this device's records
         and, when online, upstream's."""
         text = self._code_text(code, voucher_id)
-        _, check = vouchers.check_text(text, self.service.code_context(), int(time.time()))
+        _, check = vouchers.check_text(text, self._code_context(), int(time.time()))
         check = self.locked(vouchers.with_local_record, check)
         if check.status == "valid" and online:
             try:
@@ -212,7 +233,7 @@ class CashierDesk:
         order_id = order_id if isinstance(order_id, str) and order_id else None
         with self._voucher_lock:
             at, day = self.now()
-            _, check = vouchers.check_text(text, self.service.code_context(), at.wall_ms // 1000)
+            _, check = vouchers.check_text(text, self._code_context(), at.wall_ms // 1000)
             check = self.locked(vouchers.with_local_record, check)
             if check.status != "valid":
                 return check.doc()
@@ -233,11 +254,11 @@ class CashierDesk:
             except Offline as exc:
                 log.info("voucher redemption offline: %s", exc)
                 mode = "offline"
-            with self.service._write_lock, self.db.atomic():  # noqa: SLF001
-                vouchers.finish(self.db, rid, mode, at.wall_ms)
-                payload = vouchers.event_payload(self.db, rid)
-                append_event(self.db, "voucher.redeemed", payload, at)
-                record_action(self.db, staff, "voucher", check.voucher["voucher_id"],
+            with self.ledger.step() as db:
+                vouchers.finish(db, rid, mode, at.wall_ms)
+                payload = vouchers.event_payload(db, rid)
+                append_event(db, "voucher.redeemed", payload, at)
+                record_action(db, staff, "voucher", check.voucher["voucher_id"],
                               {"redemption_id": rid, "value": check.voucher["value"], "mode": mode}, at.wall_ms)
             record = self.locked(vouchers.redemption_of, check.voucher["store"], check.voucher["voucher_id"])
         self.changed("voucher", voucher_id=check.voucher["voucher_id"], mode=mode)
@@ -254,12 +275,10 @@ class CashierDesk:
         results = self.link.verdicts(ids)
         conflicts = self.locked(vouchers.settle, results)
         for conflict in conflicts:
-            self.service.events.publish("voucher.conflict", conflict)
+            self.ledger.publish("voucher.conflict", conflict)
         return conflicts
 
     def refresh_code_keys(self) -> bool:
-        from edge.cashier.keys import store_code_keys
-
         doc, etag = self.link.code_keys(self.keys_etag)
         if doc is None:
             return False
@@ -268,8 +287,6 @@ class CashierDesk:
         return True
 
     def _loop(self) -> None:
-        from edge.cashier.keys import code_keyring
-
         while not self._stop.is_set():
             try:
                 self.refresh_code_keys()
@@ -284,17 +301,15 @@ class CashierDesk:
 
     # -- pickups and orders -------------------------------------------------------------------------
     def collect_pickup(self, staff: Staff, order_id: object = None, code: object = None) -> dict:
-        from edge.codes import classify_in
-
         if isinstance(code, str) and code.strip():
-            scanned = classify_in(code.strip(), self.service.code_context())
+            scanned = classify_in(code.strip(), self._code_context())
             if scanned.kind != "pickup":
                 raise ActionRefused(422, "bad_pickup_code", scanned.reason or f"a {scanned.kind} code, not a pickup code")
             order_id = scanned.fields["order_id"]
         if not isinstance(order_id, str):
             raise ActionRefused(422, "bad_request", "send the pickup code or the order id")
         at, _ = self.now()
-        result = self.locked(actions.collect, at, order_id, staff)
+        result = self.locked(order_actions.collect, at, order_id, staff)
         self.changed("pickup", order_id=order_id)
         return result
 
@@ -302,84 +317,70 @@ class CashierDesk:
         at, day = self.now()
         if lines is not None and not isinstance(lines, list):
             raise ActionRefused(422, "bad_line", "'lines' is a list of {line_no, qty}, or null for everything")
-        result = self.locked(actions.void_lines, self.service.config, self.service.menu, at, day, order_id,
+        result = self.locked(order_actions.void_lines, self._config(), self._menu(), at, day, order_id,
                              lines, str(reason or ""), staff)
-        if self.service.spool:
-            self.service.spool.wake()
+        self._wake_spool()
         self.changed("void", order_id=order_id)
         return result
 
     def refund(self, staff: Staff, order_id: str, amount: object, reason: object, manager_id: object,
                manager_pin: object) -> dict:
-        self.locked(actions._order_row, order_id)  # 404 before asking for a PIN  # noqa: SLF001
+        self.locked(order_actions._order_row, order_id)  # 404 before asking for a PIN  # noqa: SLF001
         manager = self.manager(manager_id, manager_pin)
         at, _ = self.now()
-        if self.locked(actions.money, order_id)["electronic"]:  # through the upstream payment gateway
-            from edge.payments.refunds import refund_code_payment
-
+        if self.locked(order_actions.money, order_id)["electronic"]:  # through the upstream payment gateway
             try:
-                result = refund_code_payment(self.service, at, order_id, amount, str(reason or ""), staff, manager)
+                result = self._refund_code_payment(at, order_id, amount, str(reason or ""), staff, manager)
             finally:
                 self.changed("refund", order_id=order_id)
             return result
-        result = self.locked(actions.refund, at, order_id, amount, str(reason or ""), staff, manager)
+        result = self.locked(order_actions.refund, at, order_id, amount, str(reason or ""), staff, manager)
         self.changed("refund", order_id=order_id)
         return result
 
     def reprint(self, staff: Staff, job_id: str) -> dict:
         at, _ = self.now()
-        result = self.locked(actions.reprint, self.service.config, at, job_id, staff)
-        if self.service.spool:
-            self.service.spool.wake()
+        result = self.locked(order_actions.reprint, self._config(), at, job_id, staff)
+        self._wake_spool()
         self.changed("reprint", order_id=result["order_id"])
         return result
 
     def sold_out(self, staff: Staff, item_id: str, sold_out: bool) -> dict:
-        from edge.core.menu_store import load_menu
-
         at, _ = self.now()
-        with self.service._write_lock:  # noqa: SLF001
-            result = actions.set_sold_out(self.db, at, item_id, sold_out, staff)
-            self.service.menu = load_menu(self.db)
-        self.service.events.publish("menu.changed", {"version": self.service.menu.version, "item_id": item_id,
-                                                     "sold_out": sold_out})
+        with self.ledger.reading() as db:
+            result = order_actions.set_sold_out(db, at, item_id, sold_out, staff)
+            menu = load_menu(db)
+            self._set_menu(menu)
+        self.ledger.publish("menu.changed", {"version": menu.version, "item_id": item_id, "sold_out": sold_out})
         self.changed("sold_out", item_id=item_id)
         return result
 
     # -- day report ---------------------------------------------------------------------------------
     def report(self, day: str | None = None) -> dict:
-        from edge.cashier.day import category_names, day_report, render_text
-
         day = self.day_of(day) or self.now()[1]
-        with self.service._write_lock:  # noqa: SLF001
-            report, names = day_report(self.db, day), category_names(self.db)
+        with self.ledger.reading() as db:
+            report, names = day_report(db, day), category_names(db)
         closes = [dict(r) for r in self.locked(lambda db: db.query(
             "SELECT closed_ms, staff_id FROM day_closes WHERE business_day = ? ORDER BY id", [day]))]
         return {**report.doc(), "category_names": names, "closed": closes,
-                "text": render_text(report, names, self.service.config.device.name)}
+                "text": render_text(report, names, self._config().device.name)}
 
     def print_report(self, day: str | None = None) -> dict:
         day = self.day_of(day) or self.now()[1]
-        with self.service._write_lock, self.db.atomic():  # noqa: SLF001
-            job = self._report_job(day)
-        if self.service.spool:
-            self.service.spool.wake()
+        with self.ledger.step() as db:
+            job = self._report_job(db, day)
+        self._wake_spool()
         return {"job": job}
 
-    def _report_job(self, day: str) -> str:
-        from edge.cashier.day import category_names, day_report, render_ticket
-        from edge.core.printing import receipt_printer
-        from edge.printer.jobstore import sha256
-        from edge.printer_profiles import get_profile
-
-        config = self.service.config
+    def _report_job(self, db, day: str) -> str:
+        config = self._config()
         printer = receipt_printer(config) or next(iter(config.printers), None)
         if printer is None:
             raise ActionRefused(409, "no_printer", "no printer configured to print the day report on")
         profile = get_profile(config.printers[printer].profile)
-        payload = render_ticket(day_report(self.db, day), category_names(self.db), config.device.name, profile)
+        payload = render_ticket(day_report(db, day), category_names(db), config.device.name, profile)
         job_id, stamp = new_id(), int(time.time() * 1000)
-        self.db["print_jobs"].insert({
+        db["print_jobs"].insert({
             "id": job_id, "order_id": None, "kind": "report", "station_id": None, "printer": printer,
             "station_seq": None, "state": "queued", "payload": payload, "payload_sha256": sha256(payload),
             "reprint": 0, "attempts": 0, "last_error": None, "created_wall_ms": stamp, "updated_wall_ms": stamp,
@@ -388,19 +389,18 @@ class CashierDesk:
 
     def close_day(self, staff: Staff, day: str | None = None, print_it: bool = True) -> dict:
         """日结: the report, recorded (table + `day.closed` event) and printed."""
-        from edge.cashier.day import day_report
-
         at, today = self.now()
         day = self.day_of(day) or today
-        with self.service._write_lock, self.db.atomic():  # noqa: SLF001
-            doc = day_report(self.db, day).doc()
-            self.db["day_closes"].insert({"business_day": day, "closed_ms": at.wall_ms, "staff_id": staff.staff_id,
+        config = self._config()
+        with self.ledger.step() as db:
+            doc = day_report(db, day).doc()
+            db["day_closes"].insert({"business_day": day, "closed_ms": at.wall_ms, "staff_id": staff.staff_id,
                                           "report": json.dumps(doc, ensure_ascii=False, sort_keys=True)})
-            append_event(self.db, "day.closed", {"business_day": day, "report": doc, "staff_id": staff.staff_id,
-                                                 "staff_name": staff.name, "device": self.service.config.device.name}, at)
-            record_action(self.db, staff, "day_close", day, {"net": doc["net"], "orders": doc["orders"]}, at.wall_ms)
-            job = self._report_job(day) if print_it and self.service.config.printers else None
-        if job and self.service.spool:
-            self.service.spool.wake()
+            append_event(db, "day.closed", {"business_day": day, "report": doc, "staff_id": staff.staff_id,
+                                            "staff_name": staff.name, "device": config.device.name}, at)
+            record_action(db, staff, "day_close", day, {"net": doc["net"], "orders": doc["orders"]}, at.wall_ms)
+            job = self._report_job(db, day) if print_it and config.printers else None
+        if job:
+            self._wake_spool()
         self.changed("day_close", day=day)
         return {**self.report(day), "job": job}
