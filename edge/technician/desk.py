@@ -2,7 +2,7 @@
 the PIN login, the enrollment code held from the scanner, what the screens show, settings applied
 to the running core (printers and camera restarted), enrollment with the held code.
 
-    desk = TechnicianDesk(service)   # made by technician_router(service); service.technician
+    desk = TechnicianDesk(service)   # made by create_app(service) (edge.core.app); service.technician
 """
 
 from __future__ import annotations
