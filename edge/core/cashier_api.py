@@ -9,165 +9,153 @@ GET /v1/cashier/orders/{id}, POST …/{id}/void {lines | null, reason}, POST …
 {amount, reason, manager_id, manager_pin}, POST /v1/cashier/print-jobs/{id}/reprint, POST
 /v1/cashier/menu/items/{id}/sold-out {sold_out}. Day: GET /v1/cashier/reports/day?date=,
 POST /v1/cashier/reports/day/print {date}, POST /v1/cashier/reports/day/close {date, print}.
-Errors: {"error": {"code", "message", "field", ...}} like the rest of the API.
+Errors: {"error": {"code", "message", "field", ...}} like the rest of the API; a desk's refusal
+(ActionRefused) becomes its answer in edge.core.errors.
 """
 
 from __future__ import annotations
 
-import json
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from edge.cashier.order_actions import ActionRefused
-from edge.core.service import EdgeService
+from edge.core.bodies import (CloseDayBody, DayBody, LoginBody, PickupBody, RedeemVoucherBody, RefundBody,
+                              SoldOutBody, VerifyVoucherBody, VoidBody)
+from edge.core.depends import Cashier, json_body
 from edge.core.errors import error
+from edge.staff import Staff
 
 SESSION_HEADER = "X-Staff-Session"
-MAX_BODY = 16 * 1024
+
+router = APIRouter(prefix="/v1/cashier")
 
 
-def cashier_router(service: EdgeService) -> APIRouter:
-    router = APIRouter(prefix="/v1/cashier")
+async def get_staff(request: Request, desk: Cashier) -> Staff:
+    """The staff member whose session the request names (401 no_session otherwise)."""
+    return desk.staff_of(request.headers.get(SESSION_HEADER))
 
-    def desk():
-        return service.cashier
 
-    async def body(request: Request) -> dict:
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            raise ActionRefused(413, "too_large", "the body is too large")
-        if not raw:
-            return {}
-        try:
-            doc = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise ActionRefused(400, "malformed_json", "the body is not valid JSON") from None
-        if not isinstance(doc, dict):
-            raise ActionRefused(422, "bad_request", "the body must be a JSON object")
-        return doc
+LoggedIn = Annotated[Staff, Depends(get_staff)]
 
-    async def run(fn, *args, status: int = 200, **kwargs):
-        """The desk's work in a thread; a refusal becomes the error answer (edge.core.errors)."""
-        return JSONResponse(await run_in_threadpool(fn, *args, **kwargs), status_code=status)
 
-    def staff(request: Request):
-        return desk().staff_of(request.headers.get(SESSION_HEADER))
+async def run(fn, *args, status: int = 200, **kwargs) -> JSONResponse:
+    """The desk's work in a thread; a refusal becomes the error answer (edge.core.errors)."""
+    return JSONResponse(await run_in_threadpool(fn, *args, **kwargs), status_code=status)
 
-    async def act(request: Request, fn, *args, **kwargs):
-        """An action that records who did it: the session's staff member is the first argument."""
-        return await run(fn, staff(request), *args, **kwargs)
 
-    @router.get("/staff")
-    async def staff_list():
-        return {"staff": await run_in_threadpool(desk().staff_list)}
+@router.get("/staff")
+async def staff_list(desk: Cashier):
+    return {"staff": await run_in_threadpool(desk.staff_list)}
 
-    @router.post("/login")
-    async def login(request: Request):
-        doc = await body(request)
-        result, token = await run_in_threadpool(desk().login, str(doc.get("staff_id") or ""), str(doc.get("pin") or ""))
-        if token:
-            return {"session": token, "staff": result["staff"]}
-        if result["reason"] == "locked":
-            return error(423, "locked", f"too many wrong PINs: try again in {result['retry_after_s']} s",
-                          "pin", **result)
-        return error(401, result["reason"], "wrong PIN" if result["reason"] == "bad_pin" else "unknown staff",
-                      "pin", **result)
 
-    @router.post("/logout")
-    def logout(request: Request):
-        desk().sessions.close(request.headers.get(SESSION_HEADER))
-        return {"ok": True}
+@router.post("/login")
+async def login(desk: Cashier, doc: Annotated[LoginBody, json_body(LoginBody)]):
+    result, token = await run_in_threadpool(desk.login, doc.staff_id, doc.pin)
+    if token:
+        return {"session": token, "staff": result["staff"]}
+    if result["reason"] == "locked":
+        return error(423, "locked", f"too many wrong PINs: try again in {result['retry_after_s']} s", "pin", **result)
+    return error(401, result["reason"], "wrong PIN" if result["reason"] == "bad_pin" else "unknown staff",
+                 "pin", **result)
 
-    @router.get("/session")
-    def session(request: Request):
-        return {"staff": staff(request).doc()}
 
-    # -- codes ------------------------------------------------------------------------------------
-    @router.post("/vouchers/verify")
-    async def verify(request: Request):
-        doc = await body(request)
-        return await run(desk().verify_voucher, doc.get("code"), doc.get("voucher_id"), bool(doc.get("online", True)))
+@router.post("/logout")
+def logout(desk: Cashier, request: Request):
+    desk.sessions.close(request.headers.get(SESSION_HEADER))
+    return {"ok": True}
 
-    @router.post("/vouchers/redeem")
-    async def redeem(request: Request):
-        doc = await body(request)
-        return await act(request, desk().redeem_voucher, doc.get("code"), doc.get("voucher_id"), doc.get("order_id"))
 
-    @router.post("/vouchers/reconcile")
-    async def reconcile():
-        from edge.cashier.upstream_link import Offline
+@router.get("/session")
+def session(staff: LoggedIn):
+    return {"staff": staff.doc()}
 
-        try:
-            conflicts = await run_in_threadpool(desk().reconcile)
-        except Offline as exc:
-            return error(503, "offline", f"upstream cannot be reached: {exc}")
-        return {"conflicts": conflicts}
 
-    @router.get("/vouchers")
-    def voucher_list(day: str | None = None, limit: int = 100):
-        from edge.cashier.vouchers import list_redemptions
+# -- codes ------------------------------------------------------------------------------------
+@router.post("/vouchers/verify")
+async def verify(desk: Cashier, doc: Annotated[VerifyVoucherBody, json_body(VerifyVoucherBody)]):
+    return await run(desk.verify_voucher, doc.code, doc.voucher_id, doc.online)
 
-        return {"redemptions": desk().locked(list_redemptions, day, max(1, min(limit, 500)))}
 
-    @router.post("/pickups")
-    async def pickup(request: Request):
-        doc = await body(request)
-        return await act(request, desk().collect_pickup, doc.get("order_id"), doc.get("code"))
+@router.post("/vouchers/redeem")
+async def redeem(desk: Cashier, doc: Annotated[RedeemVoucherBody, json_body(RedeemVoucherBody)], staff: LoggedIn):
+    return await run(desk.redeem_voucher, staff, doc.code, doc.voucher_id, doc.order_id)
 
-    # -- orders -----------------------------------------------------------------------------------
-    @router.get("/orders")
-    def search(ticket: str | None = None, table: str | None = None, day: str | None = None,
-               since_ms: int | None = None, until_ms: int | None = None, open: bool = False, limit: int = 50):
-        from edge.cashier.order_actions import search as find
 
-        return {"orders": desk().locked(find, ticket=ticket, table=table, day=day, since_ms=since_ms,
-                                        until_ms=until_ms, open_only=open, limit=limit)}
+@router.post("/vouchers/reconcile")
+async def reconcile(desk: Cashier):
+    from edge.cashier.upstream_link import Offline
 
-    @router.get("/orders/{order_id}")
-    def order(order_id: str):
-        from edge.cashier.order_actions import detail
+    try:
+        conflicts = await run_in_threadpool(desk.reconcile)
+    except Offline as exc:
+        return error(503, "offline", f"upstream cannot be reached: {exc}")
+    return {"conflicts": conflicts}
 
-        found = desk().locked(detail, order_id)
-        return found if found else error(404, "not_found", f"no order {order_id}")
 
-    @router.post("/orders/{order_id}/void")
-    async def void(order_id: str, request: Request):
-        doc = await body(request)
-        return await act(request, desk().void, order_id, doc.get("lines"), doc.get("reason"))
+@router.get("/vouchers")
+def voucher_list(desk: Cashier, day: str | None = None, limit: int = 100):
+    from edge.cashier.vouchers import list_redemptions
 
-    @router.post("/orders/{order_id}/refund")
-    async def refund(order_id: str, request: Request):
-        doc = await body(request)
-        return await act(request, desk().refund, order_id, doc.get("amount"), doc.get("reason"),
-                         doc.get("manager_id"), doc.get("manager_pin"))
+    return {"redemptions": desk.locked(list_redemptions, day, max(1, min(limit, 500)))}
 
-    @router.post("/print-jobs/{job_id}/reprint")
-    async def reprint(job_id: str, request: Request):
-        return await act(request, desk().reprint, job_id)
 
-    @router.post("/menu/items/{item_id}/sold-out")
-    async def sold_out(item_id: str, request: Request):
-        doc = await body(request)
-        flag = doc.get("sold_out", True)
-        if not isinstance(flag, bool):
-            return error(422, "bad_request", "'sold_out' is true or false", "sold_out")
-        return await act(request, desk().sold_out, item_id, flag)
+@router.post("/pickups")
+async def pickup(desk: Cashier, doc: Annotated[PickupBody, json_body(PickupBody)], staff: LoggedIn):
+    return await run(desk.collect_pickup, staff, doc.order_id, doc.code)
 
-    # -- day report ---------------------------------------------------------------------------------
-    @router.get("/reports/day")
-    async def report(date: str | None = None):
-        return await run(desk().report, date)
 
-    @router.post("/reports/day/print")
-    async def print_report(request: Request):
-        doc = await body(request)
-        return await run(desk().print_report, doc.get("date"), status=202)
+# -- orders -----------------------------------------------------------------------------------
+@router.get("/orders")
+def search(desk: Cashier, ticket: str | None = None, table: str | None = None, day: str | None = None,
+           since_ms: int | None = None, until_ms: int | None = None, open: bool = False, limit: int = 50):
+    from edge.cashier.order_actions import search as find
 
-    @router.post("/reports/day/close")
-    async def close_day(request: Request):
-        doc = await body(request)
-        return await act(request, desk().close_day, doc.get("date"), bool(doc.get("print", True)))
+    return {"orders": desk.locked(find, ticket=ticket, table=table, day=day, since_ms=since_ms,
+                                  until_ms=until_ms, open_only=open, limit=limit)}
 
-    return router
+
+@router.get("/orders/{order_id}")
+def order(desk: Cashier, order_id: str):
+    from edge.cashier.order_actions import detail
+
+    found = desk.locked(detail, order_id)
+    return found if found else error(404, "not_found", f"no order {order_id}")
+
+
+@router.post("/orders/{order_id}/void")
+async def void(desk: Cashier, order_id: str, doc: Annotated[VoidBody, json_body(VoidBody)], staff: LoggedIn):
+    return await run(desk.void, staff, order_id, doc.lines, doc.reason)
+
+
+@router.post("/orders/{order_id}/refund")
+async def refund(desk: Cashier, order_id: str, doc: Annotated[RefundBody, json_body(RefundBody)], staff: LoggedIn):
+    return await run(desk.refund, staff, order_id, doc.amount, doc.reason, doc.manager_id, doc.manager_pin)
+
+
+@router.post("/print-jobs/{job_id}/reprint")
+async def reprint(desk: Cashier, job_id: str, staff: LoggedIn):
+    return await run(desk.reprint, staff, job_id)
+
+
+@router.post("/menu/items/{item_id}/sold-out")
+async def sold_out(desk: Cashier, item_id: str, doc: Annotated[SoldOutBody, json_body(SoldOutBody)],
+                   staff: LoggedIn):
+    return await run(desk.sold_out, staff, item_id, doc.sold_out)
+
+
+# -- day report ---------------------------------------------------------------------------------
+@router.get("/reports/day")
+async def report(desk: Cashier, date: str | None = None):
+    return await run(desk.report, date)
+
+
+@router.post("/reports/day/print")
+async def print_report(desk: Cashier, doc: Annotated[DayBody, json_body(DayBody)]):
+    return await run(desk.print_report, doc.date, status=202)
+
+
+@router.post("/reports/day/close")
+async def close_day(desk: Cashier, doc: Annotated[CloseDayBody, json_body(CloseDayBody)], staff: LoggedIn):
+    return await run(desk.close_day, staff, doc.date, doc.print_it)

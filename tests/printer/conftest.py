@@ -13,7 +13,6 @@ import pytest
 import uvicorn
 
 from edge.core.app import create_app
-from edge.core.printing_api import printing_router
 from edge.core.service import EdgeService
 from edge.printer.worker import Timing
 from edge.printer_sim.simulator import PrinterSimulator
@@ -52,7 +51,7 @@ def sims(tmp_path):
 
 
 class Core:
-    """An EdgeService (fast spool timing) and, on request, its HTTP API with the printing router."""
+    """An EdgeService (fast spool timing) and, on request, its HTTP API."""
 
     def __init__(self, service: EdgeService) -> None:
         self.service = service
@@ -61,7 +60,6 @@ class Core:
 
     def serve(self) -> str:
         app = create_app(self.service)
-        app.include_router(printing_router(self.service))
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
                                                     lifespan="off", access_log=False))
         threading.Thread(target=self.server.run, daemon=True).start()

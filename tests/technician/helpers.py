@@ -39,7 +39,7 @@ def write_config(root: Path, extra: str = "", menu: bool = True) -> Path:
 
 
 class Core:
-    """EdgeService + its HTTP API (with the printing endpoints) on 127.0.0.1, restartable."""
+    """EdgeService + its HTTP API on 127.0.0.1, restartable."""
 
     def __init__(self, config_path: Path):
         self.config_path = config_path
@@ -48,12 +48,8 @@ class Core:
         self.http = requests.Session()
 
     def start(self) -> "Core":
-        from edge.core.printing_api import printing_router
-
         self.service = EdgeService(load_config(self.config_path, environ={})).open()
         app = create_app(self.service)
-        if not any(getattr(r, "path", "") == "/v1/print-test" for r in app.routes):
-            app.include_router(printing_router(self.service))  # until edge/core/app.py includes it
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
                                                     lifespan="off", access_log=False))
         self.thread = threading.Thread(target=self.server.run, daemon=True)

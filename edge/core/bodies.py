@@ -1,0 +1,283 @@
+"""The request bodies of the core's local API: one pydantic model per body, with the refusal a
+broken one gets (docs/protocol.md). The one place a body is decoded and checked.
+
+A body is a JSON object; `Body.parse(raw)` decodes and validates it or raises `Refused`:
+`400 malformed_json` when it is not JSON, `Body.not_object` when it is JSON but not an object,
+and for a bad field the refusal `Body.refusals` names for that field (key None: a rule of the
+whole body), else `Body.invalid`, else `422 bad_request` naming the field. Fields the domain
+checks itself (vouchers, refunds, settings, ...) are typed `object` here and passed on as sent.
+The order body is the domain's to parse (`edge.orders.parse_order_request`): `json_document`
+only decodes it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar, NamedTuple, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr, \
+    ValidationError, ValidationInfo, field_validator, model_validator
+
+from edge.refusal import Refused
+
+
+class Refusal(NamedTuple):
+    """The answer to a broken body; `message` may be built from the value that was sent."""
+
+    status: int
+    code: str
+    message: str | Callable[[object], str]
+    field: str | None = None
+
+    def refused(self, value: object = None) -> Refused:
+        message = self.message(value) if callable(self.message) else self.message
+        return Refused(self.status, self.code, message, self.field)
+
+
+NOT_JSON = Refusal(400, "malformed_json", "the body is not valid JSON")
+NOT_OBJECT = Refusal(422, "bad_request", "the body must be a JSON object")
+
+
+def json_document(raw: bytes) -> object:
+    """Any JSON value (the order body, which the domain checks); `400 malformed_json` if not JSON."""
+    try:
+        return json.loads(raw)
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+        raise Refused(400, "malformed_json", f"the body is not valid JSON: {error}") from None
+
+
+# -- field types: today's loose readings of a value, kept exactly ------------------------------------
+Text = Annotated[str, BeforeValidator(lambda value: str(value or ""))]
+"""Anything, read as text (`str(value or "")`): PINs and staff ids."""
+Flag = Annotated[bool, BeforeValidator(bool)]
+"""Anything, read as true or false (`bool(value)`)."""
+
+
+class Body(BaseModel):
+    """A JSON object body. Keys no model names are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+
+    empty: ClassVar[dict[str, Any] | None] = {}
+    """What an empty body means; None: an empty body is not JSON."""
+    not_object: ClassVar[Refusal] = NOT_OBJECT
+    refusals: ClassVar[dict[str | None, Refusal]] = {}
+    invalid: ClassVar[Refusal | None] = None
+
+    @classmethod
+    def parse(cls, raw: bytes, context: dict | None = None) -> Self:
+        """The body, or `Refused`; `context` is what a model's checks need from the device (printers)."""
+        if not raw and cls.empty is not None:
+            doc: object = dict(cls.empty)
+        else:
+            try:
+                doc = json.loads(raw)
+            except ValueError:
+                raise NOT_JSON.refused() from None
+        if not isinstance(doc, dict):
+            raise cls.not_object.refused(doc)
+        try:
+            return cls.model_validate(doc, context=context)
+        except ValidationError as error:
+            raise cls.refusal(error.errors(include_url=False)[0], doc) from None
+
+    @classmethod
+    def refusal(cls, problem: dict, doc: dict) -> Refused:
+        """The refusal of the first problem pydantic found (fields in the order the model lists them)."""
+        name = str(problem["loc"][0]) if problem["loc"] else None
+        value = doc.get(name) if name is not None else doc
+        if name in cls.refusals:
+            return cls.refusals[name].refused(value)
+        if cls.invalid is not None:
+            return cls.invalid.refused(value)
+        return Refused(422, "bad_request", f"'{name}': {problem['msg']}" if name else problem["msg"], name)
+
+
+# -- kiosk -------------------------------------------------------------------------------------------
+class ScanBody(Body):
+    """POST /v1/scans: a code typed by a keyboard-wedge scanner."""
+
+    text: Annotated[StrictStr, Field(max_length=4096)]
+
+    empty: ClassVar = None
+    not_object: ClassVar = Refusal(422, "bad_scan", "'text' must be the scanned text (1-4096 characters)", "text")
+    invalid: ClassVar = not_object
+
+    @field_validator("text")
+    @classmethod
+    def _stripped(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("blank")
+        return text.strip()
+
+
+# -- cashier -----------------------------------------------------------------------------------------
+class LoginBody(Body):
+    """POST /v1/cashier/login."""
+
+    staff_id: Text = ""
+    pin: Text = ""
+
+
+class VerifyVoucherBody(Body):
+    """POST /v1/cashier/vouchers/verify: the code, or the id of a voucher this device knows."""
+
+    code: object = None
+    voucher_id: object = None
+    online: Flag = True
+
+
+class RedeemVoucherBody(Body):
+    """POST /v1/cashier/vouchers/redeem."""
+
+    code: object = None
+    voucher_id: object = None
+    order_id: object = None
+
+
+class PickupBody(Body):
+    """POST /v1/cashier/pickups: the pickup code or the order id."""
+
+    order_id: object = None
+    code: object = None
+
+
+class VoidBody(Body):
+    """POST /v1/cashier/orders/{id}/void: lines [{line_no, qty}] or null for everything."""
+
+    lines: object = None
+    reason: object = None
+
+
+class RefundBody(Body):
+    """POST /v1/cashier/orders/{id}/refund."""
+
+    amount: object = None
+    reason: object = None
+    manager_id: object = None
+    manager_pin: object = Field(None, repr=False)
+
+
+class SoldOutBody(Body):
+    """POST /v1/cashier/menu/items/{id}/sold-out."""
+
+    sold_out: StrictBool = True
+
+    refusals: ClassVar = {"sold_out": Refusal(422, "bad_request", "'sold_out' is true or false", "sold_out")}
+
+
+class DayBody(Body):
+    """POST /v1/cashier/reports/day/print: the business day (YYYY-MM-DD, default today)."""
+
+    date: object = None
+
+
+class CloseDayBody(Body):
+    """POST /v1/cashier/reports/day/close."""
+
+    date: object = None
+    print_it: Flag = Field(True, alias="print")
+
+
+# -- payments ----------------------------------------------------------------------------------------
+PAYMENT_CODE_ONLY = Refusal(422, "bad_request", "send {\"code\": \"...\"} or {\"from_scan\": true}", "code")
+
+
+class StartPaymentBody(Body):
+    """POST /v1/orders/{id}/payments: {"code": "..."} or {"from_scan": true}. The code is never echoed."""
+
+    code: Annotated[str | None, BeforeValidator(lambda value: value if isinstance(value, str) else None)] \
+        = Field(None, repr=False)
+    from_scan: Flag = False
+
+    refusals: ClassVar = {None: PAYMENT_CODE_ONLY}
+
+    @model_validator(mode="after")
+    def _code_or_scan(self) -> Self:
+        if self.code is None and not self.from_scan:
+            raise ValueError("no code")
+        return self
+
+
+ABANDON_REASONS = ("customer_cancelled", "cash")
+
+
+class AbandonBody(Body):
+    """POST /v1/payments/{id}/abandon: why (anything else reads as customer_cancelled)."""
+
+    reason: Annotated[str, BeforeValidator(lambda value: value if value in ABANDON_REASONS else ABANDON_REASONS[0])] \
+        = ABANDON_REASONS[0]
+
+
+# -- printing ----------------------------------------------------------------------------------------
+class ReceiptBody(Body):
+    """POST /v1/orders/{id}/receipt: which printer (default: the receipt station's) and the pickup code.
+    Parsed with context {"printers": the configured printers}."""
+
+    printer: StrictStr | None = None
+    pickup_code: Annotated[StrictStr, Field(max_length=512)] = ""
+
+    refusals: ClassVar = {
+        "printer": Refusal(422, "unknown_printer", lambda printer: f"no printer {printer!r}", "printer"),
+        "pickup_code": Refusal(422, "bad_pickup_code", "pickup_code must be a string of at most 512 characters",
+                               "pickup_code"),
+    }
+
+    @field_validator("printer")
+    @classmethod
+    def _configured(cls, printer: str | None, info: ValidationInfo) -> str | None:
+        if printer is not None and printer not in info.context["printers"]:
+            raise ValueError("not configured")
+        return printer
+
+
+class PrintTestBody(Body):
+    """POST /v1/print-test: a printer url, a profile, how long to wait for a queued test page."""
+
+    url: StrictStr
+    profile: object = None
+    wait: Annotated[float, BeforeValidator(lambda value: float(value) if isinstance(value, (int, float)) else 10.0)] \
+        = 10.0
+
+    empty: ClassVar = None
+    not_object: ClassVar = Refusal(422, "bad_request", "send {\"url\": \"tcp://HOST:PORT\", \"profile\": \"NAME\"}",
+                                   "url")
+    invalid: ClassVar = not_object
+
+
+# -- technician --------------------------------------------------------------------------------------
+class PinBody(Body):
+    """POST /v1/technician/login and /v1/technician/pin."""
+
+    pin: Annotated[str, BeforeValidator(str)] = Field("", repr=False)
+
+
+class SettingsBody(Body):
+    """POST /v1/technician/settings: the sections to change (the desk checks each)."""
+
+    device: object = None
+    scanner: object = None
+    printers: object = None
+    stations: object = None
+
+    def sections(self) -> dict:
+        """The sections that were sent, as sent."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class PrinterScanBody(Body):
+    """POST /v1/technician/printers/scan: a subnet (default: the device's own) and ports."""
+
+    subnet: StrictStr | None = None
+    ports: Annotated[list[StrictInt], BeforeValidator(lambda value: value or [9100])] = [9100]
+
+    invalid: ClassVar = Refusal(422, "bad_request", "send {\"subnet\": \"192.168.1.0/24\", \"ports\": [9100]}")
+
+
+class ProbeBody(Body):
+    """POST /v1/technician/printers/probe: one printer's url."""
+
+    url: StrictStr
+
+    invalid: ClassVar = Refusal(422, "bad_request", "send {\"url\": \"tcp://HOST:PORT\"}", "url")
