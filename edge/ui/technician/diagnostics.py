@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Label, Static
 
-from edge.ui.technician.base import L, TechScreen
+from edge.ui.technician.technician_screen import L, TechScreen
 from edge.ui.widgets.buttons import TouchButton
 
 

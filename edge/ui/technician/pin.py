@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from edge.ui.technician.base import L, Keypad, TechScreen
+from edge.ui.technician.technician_screen import L, Keypad, TechScreen
 from edge.ui.widgets.buttons import TouchButton
 
 MAX_DIGITS = 12
@@ -116,6 +116,6 @@ class PinScreen(TechScreen):
         if self.change:
             super().action_back()
             return
-        from edge.ui.technician.hook import leave
+        from edge.ui.technician.kiosk_entry import leave
 
         leave(self.app)

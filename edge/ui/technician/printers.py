@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.widgets import Label
 
-from edge.ui.technician.base import L, Keypad, TechScreen
+from edge.ui.technician.technician_screen import L, Keypad, TechScreen
 from edge.ui.technician.provision import WizardStep
 from edge.ui.widgets.buttons import ToggleButton, TouchButton, safe_id
 

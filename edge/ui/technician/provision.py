@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
-from edge.ui.technician.base import L, Keypad, TechScreen
+from edge.ui.technician.technician_screen import L, Keypad, TechScreen
 from edge.ui.widgets.buttons import ToggleButton, TouchButton
 
 NAME_BASES = ("counter", "kiosk", "cashier", "kitchen")
@@ -235,7 +235,7 @@ class DoneScreen(WizardStep):
     def on_button_pressed(self, event) -> None:
         if event.button.id == "finish":
             event.stop()
-            from edge.ui.technician.home import HomeScreen
+            from edge.ui.technician.technician_home import HomeScreen
 
             while not isinstance(self.app.screen, HomeScreen) and len(self.app.screen_stack) > 1:
                 self.app.pop_screen()

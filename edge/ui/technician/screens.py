@@ -2,7 +2,7 @@
 
 from edge.ui.technician.camera import CameraScreen
 from edge.ui.technician.diagnostics import DiagnosticsScreen
-from edge.ui.technician.home import HomeScreen
+from edge.ui.technician.technician_home import HomeScreen
 from edge.ui.technician.pin import PinScreen
 from edge.ui.technician.printers import AddressScreen, PrinterSetupScreen, PrintersScreen
 from edge.ui.technician.provision import DeviceScreen, DoneScreen, EnrollScreen

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label
 
-from edge.ui.technician.base import L
+from edge.ui.technician.technician_screen import L
 from edge.ui.technician.provision import WizardStep
 from edge.ui.widgets.buttons import TouchButton, safe_id
 

@@ -19,15 +19,15 @@ from textual.app import App
 from textual.binding import Binding
 from textual.signal import Signal
 
-from edge.ui.cart import OrderDraft
-from edge.ui.client import CoreClient, CoreError
+from edge.ui.order_draft import OrderDraft
+from edge.ui.core_client import CoreClient, CoreError
 from edge.ui.i18n import LANGUAGES, other_language, t
 from edge.ui.menu_view import MenuView
-from edge.ui.messages import (CoreEvent, CoreState, MenuFailed, MenuLoaded, OrderFailed, OrderPlaced,
+from edge.ui.worker_messages import (CoreEvent, CoreState, MenuFailed, MenuLoaded, OrderFailed, OrderPlaced,
                               ScanFailed, StartOver, StatusLoaded)
 from edge.ui.cashier.switch import StaffHooks
 from edge.ui.scans import scan_notice
-from edge.ui.technician.hook import LongPress, open_technician
+from edge.ui.technician.kiosk_entry import LongPress, open_technician
 from edge.ui.core_events import CoreEvents
 from edge.ui.wedge_keys import WedgeKeys
 
@@ -61,7 +61,7 @@ class KioskApp(CoreEvents, WedgeKeys, App):
         self.sync_problem: tuple[str, int] | None = None  # (state, pending) while an enrolled device cannot sync
         self.init_wedge()
         self._stopping = threading.Event()
-        self._long_press = LongPress()  # on the title: technician mode (edge/ui/technician/hook.py)
+        self._long_press = LongPress()  # on the title: technician mode (edge/ui/technician/kiosk_entry.py)
         self._cashier_press = LongPress(ids=("status",))  # on the status line: cashier mode
         self.staff_hooks = StaffHooks(self, idle_timeout)  # cashier mode, inactivity (edge/ui/cashier/switch.py)
         self.lang_signal: Signal[str] = Signal(self, "lang")
@@ -88,7 +88,7 @@ class KioskApp(CoreEvents, WedgeKeys, App):
             self.staff_hooks.open()
 
     def get_default_screen(self):
-        from edge.ui.screens.menu import MenuScreen
+        from edge.ui.screens.menu_screen import MenuScreen
 
         return MenuScreen()
 
@@ -322,11 +322,11 @@ def create_app(core_url: str, language: str = "zh", *, mode: str = "kiosk", plac
     """The kiosk for the core at `core_url` ("http://127.0.0.1:8765"); `language` "zh" or "en".
     `mode` "technician": the technician screens (edge/ui/technician) instead."""
     if mode == "technician":
-        from edge.ui.technician.app import create_technician_app
+        from edge.ui.technician.technician_app import create_technician_app
 
         return create_technician_app(core_url, language)
     if mode == "cashier":
-        from edge.ui.cashier.app import create_cashier_app
+        from edge.ui.cashier.cashier_app import create_cashier_app
 
         return create_cashier_app(core_url, language)
     if mode != "kiosk":

@@ -12,9 +12,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Label
 
 from edge.money import format_fen
-from edge.ui.cart import MAX_QTY, CartLine
+from edge.ui.order_draft import MAX_QTY, CartLine
 from edge.ui.i18n import name, t
-from edge.ui.screens.base import KioskScreen
+from edge.ui.screens.kiosk_screen import KioskScreen
 from edge.ui.widgets.buttons import TouchButton
 from edge.ui.widgets.topbar import TopBar
 

@@ -1,6 +1,6 @@
 """Into technician mode from the kiosk, and out again.
 
-The kiosk (edge/ui/app.py) calls `open_technician(app)` on its hidden key (ctrl+t) or after a
+The kiosk (edge/ui/kiosk_app.py) calls `open_technician(app)` on its hidden key (ctrl+t) or after a
 long press (`LONG_PRESS_S`) on its title; the technician screens go over the kiosk's, starting
 with the PIN. `leave(app)` logs out and takes them all away again — or ends the app when it is
 the stand-alone `edge ui --mode technician`.
@@ -35,9 +35,9 @@ class LongPress:
 
 def open_technician(app) -> None:
     """Push the technician screens (home, and the PIN over it) over whatever the kiosk shows."""
-    from edge.ui.technician.base import TechnicianSession, TechScreen
-    from edge.ui.technician.client import TechnicianClient
-    from edge.ui.technician.home import HomeScreen
+    from edge.ui.technician.technician_screen import TechnicianSession, TechScreen
+    from edge.ui.technician.technician_client import TechnicianClient
+    from edge.ui.technician.technician_home import HomeScreen
     from edge.ui.technician.pin import PinScreen
 
     if isinstance(app.screen, TechScreen):
@@ -49,7 +49,7 @@ def open_technician(app) -> None:
 
 def leave(app) -> None:
     """Log out; pop every technician screen (back to the kiosk), or exit a stand-alone app."""
-    from edge.ui.technician.base import TechScreen
+    from edge.ui.technician.technician_screen import TechScreen
 
     session = getattr(app, "technician_session", None)
     if session is not None:
@@ -64,7 +64,7 @@ def leave(app) -> None:
 
 
 def _logout(client) -> None:
-    from edge.ui.client import CoreError
+    from edge.ui.core_client import CoreError
 
     try:
         client.logout()

@@ -17,8 +17,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Label
 
 from edge.money import format_fen
-from edge.ui.cashier.i18n import t
-from edge.ui.client import CoreError
+from edge.ui.cashier.cashier_texts import t
+from edge.ui.core_client import CoreError
 from edge.ui.widgets.buttons import TouchButton
 
 

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label
 
-from edge.ui.cashier.base import CashierBar, CashierScreen, HomeLike, fen, when
+from edge.ui.cashier.cashier_screen import CashierBar, CashierScreen, HomeLike, fen, when
 from edge.ui.scans import masked_code
 from edge.ui.widgets.buttons import ToggleButton, TouchButton
 
@@ -137,7 +137,7 @@ class HomeScreen(HomeLike, CashierScreen):
 
     @on(Button.Pressed, "#open-report")
     def open_report(self) -> None:
-        from edge.ui.cashier.report import ReportScreen
+        from edge.ui.cashier.report_screen import ReportScreen
 
         self.app.push_screen(ReportScreen())
 

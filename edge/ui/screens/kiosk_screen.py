@@ -14,7 +14,7 @@ from textual.screen import Screen
 from edge.ui.i18n import t
 
 if TYPE_CHECKING:
-    from edge.ui.app import KioskApp
+    from edge.ui.kiosk_app import KioskApp
 
 
 class KioskScreen(Screen):

@@ -1,13 +1,13 @@
 """`edge ui --mode technician`: the technician screens as their own app, for any terminal (SSH
-included, 80x24 and up). The same screens open over the kiosk (edge/ui/technician/hook.py)."""
+included, 80x24 and up). The same screens open over the kiosk (edge/ui/technician/kiosk_entry.py)."""
 
 from __future__ import annotations
 
 from textual.app import App
 from textual.binding import Binding
 
-from edge.ui.technician.base import TechnicianSession
-from edge.ui.technician.client import TechnicianClient
+from edge.ui.technician.technician_screen import TechnicianSession
+from edge.ui.technician.technician_client import TechnicianClient
 
 
 class TechnicianApp(App):
@@ -24,7 +24,7 @@ class TechnicianApp(App):
                                                     scan_ports=scan_ports)
 
     def get_default_screen(self):
-        from edge.ui.technician.home import HomeScreen
+        from edge.ui.technician.technician_home import HomeScreen
 
         return HomeScreen()
 

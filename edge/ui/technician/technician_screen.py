@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Label
 
-from edge.ui.client import CoreError
-from edge.ui.technician.client import TechnicianClient
+from edge.ui.core_client import CoreError
+from edge.ui.technician.technician_client import TechnicianClient
 from edge.ui.widgets.buttons import TouchButton
 
 WORDS: dict[str, tuple[str, str]] = {

@@ -11,9 +11,9 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from edge.ui.cashier.client import CashierClient
-from edge.ui.client import CoreError
-from edge.ui.messages import CoreEvent, CoreState
+from edge.ui.cashier.cashier_client import CashierClient
+from edge.ui.core_client import CoreError
+from edge.ui.worker_messages import CoreEvent, CoreState
 from edge.ui.core_events import CoreEvents
 from edge.ui.wedge_keys import WedgeKeys
 

@@ -11,8 +11,8 @@ from textual.widgets import Button, Label
 
 from edge.money import format_fen
 from edge.ui.i18n import name, other_name, t
-from edge.ui.messages import StartOver
-from edge.ui.screens.base import KioskScreen
+from edge.ui.worker_messages import StartOver
+from edge.ui.screens.kiosk_screen import KioskScreen
 from edge.ui.widgets.buttons import TouchButton, safe_id
 from edge.ui.widgets.topbar import TopBar
 
@@ -103,7 +103,7 @@ class MenuScreen(KioskScreen):
 
     @on(Button.Pressed, "#cart")
     def open_cart(self) -> None:
-        from edge.ui.screens.cart import CartScreen
+        from edge.ui.screens.cart_screen import CartScreen
 
         self.app.push_screen(CartScreen())
 

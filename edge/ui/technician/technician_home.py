@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Label
 
-from edge.ui.technician.base import L, TechScreen
+from edge.ui.technician.technician_screen import L, TechScreen
 from edge.ui.widgets.buttons import TouchButton
 
 
@@ -69,6 +69,6 @@ class HomeScreen(TechScreen):
             self.action_back()
 
     def action_back(self) -> None:
-        from edge.ui.technician.hook import leave
+        from edge.ui.technician.kiosk_entry import leave
 
         leave(self.app)
