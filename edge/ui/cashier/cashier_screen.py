@@ -30,6 +30,13 @@ def when(ms: object) -> str:
     return time.strftime("%m-%d %H:%M", time.localtime(ms / 1000)) if isinstance(ms, int) else "?"
 
 
+def status_word(screen, order: dict) -> str:
+    """An order's status in the screen's language, and "collected" once it was picked up."""
+    word = screen.tr(f"status_{order['status']}") if order["status"] in ("placed", "voided", "refunded", "paid") \
+        else order["status"]
+    return word + (f" {screen.tr('collected_tag')}" if order.get("collected_ms") else "")
+
+
 class CashierMixin:
     CSS_PATH = "cashier.tcss"
 

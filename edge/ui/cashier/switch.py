@@ -20,8 +20,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label
 
+from edge.ui.cashier.cashier_client import CashierClient
 from edge.ui.cashier.cashier_screen import CashierMixin, CashierScreen
 from edge.ui.cashier.cashier_texts import t
+from edge.ui.cashier.login import LoginScreen
 from edge.ui.widgets.buttons import TouchButton
 
 IDLE_CHECK_S = 1.0
@@ -38,9 +40,6 @@ def register_mode(name: str, label: tuple[str, str], opener: Callable) -> None:
 
 
 def open_cashier(app) -> None:
-    from edge.ui.cashier.cashier_client import CashierClient
-    from edge.ui.cashier.login import LoginScreen
-
     if getattr(app, "cashier_client", None) is None:
         app.cashier_client = CashierClient(app.client.base_url)
     app.push_screen(LoginScreen())
