@@ -27,7 +27,8 @@ class DiagnosticsScreen(TechScreen):
         yield self.header()
         with VerticalScroll(classes="tech-body", id="checks"):
             yield Label("正在检查 Checking…", id="checks-summary")
-        yield self.footer(TouchButton(bilingual("back"), id="back"), TouchButton(bilingual("refresh"), id="refresh", variant="primary"))
+        yield self.footer(TouchButton(bilingual("back"), id="back"),
+                          TouchButton(bilingual("refresh"), id="refresh", variant="primary"))
 
     def on_mount(self) -> None:
         self.load()

@@ -61,8 +61,8 @@ class PinScreen(TechScreen):
         self._show()
 
     def _show(self) -> None:
-        prompt = {"loading": "…", "login": bilingual("pin_login"), "set": bilingual("pin_new"), "confirm": bilingual("pin_again"),
-                  "refused": bilingual("not_set_up")}[self.mode]
+        prompt = {"loading": "…", "login": bilingual("pin_login"), "set": bilingual("pin_new"),
+                  "confirm": bilingual("pin_again"), "refused": bilingual("not_set_up")}[self.mode]
         self.query_one("#pin-prompt", Label).update(prompt)
         self.query_one("#pin-display", Label).update("●" * len(self.digits) or " ")
         self.query_one("#pin-pad").display = self.mode in ("login", "set", "confirm")

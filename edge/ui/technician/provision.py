@@ -2,8 +2,9 @@
 enrollment QR, and the summary at the end. Printers, stations and camera are in their modules.
 
 Wizard (edge/ui/technician/wizard.py): device → enroll → printers → stations → camera → done,
-in that order in edge/ui/technician/screens.py. Each step saves through the core at once (POST /v1/technician/settings | /enroll); "Next" moves on, "Back" returns, and
-the same screens open one by one from the home screen (then "Next" reads "Back").
+in that order in edge/ui/technician/screens.py. Each step saves through the core at once (POST
+/v1/technician/settings | /enroll); "Next" moves on, "Back" returns, and the same screens open
+one by one from the home screen (then "Next" reads "Back").
 """
 
 from __future__ import annotations
@@ -177,7 +178,8 @@ class DoneScreen(WizardStep):
         yield self.header()
         with Vertical(classes="tech-body"):
             yield Label("…", id="done-summary")
-        yield self.footer(TouchButton(bilingual("back"), id="back"), TouchButton(bilingual("done"), id="finish", variant="success"))
+        yield self.footer(TouchButton(bilingual("back"), id="back"),
+                          TouchButton(bilingual("done"), id="finish", variant="success"))
 
     def on_mount(self) -> None:
         self.call(self.client.state, done=self._summary)

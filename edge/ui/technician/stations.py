@@ -30,7 +30,8 @@ class StationsScreen(WizardStep):
     def compose(self) -> ComposeResult:
         yield self.header()
         yield VerticalScroll(Label("…", id="stations-message"), classes="tech-body", id="stations-body")
-        yield self.nav("save", *([TouchButton(bilingual("save"), id="save", variant="primary")] if self.step is None else []))
+        save = [TouchButton(bilingual("save"), id="save", variant="primary")] if self.step is None else []
+        yield self.nav("save", *save)
 
     def on_mount(self) -> None:
         self.call(self.client.state, done=self._state)
