@@ -66,7 +66,7 @@ def core(config_path: str | None, verbose: bool) -> None:
 def ui(config_path: str | None, url: str | None, lang: str | None, mode: str) -> None:
     """Run the Textual UI (a client of a running core): kiosk, cashier or technician mode."""
     config = _config(config_path)
-    from edge.ui.app import create_app
+    from edge.ui.kiosk_app import create_app
 
     create_app(url or config.core_url, language=lang or config.ui.language, mode=mode).run()
 
@@ -83,7 +83,7 @@ def run(config_path: str | None, lang: str | None) -> None:
     with Processes(config.data_dir / "logs") as processes:
         core_process = processes.spawn("core", args)
         wait_for_core(config.core_url, core_process)
-        from edge.ui.app import create_app
+        from edge.ui.kiosk_app import create_app
 
         create_app(config.core_url, language=lang or config.ui.language).run()
 
@@ -119,7 +119,7 @@ def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, n
             except KeyboardInterrupt:
                 pass
             return
-        from edge.ui.app import create_app
+        from edge.ui.kiosk_app import create_app
 
         create_app(url, language=lang).run()
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from edge.scanner.sources import FrameSource, SourceEnded
+from edge.scanner.frame_source import FrameSource, SourceEnded
 
 log = logging.getLogger(__name__)
 ONLINE, OFFLINE, ENDED = "camera online", "camera offline", "source ended"

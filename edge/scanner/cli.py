@@ -15,6 +15,10 @@ from pathlib import Path
 import click
 
 from edge.codes import CodeContext, ScannedCode, classify_in
+from edge.scanner.decode import Decoder, DecoderUnavailable, to_gray
+from edge.scanner.loop import ScanLoop
+from edge.scanner.sources import open_source
+from edge.scanner.tablecards import make_cards
 from edge.tables import Keyring, parse_key, table_range
 
 
@@ -46,9 +50,7 @@ def _line(code: ScannedCode, show: bool) -> str:
 
 
 def _scan_images(paths: list[str], context: CodeContext, as_json: bool, show: bool) -> int:
-    import cv2
-
-    from edge.scanner.decode import Decoder, to_gray
+    import cv2  # heavy and optional: loaded by the command that reads images, not at CLI start
 
     decoder, failed = Decoder(), 0
     for path in paths:
@@ -70,9 +72,6 @@ def _scan_images(paths: list[str], context: CodeContext, as_json: bool, show: bo
 
 def _scan_live(spec: str, loop_video: bool, context: CodeContext, as_json: bool, show: bool, stats: bool,
                fps: float, duration: float | None) -> None:
-    from edge.scanner.loop import ScanLoop
-    from edge.scanner.sources import open_source
-
     lock = threading.Lock()
 
     def on_scan(code: ScannedCode) -> None:
@@ -120,8 +119,6 @@ def scan(files, images, camera, video, loop_video, as_json, stats, show, fps, du
     if sum(bool(x) for x in (paths, camera, video)) != 1:
         raise click.UsageError("give images (--image F...), --camera SPEC or --video FILE")
     context = _context(store, keys)
-    from edge.scanner.decode import DecoderUnavailable
-
     try:
         if paths:
             sys.exit(_scan_images(paths, context, as_json, show))
@@ -145,17 +142,13 @@ def tables() -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 def make_codes(store, host, kid, key_file, spec, out_dir) -> None:
     """Write a PNG per table and a printable sheet (sheet.html); each PNG is read back to check it."""
-    from edge.scanner.tablecards import make_cards
-
     key = _read_key(key_file)
     try:
         cards = make_cards(host, store, kid, key, table_range(spec), Path(out_dir))
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     context = CodeContext(store, Keyring({kid: key}))
-    import cv2
-
-    from edge.scanner.decode import Decoder
+    import cv2  # heavy and optional: loaded by the command that reads the cards back, not at CLI start
 
     decoder = Decoder()
     for card in cards:

@@ -6,7 +6,8 @@ would only add chances of a false read. zxing-cpp reads most and is fastest; whe
 nothing, zbar gets the frame, then the frame turned ±30° for tilted Code128 (zbar's scan lines
 run along the image axes). When the same text comes from a QR and a Code128, the QR is kept.
 
-The libraries load on first use: a machine without libzbar still decodes with zxing-cpp alone.
+The libraries (and OpenCV, numpy) load on first use, inside the functions: a machine without
+libzbar still decodes with zxing-cpp alone, and importing edge.scanner loads none of them.
 """
 
 from __future__ import annotations

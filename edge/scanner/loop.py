@@ -27,8 +27,10 @@ from typing import IO
 from edge.codes import CodeContext, ScannedCode, classify_in
 from edge.scanner.capture import Capture, Frame
 from edge.scanner.debounce import DEFAULT_WINDOW, Debouncer
+from edge.scanner.decode import Decoder, to_gray
+from edge.scanner.frame_source import FrameSource
 from edge.scanner.motion import ChangeDetector
-from edge.scanner.sources import FrameSource, open_source
+from edge.scanner.sources import open_source
 from edge.scanner.stats import LoopStats
 from edge.scanner.wedge import WedgeReader
 
@@ -60,8 +62,6 @@ class ScanLoop:
         self._started = True
         if self._capture is not None:
             if self._decoder is None:
-                from edge.scanner.decode import Decoder
-
                 self._decoder = Decoder()
             self._capture.start()
             self._thread = threading.Thread(target=self._run, name="scan-decode", daemon=True)
@@ -101,8 +101,6 @@ class ScanLoop:
         return not self._thread.is_alive()
 
     def _run(self) -> None:
-        from edge.scanner.decode import to_gray
-
         change, seq, misses, last_reads = ChangeDetector(self.change_threshold), 0, 0, []
         settled, decoded_at, next_at = False, 0.0, 0.0
         min_gap = 0.75 / self.fps if self.fps > 0 else 0.0  # the fps cap, with slack for jitter

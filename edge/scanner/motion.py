@@ -5,6 +5,8 @@ is wasted CPU on a Pi. Each frame is shrunk to a 32x24 thumbnail (area average, 
 cancels out) and compared with the thumbnail of the last decoded frame; when no cell moved by
 more than `threshold` grey levels the frame counts as unchanged. A phone entering any part of
 the view moves some cells by far more than that.
+
+OpenCV is imported inside the functions: importing edge.scanner never loads it.
 """
 
 from __future__ import annotations

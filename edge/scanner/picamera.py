@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge.scanner.sources import SourceLost
+from edge.scanner.frame_source import SourceLost
 
 
 class PiCameraSource:
@@ -23,7 +23,7 @@ class PiCameraSource:
 
     def open(self) -> None:
         try:
-            from picamera2 import Picamera2
+            from picamera2 import Picamera2  # only on a Pi, and only when the camera is opened
         except ImportError:
             raise SourceLost("picamera2 is not installed: apt-get install python3-picamera2") from None
         try:

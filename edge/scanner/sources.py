@@ -12,27 +12,12 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+
+from edge.scanner.frame_source import FrameSource, SourceEnded, SourceLost
+from edge.scanner.picamera import PiCameraSource
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
-
-
-class SourceLost(OSError):
-    """The source is not there (unplugged, removed, not yet connected): try again later."""
-
-
-class SourceEnded(EOFError):
-    """A finite source has no more frames."""
-
-
-class FrameSource(Protocol):
-    name: str
-    live: bool  # a camera paces itself; a file or folder is paced by the capture thread
-    fps: float | None  # a file's own frame rate, when it has one
-
-    def open(self) -> None: ...
-    def read(self) -> Any: ...  # a BGR or grayscale numpy array
-    def close(self) -> None: ...
 
 
 def _is_device(spec: int | str) -> bool:
@@ -55,7 +40,7 @@ class VideoCaptureSource:
         self._cap = None
 
     def open(self) -> None:
-        import cv2
+        import cv2  # heavy and optional: loaded when a source is used, not when edge.scanner is imported
 
         if not self.live and not Path(self.spec).is_file():
             raise SourceLost(f"{self.name}: no such file")
@@ -141,8 +126,6 @@ def open_source(spec: int | str | Path, loop: bool | None = None) -> FrameSource
     if text.isdigit():
         return VideoCaptureSource(int(text))
     if text in ("picamera", "csi"):
-        from edge.scanner.picamera import PiCameraSource
-
         return PiCameraSource()
     if Path(text).is_dir():
         return ImageFolderSource(text, loop=True if loop is None else loop)

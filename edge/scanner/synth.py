@@ -4,6 +4,9 @@ For tests, benchmarks and demos without a camera. Deterministic: the same seed g
 frame. Symbols come from encoders independent of the decoders under test (`qrcode`,
 `python-barcode`); the scene is then tilted in perspective, blurred, given glare and sensor
 noise and JPEG-compressed, as a kiosk camera would see a phone held up to it.
+
+numpy, OpenCV and the encoders are imported inside the functions: importing edge.scanner never
+loads them.
 """
 
 from __future__ import annotations

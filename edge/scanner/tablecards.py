@@ -13,6 +13,8 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
+from edge.tables import make_table_url
+
 MODULE_PX = 10
 
 
@@ -25,7 +27,7 @@ class Card:
 
 def card_png(url: str, label: str, path: Path, module_px: int = MODULE_PX) -> Path:
     """Write the QR of `url` with 'Table <label>' under it as a PNG."""
-    import qrcode
+    import qrcode  # heavy and optional (qrcode, Pillow): loaded when a card is drawn
     from PIL import Image, ImageDraw, ImageFont
 
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=module_px, border=4)
@@ -72,8 +74,6 @@ def sheet_html(cards: list[Card], store: str, out_dir: Path) -> str:
 
 def make_cards(host: str, store: str, kid: str, key: bytes, tables: list[str], out_dir: Path) -> list[Card]:
     """PNG per table + sheet.html in `out_dir`; returns the cards written."""
-    from edge.tables import make_table_url
-
     out_dir.mkdir(parents=True, exist_ok=True)
     cards = []
     for table in tables:

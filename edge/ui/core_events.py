@@ -7,8 +7,8 @@ from __future__ import annotations
 from textual import work
 from textual.worker import get_current_worker
 
-from edge.ui.client import CoreError
-from edge.ui.messages import CoreEvent, CoreState
+from edge.ui.core_client import CoreError
+from edge.ui.worker_messages import CoreEvent, CoreState
 
 RECONNECT_MAX_S = 5.0
 

@@ -12,7 +12,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from edge.ui.app import create_app
+from edge.ui.kiosk_app import create_app
 
 
 async def save_menu_screenshot(core_url: str, target: Path, language: str = "zh",

@@ -1,4 +1,4 @@
-"""An App mixin that routes keystrokes through the wedge decoder (edge/ui/wedge.py) first.
+"""An App mixin that routes keystrokes through the wedge decoder (edge/ui/wedge_decoder.py) first.
 
 A scanner's burst + Enter becomes one `send_scan(text)` (its keys act on nothing); a person's
 keys are passed on as usual, held up to WEDGE_HOLD_S. Mix in before `App`:
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from textual import events
 
-from edge.ui.wedge import WEDGE_HOLD_S, WedgeDecoder
+from edge.ui.wedge_decoder import WEDGE_HOLD_S, WedgeDecoder
 
 
 class WedgeKeys:

@@ -4,7 +4,8 @@ import subprocess
 import sys
 
 MODULES = ["edge.codes", "edge.tables", "edge.scanner", "edge.scanner.capture", "edge.scanner.cli",
-           "edge.scanner.debounce", "edge.scanner.decode", "edge.scanner.loop", "edge.scanner.motion",
+           "edge.scanner.debounce", "edge.scanner.decode", "edge.scanner.frame_source", "edge.scanner.loop",
+           "edge.scanner.motion",
            "edge.scanner.picamera", "edge.scanner.sources", "edge.scanner.stats", "edge.scanner.synth",
            "edge.scanner.tablecards", "edge.scanner.wedge"]
 HEAVY = ["cv2", "numpy", "pyzbar", "zxingcpp", "picamera2", "PIL", "qrcode", "barcode"]

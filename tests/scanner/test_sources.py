@@ -7,7 +7,8 @@ import pytest
 
 from edge.scanner.capture import Capture
 from edge.scanner.loop import ScanLoop
-from edge.scanner.sources import (ImageFolderSource, SourceEnded, SourceLost, VideoCaptureSource, open_source)
+from edge.scanner.frame_source import SourceEnded, SourceLost
+from edge.scanner.sources import ImageFolderSource, VideoCaptureSource, open_source
 from edge.scanner.synth import Look, background, degrade, pay_frame
 
 from .helpers import wait_until, write_video

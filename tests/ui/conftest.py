@@ -13,7 +13,7 @@ import pytest
 from edge.config import parse_config
 from edge.core.server import BackgroundCore
 from edge.core.service import EdgeService
-from edge.ui.client import CoreClient
+from edge.ui.core_client import CoreClient
 
 ROOT = Path(__file__).resolve().parents[2]
 

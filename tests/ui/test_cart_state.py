@@ -1,11 +1,11 @@
-"""Unit tests of the UI-side cart and order draft (edge/ui/cart.py): display prices, merging,
+"""Unit tests of the UI-side cart and order draft (edge/ui/order_draft.py): display prices, merging,
 quantities, the keypad, and the client token that must survive failed attempts."""
 
 from __future__ import annotations
 
 import pytest
 
-from edge.ui.cart import MAX_QTY, Cart, OrderDraft
+from edge.ui.order_draft import MAX_QTY, Cart, OrderDraft
 from edge.ui.menu_view import MenuView
 
 MENU = MenuView({
@@ -117,7 +117,7 @@ def test_keypad_limits_backspace_and_clear():
 
 def test_choosing_the_other_way_to_pay_makes_a_new_token():
     """The core refuses one token for two different orders: a new choice is a new token; a retry is not."""
-    from edge.ui.cart import OrderDraft
+    from edge.ui.order_draft import OrderDraft
 
     draft = OrderDraft()
     draft.cart.add("har_gow", 1, (), ())

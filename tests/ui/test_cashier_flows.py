@@ -8,11 +8,11 @@ import asyncio
 
 import pytest
 
-from edge.ui.cashier.app import create_cashier_app
-from edge.ui.cashier.home import HomeScreen
+from edge.ui.cashier.cashier_app import create_cashier_app
+from edge.ui.cashier.cashier_home import HomeScreen
 from edge.ui.cashier.login import LoginScreen
 from edge.ui.cashier.order import OrderScreen, RefundDialog
-from edge.ui.cashier.report import ReportScreen
+from edge.ui.cashier.report_screen import ReportScreen
 from edge.ui.cashier.soldout import SoldOutScreen
 from tests.cashier.helpers import CASHIER, MANAGER, pickup, place, seed, voucher
 
@@ -161,8 +161,8 @@ async def test_a_double_redemption_found_at_sync_is_shown(cashier_core, ui):
 
 
 def test_ui_mode_cashier_makes_the_cashier_app():
-    from edge.ui.app import create_app
-    from edge.ui.cashier.app import CashierApp
+    from edge.ui.kiosk_app import create_app
+    from edge.ui.cashier.cashier_app import CashierApp
 
     assert isinstance(create_app("http://127.0.0.1:9", mode="cashier"), CashierApp)
 

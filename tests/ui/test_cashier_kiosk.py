@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 
 from edge.tables import make_table_url
-from edge.ui.app import create_app
-from edge.ui.cashier.app import create_cashier_app
-from edge.ui.cashier.home import HomeScreen
+from edge.ui.kiosk_app import create_app
+from edge.ui.cashier.cashier_app import create_cashier_app
+from edge.ui.cashier.cashier_home import HomeScreen
 from edge.ui.cashier.login import LoginScreen
 from edge.ui.cashier.soldout import SoldOutScreen
-from edge.ui.screens.cart import CartScreen
-from edge.ui.screens.menu import MenuScreen
+from edge.ui.screens.cart_screen import CartScreen
+from edge.ui.screens.menu_screen import MenuScreen
 
 from tests.ui.test_cashier_flows import SIZE, cashier_core, login, subscribed  # noqa: F401
 

@@ -4,8 +4,8 @@ fixed data; `pytest --snapshot-update` rewrites them after an intended change of
 
 from __future__ import annotations
 
-from edge.ui.app import create_app
-from edge.ui.cashier.app import create_cashier_app
+from edge.ui.kiosk_app import create_app
+from edge.ui.cashier.cashier_app import create_cashier_app
 from edge.ui.cashier.soldout import SoldOutScreen
 from tests.cashier.helpers import voucher
 from tests.ui.conftest import menu_ready, screen_text, tap, wait_for

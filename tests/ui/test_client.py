@@ -1,4 +1,4 @@
-"""The core client (edge/ui/client.py): the SSE parser fed with lines, the line splitter fed
+"""The core client (edge/ui/core_client.py): the SSE parser fed with lines, the line splitter fed
 with awkward chunks, and the client against a real core (errors, offline, the event stream)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from edge.ui.client import CoreClient, CoreError, parse_sse, split_lines
+from edge.ui.core_client import CoreClient, CoreError, parse_sse, split_lines
 
 
 def test_parse_sse_events_comments_and_multiline_data():

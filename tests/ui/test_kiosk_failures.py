@@ -9,11 +9,11 @@ from pathlib import Path
 from textual.widgets import Digits
 
 from edge.menu import menu_from_dict
-from edge.ui.app import create_app
-from edge.ui.client import CoreClient
+from edge.ui.kiosk_app import create_app
+from edge.ui.core_client import CoreClient
 from edge.ui.screens.checkout import CheckoutScreen
 from edge.ui.screens.error import ErrorDialog
-from edge.ui.screens.menu import MenuScreen
+from edge.ui.screens.menu_screen import MenuScreen
 from edge.ui.screens.placed import PlacedScreen
 
 DEMO_MENU = Path(__file__).resolve().parents[2] / "edge" / "demo" / "menu.toml"

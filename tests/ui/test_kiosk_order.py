@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.widgets import Digits
 
-from edge.ui.app import create_app
+from edge.ui.kiosk_app import create_app
 from edge.ui.screens.checkout import CheckoutScreen
 from edge.ui.screens.item import ItemScreen
-from edge.ui.screens.menu import MenuScreen
+from edge.ui.screens.menu_screen import MenuScreen
 from edge.ui.screens.placed import PlacedScreen
 
 

@@ -12,8 +12,8 @@ from textual import events
 from textual.app import _character_to_key
 
 from edge.tables import b64url, make_table_url
-from edge.ui.app import create_app
-from edge.ui.screens.cart import CartScreen
+from edge.ui.kiosk_app import create_app
+from edge.ui.screens.cart_screen import CartScreen
 from edge.ui.screens.checkout import CheckoutScreen
 from edge.ui.screens.placed import PlacedScreen
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import socket
 
-from edge.ui.app import create_app
-from edge.ui.client import CoreClient
+from edge.ui.kiosk_app import create_app
+from edge.ui.core_client import CoreClient
 from edge.ui.screens.item import ItemScreen
-from edge.ui.screens.menu import MenuScreen
+from edge.ui.screens.menu_screen import MenuScreen
 
 
 async def test_sold_out_item_is_disabled_and_cannot_be_added(core, ui):

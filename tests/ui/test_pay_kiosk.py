@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from edge.core.server import BackgroundCore
-from edge.ui.app import create_app
+from edge.ui.kiosk_app import create_app
 from edge.ui.screens.pay import PayScreen
 from edge.ui.screens.payments import UnresolvedPaymentsScreen
 from tests.payments.conftest import device, gw_upstream, sandboxes  # noqa: F401

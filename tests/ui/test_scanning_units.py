@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from edge.ui.cart import OrderDraft
+from edge.ui.order_draft import OrderDraft
 from edge.ui.scans import masked_code, reason_key, scan_notice
-from edge.ui.wedge import WedgeDecoder
+from edge.ui.wedge_decoder import WedgeDecoder
 
 
 def feed(decoder, keys, start=0.0, gap=0.005):

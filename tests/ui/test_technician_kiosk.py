@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 
 from edge.technician.auth import set_pin
-from edge.ui.app import create_app
-from edge.ui.screens.menu import MenuScreen
-from edge.ui.technician.home import HomeScreen
+from edge.ui.kiosk_app import create_app
+from edge.ui.screens.menu_screen import MenuScreen
+from edge.ui.technician.technician_home import HomeScreen
 from edge.ui.technician.pin import PinScreen
 
 PIN = "305917"

@@ -11,9 +11,9 @@ import pytest
 
 import edge.technician.netscan as netscan
 from edge.printer_sim.simulator import PrinterSimulator
-from edge.ui.app import create_app
-from edge.ui.technician.app import TechnicianApp, create_technician_app
-from edge.ui.technician.home import HomeScreen
+from edge.ui.kiosk_app import create_app
+from edge.ui.technician.technician_app import TechnicianApp, create_technician_app
+from edge.ui.technician.technician_home import HomeScreen
 from edge.ui.technician.printers import PrintersScreen, PrinterSetupScreen
 from edge.ui.technician.provision import DoneScreen, EnrollScreen
 from tests.sync.fixtures import STORE, enroll_code, sqlite_upstream, sqlite_upstream_db  # noqa: F401 - fixtures

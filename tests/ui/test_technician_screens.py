@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import qrcode
 
-from edge.ui.technician.app import create_technician_app
+from edge.ui.technician.technician_app import create_technician_app
 from edge.ui.technician.diagnostics import DiagnosticsScreen
-from edge.ui.technician.home import HomeScreen
+from edge.ui.technician.technician_home import HomeScreen
 from edge.ui.technician.printers import AddressScreen, PrinterSetupScreen
 from edge.ui.widgets.buttons import ToggleButton
 from tests.technician.helpers import PIN, NotAPrinter

@@ -4,8 +4,8 @@ fresh core. `pytest --snapshot-update` rewrites them after an intended change of
 
 from __future__ import annotations
 
-from edge.ui.technician.app import create_technician_app
-from edge.ui.technician.home import HomeScreen
+from edge.ui.technician.technician_app import create_technician_app
+from edge.ui.technician.technician_home import HomeScreen
 from tests.ui.conftest import screen_text, tap, wait_for
 
 SIZE = (120, 40)

@@ -8,7 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Label
 
-from edge.ui.cashier.base import CashierScreen, HomeLike
+from edge.ui.cashier.cashier_home import HomeScreen
+from edge.ui.cashier.cashier_screen import CashierScreen, HomeLike
 from edge.ui.widgets.buttons import ToggleButton, TouchButton
 
 PIN_MAX = 12
@@ -59,8 +60,6 @@ class LoginScreen(HomeLike, CashierScreen):
             self.pin = ""
             if error is None:
                 self.app.notify(self.tr("logged_in", name=result["name"]))
-                from edge.ui.cashier.home import HomeScreen
-
                 following = self.then() if self.then else HomeScreen()
                 if self.app.screen_stack[0] is self:  # the cashier app's base screen: stays below
                     self.refresh(recompose=True)

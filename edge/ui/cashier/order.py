@@ -9,8 +9,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label
 
 from edge.money import parse_yuan
-from edge.ui.cashier.base import CashierBar, CashierDialog, CashierScreen, fen, when
-from edge.ui.cashier.home import status_word
+from edge.ui.cashier.cashier_screen import CashierBar, CashierDialog, CashierScreen, fen, status_word, when
 from edge.ui.widgets.buttons import ToggleButton, TouchButton
 
 JOB_KINDS = {"kitchen": ("厨房单", "Kitchen"), "change": ("加/退菜单", "Change"), "receipt": ("小票", "Receipt"),

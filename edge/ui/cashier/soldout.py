@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Button, Label
 
-from edge.ui.cashier.base import CashierBar, CashierScreen
+from edge.ui.cashier.cashier_screen import CashierBar, CashierScreen
 from edge.ui.widgets.buttons import ToggleButton, TouchButton, safe_id
 
 

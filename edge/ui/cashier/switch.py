@@ -1,8 +1,8 @@
-"""Staff modes on the kiosk: the hook the kiosk app calls (edge/ui/app.py, `StaffHooks`).
+"""Staff modes on the kiosk: the hook the kiosk app calls (edge/ui/kiosk_app.py, `StaffHooks`).
 
 - The kiosk's hidden key (ctrl+k) or a long press (2 s) on its status line calls `open()`: the
   cashier's PIN login, then the cashier screens on top of the kiosk (ctrl+t / a long press on
-  the title are the technician's, edge/ui/technician/hook.py). Modes added with `register_mode`
+  the title are the technician's, edge/ui/technician/kiosk_entry.py). Modes added with `register_mode`
   are offered in a switch screen first.
 - While a staff screen is on top, the core's events go to it first (`core_event`): scans are
   the staff screen's, not the customer's.
@@ -20,8 +20,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label
 
-from edge.ui.cashier.base import CashierMixin, CashierScreen
-from edge.ui.cashier.i18n import t
+from edge.ui.cashier.cashier_client import CashierClient
+from edge.ui.cashier.cashier_screen import CashierMixin, CashierScreen
+from edge.ui.cashier.cashier_texts import t
+from edge.ui.cashier.login import LoginScreen
 from edge.ui.widgets.buttons import TouchButton
 
 IDLE_CHECK_S = 1.0
@@ -38,9 +40,6 @@ def register_mode(name: str, label: tuple[str, str], opener: Callable) -> None:
 
 
 def open_cashier(app) -> None:
-    from edge.ui.cashier.client import CashierClient
-    from edge.ui.cashier.login import LoginScreen
-
     if getattr(app, "cashier_client", None) is None:
         app.cashier_client = CashierClient(app.client.base_url)
     app.push_screen(LoginScreen())

@@ -19,7 +19,7 @@ from textual.widgets import Button, Label
 
 from edge.money import format_fen
 from edge.ui.i18n import name
-from edge.ui.screens.base import KioskScreen
+from edge.ui.screens.kiosk_screen import KioskScreen
 from edge.ui.widgets.buttons import ToggleButton, TouchButton, safe_id
 from edge.ui.widgets.topbar import TopBar
 

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
-from edge.ui.client import CoreError
+from edge.ui.core_client import CoreError
 from edge.ui.i18n import t
 from edge.ui.widgets.buttons import TouchButton
 

@@ -10,9 +10,9 @@ from textual.containers import Horizontal, ItemGrid, VerticalScroll
 from textual.widgets import Button, Label
 
 from edge.money import format_delta, format_fen
-from edge.ui.cart import MAX_QTY
+from edge.ui.order_draft import MAX_QTY
 from edge.ui.i18n import both, name
-from edge.ui.screens.base import KioskScreen
+from edge.ui.screens.kiosk_screen import KioskScreen
 from edge.ui.widgets.buttons import ToggleButton, TouchButton, safe_id
 from edge.ui.widgets.topbar import TopBar
 

@@ -15,8 +15,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Digits, Label
 
 from edge.money import format_fen
-from edge.ui.client import CoreError
+from edge.ui.core_client import CoreError
 from edge.ui.i18n import translator
+from edge.ui.screens.placed import PlacedScreen
 
 PAYMENT_KINDS = ("alipay", "wechat", "unionpay")
 WORDS = {
@@ -185,8 +186,6 @@ class PayScreen(Screen):
 
     @on(Button.Pressed, "#pay-counter")
     def action_counter(self) -> None:
-        from edge.ui.screens.placed import PlacedScreen
-
         if self.state in ("paying", "paid"):
             return
         self.app.switch_screen(PlacedScreen(self.order))

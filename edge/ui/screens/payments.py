@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Label
 
 from edge.money import format_fen
-from edge.ui.client import CoreError
+from edge.ui.core_client import CoreError
 from edge.ui.i18n import translator
 
 WORDS = {

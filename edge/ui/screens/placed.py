@@ -13,7 +13,7 @@ from textual.widgets import Button, Digits, Label
 
 from edge.money import format_fen
 from edge.ui.i18n import t
-from edge.ui.screens.base import KioskScreen
+from edge.ui.screens.kiosk_screen import KioskScreen
 from edge.ui.widgets.buttons import TouchButton
 from edge.ui.widgets.topbar import TopBar
 

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
-from edge.ui.technician.provision import WizardStep
+from edge.ui.technician.wizard import WizardStep
 from edge.ui.widgets.buttons import ToggleButton
 
 SOURCES = (("", "无 None"), ("0", "USB 0"), ("1", "USB 1"), ("picamera", "Pi 摄像头"))

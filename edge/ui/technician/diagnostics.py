@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Label, Static
 
-from edge.ui.technician.base import L, TechScreen
+from edge.ui.technician.technician_screen import TechScreen, bilingual
 from edge.ui.widgets.buttons import TouchButton
 
 
@@ -27,7 +27,8 @@ class DiagnosticsScreen(TechScreen):
         yield self.header()
         with VerticalScroll(classes="tech-body", id="checks"):
             yield Label("正在检查 Checking…", id="checks-summary")
-        yield self.footer(TouchButton(L("back"), id="back"), TouchButton(L("refresh"), id="refresh", variant="primary"))
+        yield self.footer(TouchButton(bilingual("back"), id="back"),
+                          TouchButton(bilingual("refresh"), id="refresh", variant="primary"))
 
     def on_mount(self) -> None:
         self.load()

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from edge.ui.technician.base import L, Keypad, TechScreen
+from edge.ui.technician.technician_screen import Keypad, TechScreen, bilingual, leave_technician
 from edge.ui.widgets.buttons import TouchButton
 
 MAX_DIGITS = 12
@@ -39,7 +39,7 @@ class PinScreen(TechScreen):
             yield Label("", id="pin-display")
             yield Label("", id="pin-message", classes="message")
             yield Keypad(id="pin-pad")
-        yield self.footer(TouchButton(L("back") if self.change else L("exit"), id="back"))
+        yield self.footer(TouchButton(bilingual("back") if self.change else bilingual("exit"), id="back"))
 
     def on_mount(self) -> None:
         self._show()
@@ -61,8 +61,8 @@ class PinScreen(TechScreen):
         self._show()
 
     def _show(self) -> None:
-        prompt = {"loading": "…", "login": L("pin_login"), "set": L("pin_new"), "confirm": L("pin_again"),
-                  "refused": L("not_set_up")}[self.mode]
+        prompt = {"loading": "…", "login": bilingual("pin_login"), "set": bilingual("pin_new"),
+                  "confirm": bilingual("pin_again"), "refused": bilingual("not_set_up")}[self.mode]
         self.query_one("#pin-prompt", Label).update(prompt)
         self.query_one("#pin-display", Label).update("●" * len(self.digits) or " ")
         self.query_one("#pin-pad").display = self.mode in ("login", "set", "confirm")
@@ -95,7 +95,7 @@ class PinScreen(TechScreen):
         elif self.mode == "confirm":
             if pin != self.first:
                 self.mode, self.first = "set", ""
-                self._message(L("pin_mismatch"))
+                self._message(bilingual("pin_mismatch"))
             else:
                 self.call(self.client.set_pin, pin, done=self._in, failed=self._refused)
                 self.first = ""
@@ -116,6 +116,4 @@ class PinScreen(TechScreen):
         if self.change:
             super().action_back()
             return
-        from edge.ui.technician.hook import leave
-
-        leave(self.app)
+        leave_technician(self.app)

@@ -13,8 +13,9 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.widgets import Label
 
-from edge.ui.technician.base import L, Keypad, TechScreen
-from edge.ui.technician.provision import WizardStep
+from edge.ui.technician.stations import StationsScreen
+from edge.ui.technician.technician_screen import Keypad, TechScreen, bilingual
+from edge.ui.technician.wizard import WizardStep
 from edge.ui.widgets.buttons import ToggleButton, TouchButton, safe_id
 
 ADDRESS_RE = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::(\d{1,5}))?$")
@@ -49,9 +50,9 @@ class PrintersScreen(WizardStep):
             yield Vertical(id="configured")
             yield Label("", id="scan-message", classes="message")
             yield Vertical(id="found")
-        extra = [TouchButton(L("scan_lan"), id="scan"), TouchButton(L("address"), id="address")]
+        extra = [TouchButton(bilingual("scan_lan"), id="scan"), TouchButton(bilingual("address"), id="address")]
         if self.step is None:
-            extra.append(TouchButton(L("stations"), id="stations"))
+            extra.append(TouchButton(bilingual("stations"), id="stations"))
         yield self.nav("next", *extra)
 
     def on_mount(self) -> None:
@@ -84,8 +85,6 @@ class PrintersScreen(WizardStep):
             self.app.push_screen(AddressScreen())
         elif button.id == "stations":
             event.stop()
-            from edge.ui.technician.stations import StationsScreen
-
             self.app.push_screen(StationsScreen())
         elif button.has_class("printer") and self.state:
             event.stop()
@@ -132,7 +131,7 @@ class AddressScreen(TechScreen):
             yield Label(" ", id="address-display")
             yield Label("", id="address-message", classes="message")
             yield Keypad("1234567890.:", extra=("⌫", "C", "OK"), id="address-pad")
-        yield self.footer(TouchButton(L("back"), id="back"))
+        yield self.footer(TouchButton(bilingual("back"), id="back"))
 
     def on_keypad_pressed(self, event: Keypad.Pressed) -> None:
         if event.key == "⌫":
@@ -181,10 +180,10 @@ class PrinterSetupScreen(TechScreen):
             yield Grid(id="profiles")
             yield Label("选一个纸宽/编码，打印测试页，读纸上的结果 Pick a profile, print the test page, read the paper",
                         id="test-outcome")
-        buttons = [TouchButton(L("back"), id="back"), TouchButton(L("test_page"), id="test-page"),
-                   TouchButton(L("use"), id="use", variant="success")]
+        buttons = [TouchButton(bilingual("back"), id="back"), TouchButton(bilingual("test_page"), id="test-page"),
+                   TouchButton(bilingual("use"), id="use", variant="success")]
         if self.printer:
-            buttons.append(TouchButton(L("remove"), id="remove", variant="error"))
+            buttons.append(TouchButton(bilingual("remove"), id="remove", variant="error"))
         yield self.footer(*buttons)
 
     def on_mount(self) -> None:

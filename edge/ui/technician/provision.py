@@ -1,9 +1,10 @@
 """The provisioning wizard's steps around enrollment: device name and ticket prefix, the
 enrollment QR, and the summary at the end. Printers, stations and camera are in their modules.
 
-Wizard: device → enroll → printers → stations → camera → done. Each step saves through the
-core at once (POST /v1/technician/settings | /enroll); "Next" moves on, "Back" returns, and
-the same screens open one by one from the home screen (then "Next" reads "Back").
+Wizard (edge/ui/technician/wizard.py): device → enroll → printers → stations → camera → done,
+in that order in edge/ui/technician/screens.py. Each step saves through the core at once (POST
+/v1/technician/settings | /enroll); "Next" moves on, "Back" returns, and the same screens open
+one by one from the home screen (then "Next" reads "Back").
 """
 
 from __future__ import annotations
@@ -15,51 +16,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
-from edge.ui.technician.base import L, Keypad, TechScreen
+from edge.ui.technician.technician_screen import Keypad, bilingual
+from edge.ui.technician.wizard import WizardStep
 from edge.ui.widgets.buttons import ToggleButton, TouchButton
 
 NAME_BASES = ("counter", "kiosk", "cashier", "kitchen")
 LETTERS = string.ascii_uppercase
-
-
-class WizardStep(TechScreen):
-    """A screen that is one step of the wizard (`step` set) or opened alone (`step` None)."""
-
-    def __init__(self, step: int | None = None):
-        super().__init__()
-        self.step = step
-
-    def nav(self, next_label: str = "next", *extra: TouchButton):
-        buttons = [TouchButton(L("back"), id="back"), *extra]
-        if self.step is not None:
-            buttons.append(TouchButton(L(next_label), id="next", variant="primary"))
-        return self.footer(*buttons)
-
-    def header(self, extra: str = ""):
-        step = f"{self.step + 1}/{len(wizard())}" if self.step is not None else ""
-        return super().header(" ".join(x for x in (step, extra) if x))
-
-    def go_next(self) -> None:
-        if self.step is None:
-            self.app.pop_screen()
-            return
-        steps = wizard()
-        self.app.push_screen(steps[self.step + 1](step=self.step + 1))
-
-    def on_button_pressed(self, event) -> None:
-        if event.button.id == "next":
-            event.stop()
-            self.go_next()
-            return
-        super().on_button_pressed(event)
-
-
-def wizard() -> list[type[WizardStep]]:
-    from edge.ui.technician.camera import CameraScreen
-    from edge.ui.technician.printers import PrintersScreen
-    from edge.ui.technician.stations import StationsScreen
-
-    return [DeviceScreen, EnrollScreen, PrintersScreen, StationsScreen, CameraScreen, DoneScreen]
 
 
 class DeviceScreen(WizardStep):
@@ -162,7 +124,7 @@ class EnrollScreen(WizardStep):
             yield Label("…", id="enroll-current")
             yield Label("等待扫码 Waiting for the code…", id="enroll-code")
             yield Label("", id="enroll-message", classes="message")
-        yield self.nav("next", TouchButton(L("enroll"), id="enroll", variant="success", disabled=True))
+        yield self.nav("next", TouchButton(bilingual("enroll"), id="enroll", variant="success", disabled=True))
 
     def on_mount(self) -> None:
         self.poll()
@@ -216,7 +178,8 @@ class DoneScreen(WizardStep):
         yield self.header()
         with Vertical(classes="tech-body"):
             yield Label("…", id="done-summary")
-        yield self.footer(TouchButton(L("back"), id="back"), TouchButton(L("done"), id="finish", variant="success"))
+        yield self.footer(TouchButton(bilingual("back"), id="back"),
+                          TouchButton(bilingual("done"), id="finish", variant="success"))
 
     def on_mount(self) -> None:
         self.call(self.client.state, done=self._summary)
@@ -235,9 +198,8 @@ class DoneScreen(WizardStep):
     def on_button_pressed(self, event) -> None:
         if event.button.id == "finish":
             event.stop()
-            from edge.ui.technician.home import HomeScreen
-
-            while not isinstance(self.app.screen, HomeScreen) and len(self.app.screen_stack) > 1:
+            home = self.tech.screens.home
+            while not isinstance(self.app.screen, home) and len(self.app.screen_stack) > 1:
                 self.app.pop_screen()
             return
         super().on_button_pressed(event)

@@ -6,8 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label
 
-from edge.ui.technician.base import L
-from edge.ui.technician.provision import WizardStep
+from edge.ui.technician.technician_screen import bilingual
+from edge.ui.technician.wizard import WizardStep
 from edge.ui.widgets.buttons import TouchButton, safe_id
 
 NONE = "—"
@@ -30,7 +30,8 @@ class StationsScreen(WizardStep):
     def compose(self) -> ComposeResult:
         yield self.header()
         yield VerticalScroll(Label("…", id="stations-message"), classes="tech-body", id="stations-body")
-        yield self.nav("save", *([TouchButton(L("save"), id="save", variant="primary")] if self.step is None else []))
+        save = [TouchButton(bilingual("save"), id="save", variant="primary")] if self.step is None else []
+        yield self.nav("save", *save)
 
     def on_mount(self) -> None:
         self.call(self.client.state, done=self._state)

@@ -1,10 +1,17 @@
-"""What every technician screen shares: bilingual labels, the digit keypad, the screen base
-(header, footer, calls to the core in worker threads, session expiry)."""
+"""What every technician screen shares: bilingual labels, the session, the digit keypad, the
+screen base (header, footer, calls to the core in worker threads, session expiry) and the way
+out of technician mode (`leave_technician`).
+
+This module imports no screen: the screens the shared code opens (the PIN on session expiry,
+the wizard's next step, the home screen the wizard returns to) come from the session's
+`TechnicianScreens`, which edge/ui/technician/screens.py builds and whoever starts technician
+mode (edge/ui/technician/technician_app.py, edge/ui/technician/kiosk_entry.py) hands over."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from textual import events
 from textual.app import ComposeResult
@@ -14,8 +21,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Label
 
-from edge.ui.client import CoreError
-from edge.ui.technician.client import TechnicianClient
+from edge.ui.core_client import CoreError
+from edge.ui.technician.technician_client import TechnicianClient
 from edge.ui.widgets.buttons import TouchButton
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -36,14 +43,25 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def L(key: str) -> str:  # noqa: N802 - a label, like gettext's _()
+def bilingual(key: str) -> str:
+    """The label for `key`, Chinese then English: bilingual("back") == "返回 Back"."""
     zh, en = WORDS[key]
     return f"{zh} {en}"
+
+
+@dataclass(frozen=True)
+class TechnicianScreens:
+    """The screens that shared code opens without importing them (they import this module)."""
+
+    home: type[Screen]  # the wizard's "done" goes back to it
+    pin: Callable[[], Screen]  # pushed when the core says the technician session expired
+    wizard: tuple[Callable[..., Screen], ...]  # the wizard's steps in order, each made with `step=n`
 
 
 @dataclass
 class TechnicianSession:
     client: TechnicianClient
+    screens: TechnicianScreens
     from_kiosk: bool = False
     scan_subnet: str | None = None  # LAN printer scan: None = the device's own subnet (the core decides)
     scan_ports: list[int] | None = None  # None = [9100]
@@ -109,7 +127,7 @@ class TechScreen(Screen):
         return self.tech.client
 
     def header(self, extra: str = "") -> Label:
-        text = f"Matou · {L('title')} · {L(self.TITLE_KEY)}" + (f" · {extra}" if extra else "")
+        text = f"Matou · {bilingual('title')} · {bilingual(self.TITLE_KEY)}" + (f" · {extra}" if extra else "")
         return Label(text, classes="tech-header")
 
     def footer(self, *buttons: TouchButton) -> Horizontal:
@@ -142,10 +160,8 @@ class TechScreen(Screen):
 
     def _failed(self, error: CoreError, failed: Callable | None) -> None:
         if error.code == "technician_login":
-            from edge.ui.technician.pin import PinScreen
-
             self.notify("登录已过期 Session expired: enter the PIN again", severity="warning")
-            self.app.push_screen(PinScreen())
+            self.app.push_screen(self.tech.screens.pin())
             return
         if failed is not None:
             failed(error)
@@ -169,3 +185,26 @@ class TechScreen(Screen):
         if key and pads and key in pads[0].keys:
             event.stop()
             self.post_message(Keypad.Pressed(key))
+
+
+def leave_technician(app: Any) -> None:
+    """Log out; pop every technician screen (back to the kiosk), or exit a stand-alone app."""
+    session = getattr(app, "technician_session", None)
+    if session is not None:
+        client = session.client
+        app.run_worker(lambda: _logout(client), thread=True, exit_on_error=False)
+    below = [s for s in app.screen_stack if not isinstance(s, TechScreen)]
+    if not below or not getattr(session, "from_kiosk", False):
+        app.exit()
+        return
+    while isinstance(app.screen, TechScreen):
+        app.pop_screen()
+
+
+def _logout(client: TechnicianClient) -> None:
+    try:
+        client.logout()
+    except CoreError:
+        pass
+    finally:
+        client.close()

@@ -12,9 +12,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Label
 
 from edge.money import format_fen
-from edge.ui.cart import MAX_QTY, CartLine
 from edge.ui.i18n import name, t
-from edge.ui.screens.base import KioskScreen
+from edge.ui.order_draft import MAX_QTY, CartLine
+from edge.ui.screens.checkout import CheckoutScreen
+from edge.ui.screens.kiosk_screen import KioskScreen
 from edge.ui.widgets.buttons import TouchButton
 from edge.ui.widgets.topbar import TopBar
 
@@ -104,6 +105,4 @@ class CartScreen(KioskScreen):
 
     @on(Button.Pressed, "#checkout")
     def checkout(self) -> None:
-        from edge.ui.screens.checkout import CheckoutScreen
-
         self.app.push_screen(CheckoutScreen())

@@ -3,7 +3,7 @@ session header once logged in (docs/technician.md). The PIN is sent once and nev
 
 from __future__ import annotations
 
-from edge.ui.client import CoreClient
+from edge.ui.core_client import CoreClient
 
 SESSION_HEADER = "X-Technician-Session"
 

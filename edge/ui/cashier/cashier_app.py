@@ -11,11 +11,12 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from edge.ui.cashier.client import CashierClient
-from edge.ui.client import CoreError
-from edge.ui.messages import CoreEvent, CoreState
+from edge.ui.cashier.cashier_client import CashierClient
+from edge.ui.cashier.login import LoginScreen
+from edge.ui.core_client import CoreError
 from edge.ui.core_events import CoreEvents
 from edge.ui.wedge_keys import WedgeKeys
+from edge.ui.worker_messages import CoreEvent, CoreState
 
 
 
@@ -34,8 +35,6 @@ class CashierApp(CoreEvents, WedgeKeys, App):
         self._stopping = threading.Event()
 
     def get_default_screen(self):
-        from edge.ui.cashier.login import LoginScreen
-
         return LoginScreen()
 
     def on_mount(self) -> None:

@@ -1,13 +1,14 @@
 """`edge ui --mode technician`: the technician screens as their own app, for any terminal (SSH
-included, 80x24 and up). The same screens open over the kiosk (edge/ui/technician/hook.py)."""
+included, 80x24 and up). The same screens open over the kiosk (edge/ui/technician/kiosk_entry.py)."""
 
 from __future__ import annotations
 
 from textual.app import App
 from textual.binding import Binding
 
-from edge.ui.technician.base import TechnicianSession
-from edge.ui.technician.client import TechnicianClient
+from edge.ui.technician.screens import SCREENS
+from edge.ui.technician.technician_client import TechnicianClient
+from edge.ui.technician.technician_screen import TechnicianSession
 
 
 class TechnicianApp(App):
@@ -20,18 +21,14 @@ class TechnicianApp(App):
         self.animation_level = "none"
         self.lang = language
         self.client = client
-        self.technician_session = TechnicianSession(client, from_kiosk=False, scan_subnet=scan_subnet,
+        self.technician_session = TechnicianSession(client, SCREENS, from_kiosk=False, scan_subnet=scan_subnet,
                                                     scan_ports=scan_ports)
 
     def get_default_screen(self):
-        from edge.ui.technician.home import HomeScreen
-
-        return HomeScreen()
+        return SCREENS.home()
 
     def on_mount(self) -> None:
-        from edge.ui.technician.pin import PinScreen
-
-        self.push_screen(PinScreen())
+        self.push_screen(SCREENS.pin())
 
     def on_unmount(self) -> None:
         self.client.close()

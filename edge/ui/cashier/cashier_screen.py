@@ -17,8 +17,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Label
 
 from edge.money import format_fen
-from edge.ui.cashier.i18n import t
-from edge.ui.client import CoreError
+from edge.ui.cashier.cashier_texts import t
+from edge.ui.core_client import CoreError
 from edge.ui.widgets.buttons import TouchButton
 
 
@@ -28,6 +28,13 @@ def fen(value: object) -> str:
 
 def when(ms: object) -> str:
     return time.strftime("%m-%d %H:%M", time.localtime(ms / 1000)) if isinstance(ms, int) else "?"
+
+
+def status_word(screen, order: dict) -> str:
+    """An order's status in the screen's language, and "collected" once it was picked up."""
+    word = screen.tr(f"status_{order['status']}") if order["status"] in ("placed", "voided", "refunded", "paid") \
+        else order["status"]
+    return word + (f" {screen.tr('collected_tag')}" if order.get("collected_ms") else "")
 
 
 class CashierMixin:

@@ -19,17 +19,23 @@ from textual.app import App
 from textual.binding import Binding
 from textual.signal import Signal
 
-from edge.ui.cart import OrderDraft
-from edge.ui.client import CoreClient, CoreError
+from edge.ui.cashier.cashier_app import create_cashier_app
+from edge.ui.cashier.switch import StaffHooks
+from edge.ui.core_client import CoreClient, CoreError
+from edge.ui.core_events import CoreEvents
 from edge.ui.i18n import LANGUAGES, other_language, t
 from edge.ui.menu_view import MenuView
-from edge.ui.messages import (CoreEvent, CoreState, MenuFailed, MenuLoaded, OrderFailed, OrderPlaced,
-                              ScanFailed, StartOver, StatusLoaded)
-from edge.ui.cashier.switch import StaffHooks
+from edge.ui.order_draft import OrderDraft
 from edge.ui.scans import scan_notice
-from edge.ui.technician.hook import LongPress, open_technician
-from edge.ui.core_events import CoreEvents
+from edge.ui.screens.error import ErrorDialog
+from edge.ui.screens.menu_screen import MenuScreen
+from edge.ui.screens.pay import PayScreen
+from edge.ui.screens.placed import PlacedScreen
+from edge.ui.technician.kiosk_entry import LongPress, open_technician
+from edge.ui.technician.technician_app import create_technician_app
 from edge.ui.wedge_keys import WedgeKeys
+from edge.ui.worker_messages import (CoreEvent, CoreState, MenuFailed, MenuLoaded, OrderFailed, OrderPlaced,
+                                     ScanFailed, StartOver, StatusLoaded)
 
 CAMERA_PROBLEMS = {"camera offline": "camera_offline", "source ended": "camera_ended"}
 NOTICE_S = 6.0
@@ -61,7 +67,7 @@ class KioskApp(CoreEvents, WedgeKeys, App):
         self.sync_problem: tuple[str, int] | None = None  # (state, pending) while an enrolled device cannot sync
         self.init_wedge()
         self._stopping = threading.Event()
-        self._long_press = LongPress()  # on the title: technician mode (edge/ui/technician/hook.py)
+        self._long_press = LongPress()  # on the title: technician mode (edge/ui/technician/kiosk_entry.py)
         self._cashier_press = LongPress(ids=("status",))  # on the status line: cashier mode
         self.staff_hooks = StaffHooks(self, idle_timeout)  # cashier mode, inactivity (edge/ui/cashier/switch.py)
         self.lang_signal: Signal[str] = Signal(self, "lang")
@@ -88,8 +94,6 @@ class KioskApp(CoreEvents, WedgeKeys, App):
             self.staff_hooks.open()
 
     def get_default_screen(self):
-        from edge.ui.screens.menu import MenuScreen
-
         return MenuScreen()
 
     def on_mount(self) -> None:
@@ -209,8 +213,6 @@ class KioskApp(CoreEvents, WedgeKeys, App):
             self.notify(text, title=title, severity=severity, timeout=NOTICE_S)
 
     def bind_table(self, table: str) -> None:
-        from edge.ui.screens.placed import PlacedScreen
-
         if self.placing or isinstance(self.screen, PlacedScreen):
             self.notify(t("table_too_late", self.lang), severity="warning", timeout=NOTICE_S)
             return
@@ -277,23 +279,17 @@ class KioskApp(CoreEvents, WedgeKeys, App):
         self._place(self.draft.confirm(payment))
 
     def on_order_placed(self, message: OrderPlaced) -> None:
-        from edge.ui.screens.placed import PlacedScreen
-
         self.placing, self.last_order = False, message.order
         self.draft.placed()
         self.placing_signal.publish(False)
         self.cart_changed()
         self.table_changed()
         if message.order.get("status") == "awaiting_payment":  # pay-first store: pay now (edge/ui/screens/pay.py)
-            from edge.ui.screens.pay import PayScreen
-
             self.push_screen(PayScreen(message.order))
             return
         self.push_screen(PlacedScreen(message.order))
 
     def on_order_failed(self, message: OrderFailed) -> None:
-        from edge.ui.screens.error import ErrorDialog
-
         self.placing = False
         self.placing_signal.publish(False)
         error = message.error
@@ -322,12 +318,8 @@ def create_app(core_url: str, language: str = "zh", *, mode: str = "kiosk", plac
     """The kiosk for the core at `core_url` ("http://127.0.0.1:8765"); `language` "zh" or "en".
     `mode` "technician": the technician screens (edge/ui/technician) instead."""
     if mode == "technician":
-        from edge.ui.technician.app import create_technician_app
-
         return create_technician_app(core_url, language)
     if mode == "cashier":
-        from edge.ui.cashier.app import create_cashier_app
-
         return create_cashier_app(core_url, language)
     if mode != "kiosk":
         raise ValueError(f"unknown UI mode {mode!r}")

@@ -15,16 +15,16 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label
 
-from edge.ui.cashier.base import CashierBar, CashierScreen, HomeLike, fen, when
+from edge.ui.cashier.cashier_screen import CashierBar, CashierScreen, HomeLike, fen, status_word, when
+from edge.ui.cashier.order import OrderScreen
+from edge.ui.cashier.report_screen import ReportScreen
+from edge.ui.cashier.soldout import SoldOutScreen
 from edge.ui.scans import masked_code
+from edge.ui.screens.payments import UnresolvedPaymentsScreen
 from edge.ui.widgets.buttons import ToggleButton, TouchButton
 
 VOUCHER_REASONS = {"voucher code for another store": "v_wrong_store", "forged voucher code": "v_forged",
                    "unknown key id": "v_unknown_key", "store keys not loaded": "v_no_keys"}
-def status_word(screen, order: dict) -> str:
-    word = screen.tr(f"status_{order['status']}") if order["status"] in ("placed", "voided", "refunded", "paid") \
-        else order["status"]
-    return word + (f" {screen.tr('collected_tag')}" if order.get("collected_ms") else "")
 
 
 class HomeScreen(HomeLike, CashierScreen):
@@ -125,26 +125,18 @@ class HomeScreen(HomeLike, CashierScreen):
 
     @on(Button.Pressed, ".order-row")
     def open_order(self, event: Button.Pressed) -> None:
-        from edge.ui.cashier.order import OrderScreen
-
         self.app.push_screen(OrderScreen(event.button.value))
 
     @on(Button.Pressed, "#open-soldout")
     def open_soldout(self) -> None:
-        from edge.ui.cashier.soldout import SoldOutScreen
-
         self.app.push_screen(SoldOutScreen())
 
     @on(Button.Pressed, "#open-report")
     def open_report(self) -> None:
-        from edge.ui.cashier.report import ReportScreen
-
         self.app.push_screen(ReportScreen())
 
     @on(Button.Pressed, "#open-payments")
     def open_payments(self) -> None:
-        from edge.ui.screens.payments import UnresolvedPaymentsScreen
-
         self.app.push_screen(UnresolvedPaymentsScreen())
 
     # -- scans ----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Label, Static
 
-from edge.ui.cashier.base import CashierBar, CashierScreen
+from edge.ui.cashier.cashier_screen import CashierBar, CashierScreen
 from edge.ui.widgets.buttons import TouchButton
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from edge.ui.client import CoreError
+from edge.ui.core_client import CoreError
 
 
 class MenuLoaded(Message):

@@ -6,7 +6,12 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Label
 
-from edge.ui.technician.base import L, TechScreen
+from edge.ui.technician.camera import CameraScreen
+from edge.ui.technician.diagnostics import DiagnosticsScreen
+from edge.ui.technician.pin import PinScreen
+from edge.ui.technician.printers import PrintersScreen
+from edge.ui.technician.provision import DeviceScreen
+from edge.ui.technician.technician_screen import TechScreen, bilingual, leave_technician
 from edge.ui.widgets.buttons import TouchButton
 
 
@@ -23,12 +28,12 @@ class HomeScreen(TechScreen):
         with Vertical(classes="tech-body"):
             yield Label("…", id="home-summary")
             with Grid(id="home-grid"):
-                yield TouchButton(L("provision"), id="go-provision", variant="primary")
-                yield TouchButton(L("diagnostics"), id="go-diagnostics")
-                yield TouchButton(L("printers"), id="go-printers")
-                yield TouchButton(L("camera"), id="go-camera")
-                yield TouchButton(L("change_pin"), id="go-pin")
-                yield TouchButton(L("exit"), id="go-exit", variant="error")
+                yield TouchButton(bilingual("provision"), id="go-provision", variant="primary")
+                yield TouchButton(bilingual("diagnostics"), id="go-diagnostics")
+                yield TouchButton(bilingual("printers"), id="go-printers")
+                yield TouchButton(bilingual("camera"), id="go-camera")
+                yield TouchButton(bilingual("change_pin"), id="go-pin")
+                yield TouchButton(bilingual("exit"), id="go-exit", variant="error")
 
     def on_mount(self) -> None:
         self.refresh_summary()
@@ -47,28 +52,20 @@ class HomeScreen(TechScreen):
             f"{len(state['printers'])} printer(s)")
 
     def on_button_pressed(self, event) -> None:
-        from edge.ui.technician import screens
-
         target = event.button.id
         event.stop()
         if target == "go-provision":
-            self.app.push_screen(screens.DeviceScreen(step=0))
+            self.app.push_screen(DeviceScreen(step=0))
         elif target == "go-diagnostics":
-            from edge.ui.technician.diagnostics import DiagnosticsScreen
-
             self.app.push_screen(DiagnosticsScreen())
         elif target == "go-printers":
-            self.app.push_screen(screens.PrintersScreen())
+            self.app.push_screen(PrintersScreen())
         elif target == "go-camera":
-            self.app.push_screen(screens.CameraScreen())
+            self.app.push_screen(CameraScreen())
         elif target == "go-pin":
-            from edge.ui.technician.pin import PinScreen
-
             self.app.push_screen(PinScreen(change=True))
         elif target == "go-exit":
             self.action_back()
 
     def action_back(self) -> None:
-        from edge.ui.technician.hook import leave
-
-        leave(self.app)
+        leave_technician(self.app)

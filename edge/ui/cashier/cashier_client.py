@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from edge.ui.client import CoreClient, CoreError
+from edge.ui.core_client import CoreClient, CoreError
 
 
 class CashierClient(CoreClient):

@@ -11,10 +11,13 @@ from textual.widgets import Button, Label
 
 from edge.money import format_fen
 from edge.ui.i18n import name, other_name, t
-from edge.ui.messages import StartOver
-from edge.ui.screens.base import KioskScreen
+from edge.ui.screens.cart_screen import CartScreen
+from edge.ui.screens.checkout import CheckoutScreen
+from edge.ui.screens.item import ItemScreen
+from edge.ui.screens.kiosk_screen import KioskScreen
 from edge.ui.widgets.buttons import TouchButton, safe_id
 from edge.ui.widgets.topbar import TopBar
+from edge.ui.worker_messages import StartOver
 
 
 class Catalog(ItemGrid):
@@ -97,20 +100,14 @@ class MenuScreen(KioskScreen):
 
     @on(Button.Pressed, ".dish")
     def open_item(self, event: Button.Pressed) -> None:
-        from edge.ui.screens.item import ItemScreen
-
         self.app.push_screen(ItemScreen(event.button.value))
 
     @on(Button.Pressed, "#cart")
     def open_cart(self) -> None:
-        from edge.ui.screens.cart import CartScreen
-
         self.app.push_screen(CartScreen())
 
     @on(Button.Pressed, "#checkout")
     def open_checkout(self) -> None:
-        from edge.ui.screens.checkout import CheckoutScreen
-
         self.app.push_screen(CheckoutScreen())
 
     @on(Button.Pressed, "#retry-menu")
