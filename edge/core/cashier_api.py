@@ -25,7 +25,7 @@ from edge.core.bodies import (CloseDayBody, DayBody, LoginBody, PickupBody, Rede
                               SoldOutBody, VerifyVoucherBody, VoidBody)
 from edge.core.depends import Cashier, json_body
 from edge.core.errors import error
-from edge.staff import Staff
+from edge.ledger.staff import Staff
 
 SESSION_HEADER = "X-Staff-Session"
 
