@@ -82,7 +82,7 @@ def main() -> None:
     processes = []
     try:
         from upstream.enroll import add_store, make_token
-        from upstream.server import open_database
+        from upstream.schema import open_database
         from upstream.store_settings import publish_menu_file
 
         db = open_database(str(root / "upstream.sqlite"))

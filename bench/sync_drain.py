@@ -30,7 +30,8 @@ from edge.protocol.canonical import canonical_json  # noqa: E402
 from edge.sync.enroll import enroll  # noqa: E402
 from edge.sync.worker import SyncWorker  # noqa: E402
 from upstream.enroll import add_store, make_token  # noqa: E402
-from upstream.server import BackgroundUpstream, open_database  # noqa: E402
+from upstream.schema import open_database
+from upstream.server import BackgroundUpstream  # noqa: E402
 
 ORDER = {"client_token": "bench-template", "table": "12", "lines": [
     {"item_id": "har_gow", "qty": 2}, {"item_id": "beef_chow_fun", "qty": 1, "options": ["large", "mild2"],

@@ -22,7 +22,8 @@ from upstream.errors import ApiError
 from upstream.gateway.cli import gateway_group
 from upstream.phone_orders import list_orders
 from upstream.qr import qr_png, qr_terminal
-from upstream.server import build_server, open_database
+from upstream.schema import open_database
+from upstream.server import build_server
 from upstream.store_settings import publish_menu_file, rotate_table_key, set_staff, table_code
 from upstream.vouchers import issue_voucher
 

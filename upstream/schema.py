@@ -1,8 +1,11 @@
-"""The upstream schema: numbered steps, applied once each, the same DDL on both engines."""
+"""The upstream schema: numbered steps, applied once each, the same DDL on both engines; and the
+upstream database opened and migrated (`open_database`)."""
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 from upstream.sql import Database
 
@@ -131,3 +134,17 @@ def migrate(db: Database) -> int:
             db.execute("INSERT INTO schema_migrations (version, applied_ms) VALUES (?, ?)",
                        [version, time.time_ns() // 1_000_000])
     return len(STEPS)
+
+
+def default_database() -> str:
+    """EDGE_UPSTREAM_DATABASE, or upstream.sqlite in the user's data folder."""
+    import platformdirs  # only when no database is named
+
+    return os.environ.get("EDGE_UPSTREAM_DATABASE") or str(Path(platformdirs.user_data_dir("matou")) / "upstream.sqlite")
+
+
+def open_database(url: str | None = None) -> Database:
+    """The upstream's database (a SQLite path or a postgresql:// URL), migrated to the latest step."""
+    db = Database(url or default_database())
+    migrate(db)
+    return db

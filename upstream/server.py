@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import uvicorn
 
 from edge.protocol.server_thread import ServerThread
 from upstream.app import create_app
-from upstream.schema import migrate
 from upstream.sql import Database
 
 DEFAULT_PORT = 8800
-
-
-def default_database() -> str:
-    import platformdirs
-
-    return os.environ.get("EDGE_UPSTREAM_DATABASE") or str(Path(platformdirs.user_data_dir("matou")) / "upstream.sqlite")
-
-
-def open_database(url: str | None = None) -> Database:
-    db = Database(url or default_database())
-    migrate(db)
-    return db
 
 
 def build_server(db: Database, host: str, port: int) -> uvicorn.Server:

@@ -64,7 +64,7 @@ class Stack:
         self.fp_up, self.fp_core = root / "fp-upstream", root / "fp-core"
         self.fp_up.write_text(""), self.fp_core.write_text("")
         from upstream.enroll import add_store, make_token
-        from upstream.server import open_database
+        from upstream.schema import open_database
         from upstream.store_settings import publish_menu_file
 
         self.up_db = open_database(str(self.up_db_path))

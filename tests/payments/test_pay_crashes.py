@@ -17,7 +17,7 @@ from edge.protocol.failpoints import Crashed
 from tests.payments.helpers import (Crash, check_invariants, device_config, enroll_device, fast_timings, open_device,
                                     place, scenario_code, settle_all, start_upstream, wait_for)
 from upstream.gateway.sandbox import SandboxTimings, start_sandboxes
-from upstream.server import open_database
+from upstream.schema import open_database
 
 ALL = ["instant_success", "password_then_success", "password_then_timeout", "insufficient_funds",
        "system_error_but_charged", "network_loss", "code_expired"]

@@ -74,7 +74,7 @@ def test_no_code_in_any_file_of_real_processes(tmp_path):
 def test_no_code_in_postgresql_files_or_logs(tmp_path, pg_cluster, caplog):
     import logging
 
-    from upstream.server import open_database
+    from upstream.schema import open_database
 
     caplog.set_level(logging.DEBUG)
     log_file = tmp_path / "debug.log"

@@ -17,7 +17,8 @@ from edge.sync.enroll import enroll
 from edge.sync.worker import SyncWorker
 from tests.conftest import make_config
 from upstream.enroll import add_store, make_token
-from upstream.server import BackgroundUpstream, open_database
+from upstream.schema import open_database
+from upstream.server import BackgroundUpstream
 from upstream.store_settings import publish_menu_file
 
 ENGINES = ["sqlite", "postgresql"]

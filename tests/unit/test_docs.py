@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import click
@@ -38,3 +39,26 @@ def test_every_config_key_is_in_the_configuration_doc():
 def test_readme_gives_the_two_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make run" in readme and "make test" in readme
+
+
+def test_architecture_doc_names_only_paths_that_exist_and_every_package():
+    """docs/architecture.md stays true: every `edge/…` or `upstream/…` path it names exists, and
+    every package of the device and the upstream is named in it."""
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:edge|upstream|tests)/[\w/.]*)`", doc))
+    missing = sorted(p for p in named if not (ROOT / p).exists())
+    assert not missing, f"docs/architecture.md names paths that do not exist: {missing}"
+    packages = {str(p.parent.relative_to(ROOT)) + "/" for p in ROOT.glob("edge/*/__init__.py")}
+    packages |= {str(p.parent.relative_to(ROOT)) + "/" for p in ROOT.glob("upstream/*/__init__.py")}
+    unnamed = sorted(p for p in packages if f"`{p}" not in doc and p != "edge/demo/")
+    assert not unnamed, f"packages missing from docs/architecture.md: {unnamed}"
+
+
+def test_readme_links_the_architecture_and_points_nowhere_outside_the_repo():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/architecture.md)" in readme
+    for target in re.findall(r"\]\(([^)#]+)\)", readme):
+        if "://" in target:
+            continue
+        assert (ROOT / target).resolve().is_relative_to(ROOT), f"README links outside the repository: {target}"
+        assert (ROOT / target).exists(), f"README links a missing file: {target}"

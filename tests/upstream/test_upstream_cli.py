@@ -84,7 +84,7 @@ def test_vouchers_issue_makes_codes_a_device_verifies(tmp_path):
     from click.testing import CliRunner
 
     from upstream.cli import cli
-    from upstream.server import open_database
+    from upstream.schema import open_database
     from upstream.vouchers import check_code
 
     database = str(tmp_path / "up.sqlite")

@@ -14,7 +14,7 @@ import click
 from upstream.errors import now_ms
 from upstream.gateway import store as gw_store
 from upstream.gateway.states import ATTENTION, RECONCILE, RUNNING
-from upstream.server import open_database
+from upstream.schema import open_database
 
 DB_OPTION = click.option("--database", "database", default=None, envvar="EDGE_UPSTREAM_DATABASE",
                          help="SQLite file or postgresql:// URL (default: $EDGE_UPSTREAM_DATABASE).")
