@@ -11,7 +11,7 @@ from edge.printer.profiles import get_profile
 from edge.printer.sim import PrinterSimulator
 from edge.printer.tickets import KitchenTicket, TicketLine, render_kitchen_ticket
 from edge.printer.transport import TcpTransport, parse_printer_url
-from tests.ports import free_port
+from tests.support import free_port
 
 TICKET = KitchenTicket(
     ticket_no="A017", station_code="dimsum", station_name="点心", service="dine_in", table="12",

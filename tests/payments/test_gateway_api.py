@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from tests.payments.helpers import scenario_code, start_upstream, wait_for
+from tests.payments.helpers import scenario_code, start_upstream
+from tests.support import wait_for
 from tests.sync.fixtures import batch, make_event, order_payload, raw_device, signed
 from edge.orders import new_id
 

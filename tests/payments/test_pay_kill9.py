@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from tests.payments.helpers import FAST, check_invariants, scenario_code, settle_all, wait_for
+from tests.payments.helpers import FAST, check_invariants, scenario_code, settle_all
 from tests.payments.procs import Stack
 from upstream.gateway.sandbox import SandboxTimings, start_sandboxes
 

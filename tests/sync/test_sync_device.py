@@ -11,7 +11,8 @@ from edge.sync.backoff import Backoff, parse_retry_after
 from edge.sync.enroll import enroll
 from edge.sync.outbox import MAX_BATCH_BYTES, append_event, batch_body, next_batch
 from tests.sync.faultproxy import FaultProxy
-from tests.sync.fixtures import enroll_code, upstream_event_count, wait_for
+from tests.sync.fixtures import enroll_code, upstream_event_count
+from tests.support import wait_for
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import requests
 from edge.printer.sim import PrinterSimulator
 from edge.sync import downstream
 from tests.sync.faultproxy import FaultProxy
-from tests.sync.fixtures import wait_for
+from tests.support import wait_for
 from upstream.menu import publish_menu, set_staff, store_menu, table_code
 
 
