@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02, what: str = "condition"):
+def wait_for(predicate, timeout: float = 10.0, what: str = "condition", interval: float = 0.02):
     """Poll `predicate` until it returns something true (returned); AssertionError after `timeout` s."""
     end = time.monotonic() + timeout
     while True:
