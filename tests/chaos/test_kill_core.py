@@ -16,7 +16,7 @@ from edge.demo.setup import MENU_FILE
 from tests.support import CoreProcess, KillLoop, free_port
 
 ORDERS = 200
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.serial]
 
 
 def test_kill_9_during_200_orders_loses_nothing(tmp_path):

@@ -12,7 +12,7 @@ from tests.sync.fixtures import (make_device, sqlite_upstream, sqlite_upstream_d
                                  upstream_event_count)
 from tests.support import wait_for
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.serial]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from tests.sync.faultproxy import FaultProxy
 from tests.sync.fixtures import (enroll_code, order_doc, sqlite_upstream, sqlite_upstream_db,  # noqa: F401
                                  upstream_event_count)
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.serial]
 ORDERS = 300
 
 

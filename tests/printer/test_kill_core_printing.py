@@ -15,7 +15,7 @@ from tests.printer.conftest import ITEMS, STATIONS, check_tickets, complete_text
 from tests.support import CoreProcess, KillLoop, free_port
 
 ORDERS = 24
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.serial]
 
 
 def test_kill_9_while_sending_loses_no_ticket_and_marks_every_duplicate(sims, tmp_path):

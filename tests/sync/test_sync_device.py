@@ -22,6 +22,7 @@ def proxy(sqlite_upstream):
     p.stop()
 
 
+@pytest.mark.serial  # measures the wake-up latency
 def test_online_sync_is_exactly_once_and_fast(sqlite_upstream, make_device):
     device = make_device(sqlite_upstream.url, sqlite_upstream.db)
     device.attach().start()
