@@ -79,7 +79,8 @@ def test_401_403_stop_syncing_orders_go_on_and_reenrollment_resumes(proxy, sqlit
     from upstream.enroll import revoke
 
     device = make_device(proxy.url, sqlite_upstream.db)
-    device.attach().start()
+    # no pull loop: it could meet the revocation first, while a push that started before is in flight
+    device.attach(pull=False).start()
     device.place(1)
     wait_for(lambda: upstream_event_count(sqlite_upstream.db)[0] == 1)
     revoke(sqlite_upstream.db, device.worker.status()["enrollment"]["device_id"], "lost device")
