@@ -4,12 +4,16 @@ the developer's environment and home directory.
 - every EDGE_* variable is removed (a test that needs one sets it with monkeypatch), except the
   switches of the tests themselves (TEST_SWITCHES);
 - HOME and the XDG base directories point into a directory of this test alone, so the default
-  data and config dirs (platformdirs, see edge/config.py) are never ~/.local/share/matou.
+  data and config dirs (platformdirs, see edge/config.py) are never ~/.local/share/matou;
+- Ctrl-C (SIGINT) is handled even when the suite was started in the background (`make test &`,
+  nohup: the shell starts it with SIGINT ignored), so the processes the tests start and stop
+  with SIGINT do not inherit "ignored" and hang.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 
@@ -18,6 +22,11 @@ import pytest
 TEST_SWITCHES = frozenset({"EDGE_UPDATE_GOLDEN", "EDGE_EMUPOS"})
 XDG = {"XDG_DATA_HOME": ".local/share", "XDG_CONFIG_HOME": ".config", "XDG_STATE_HOME": ".local/state",
        "XDG_CACHE_HOME": ".cache"}
+
+
+def pytest_configure(config) -> None:
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
