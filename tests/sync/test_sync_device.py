@@ -126,8 +126,8 @@ def test_restored_backup_raises_alarms_and_never_blocks(sqlite_upstream, make_de
     device.place(10)  # numbered #4 again: upstream had #4..#6 from before the restore
     wait_for(lambda: worker.status()["pending"] == 0, what="drain after restore")
     assert upstream_event_count(sqlite_upstream.db) == (7, 7)
-    kinds = [a["kind"] for a in worker.status()["alarms"]]
-    assert "restored_backup" in kinds
+    # the alarm is raised right after the batch is recorded as synced: wait for it, not for pending == 0
+    wait_for(lambda: "restored_backup" in [a["kind"] for a in worker.status()["alarms"]], what="restored_backup alarm")
     assert sqlite_upstream.db.scalar("SELECT count(*) FROM alarms WHERE kind = 'seq_regression'") == 1
 
 
