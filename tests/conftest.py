@@ -11,6 +11,8 @@ from edge.config import parse_config
 from edge.demo.setup import MENU_FILE
 from edge.menu import menu_from_dict
 
+pytest_plugins = ["tests.support.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def demo_menu():

@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from edge.cashier.cli import report_group, vouchers_group
 from edge.printer_sim.simulator import PrinterSimulator
-from tests.cashier.helpers import CASHIER, STORE, place, voucher, wait_for
+from tests.cashier.helpers import CASHIER, STORE, place, voucher
+from tests.support import wait_for
 
 
 def run(group, *args: str):

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import threading
-import time
 
 import pytest
 import requests
 
 from edge.demo.setup import MENU_FILE
-from tests.core_process import CoreProcess
-from tests.ports import free_port
+from tests.support import CoreProcess, KillLoop, free_port
 
 ORDERS = 200
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.serial]
 
 
 def test_kill_9_during_200_orders_loses_nothing(tmp_path):
@@ -32,18 +29,7 @@ def test_kill_9_during_200_orders_loses_nothing(tmp_path):
     core.start()
     rng = random.Random(20261125)
     acknowledged: dict[str, dict] = {}
-    kills = 0
-    done = threading.Event()
-
-    def killer():
-        nonlocal kills
-        while not done.is_set() and kills < 10:
-            time.sleep(rng.uniform(0.1, 0.6))
-            if core.kill():
-                kills += 1
-
-    thread = threading.Thread(target=killer, daemon=True)
-    thread.start()
+    killer = KillLoop(core, rng, most=10, pause=(0.1, 0.6)).start()
     items = ["har_gow", "milk_tea", "beef_chow_fun", "siu_mai", "char_siu_rice"]
     try:
         for n in range(ORDERS):
@@ -60,9 +46,9 @@ def test_kill_9_during_200_orders_loses_nothing(tmp_path):
                 acknowledged[token] = answer.json()
                 break
     finally:
-        done.set()
-        thread.join()
+        killer.stop()
         core.kill()
+    kills = killer.kills
     assert kills >= 3, "the chaos test must actually kill the core"
 
     core.start()  # restart once more: the database must open cleanly after the last kill

@@ -9,9 +9,10 @@ import pytest
 
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.fixtures import (make_device, sqlite_upstream, sqlite_upstream_db,  # noqa: F401
-                                 upstream_event_count, wait_for)
+                                 upstream_event_count)
+from tests.support import wait_for
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.serial]
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ ack: upstream holds each event exactly once and the device ends with 0 pending."
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -17,11 +15,12 @@ from edge.core.service import EdgeService
 from edge.config import load_config
 from edge.demo.setup import MENU_FILE
 from edge.sync.enroll import enroll
+from tests.support import kill9
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.fixtures import (enroll_code, order_doc, sqlite_upstream, sqlite_upstream_db,  # noqa: F401
                                  upstream_event_count)
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.serial]
 ORDERS = 300
 
 
@@ -46,8 +45,7 @@ def test_kill_9_mid_batch_and_between_commit_and_ack(tmp_path, sqlite_upstream):
         for _ in range(25):
             process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
             time.sleep(rng.uniform(0.5, 1.3))
-            if process.poll() is None:
-                os.kill(process.pid, signal.SIGKILL)
+            if kill9(process):
                 kills += 1
             process.wait()
             if kills >= 6:

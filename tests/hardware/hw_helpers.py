@@ -7,6 +7,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,10 @@ SETUP = HARDWARE / "setup.sh"
 UNIT_DIR = HARDWARE / "systemd"
 UNITS = sorted(UNIT_DIR.glob("*.service")) + sorted(UNIT_DIR.glob("*.timer"))
 SERVICES = sorted(UNIT_DIR.glob("*.service"))
-VENV = Path(sys.executable).parent.parent  # the venv running the tests (has bin/edge)
-EDGE_BIN = Path(sys.executable).with_name("edge")
+# The venv running the tests (has bin/edge), wherever the checkout and its venv are: its prefix and
+# scripts directory, not paths derived from how the interpreter happened to be called.
+VENV = Path(sys.prefix)
+EDGE_BIN = Path(sysconfig.get_path("scripts")) / "edge"
 
 # Debian packages that provide the tools these tests run (the Makefile installs them).
 TOOLS = {"systemd-analyze": "systemd", "shellcheck": "shellcheck", "foot": "foot"}

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from edge.cli import cli
 from edge.config import load_config
-from tests.ports import free_port, free_port_block
+from tests.support import free_port, free_port_block
 
 
 @pytest.mark.parametrize("command", [["core"], ["printer-sim"], ["init"], ["run"], ["demo"], ["ui"],

@@ -30,7 +30,8 @@ def make_video(path):
     pay, code = pay_frame(7, size, kind="alipay", look=Look(tilt=12, noise=4, jpeg=80, fill=0.8))
     frames += held(pay, 90, 2) + held(background(size, 3), 8, 3)  # held 3 s: still one scan
     url = make_table_url("order.example.com", "s1", "12", "k1", KEY)
-    frames += held(table_frame(url, "12", size, 4, Look(tilt=-8, noise=3, jpeg=80, fill=0.8)), 15, 4)
+    # held 2 s: a file plays in real time, so a busy machine decodes only some of its frames
+    frames += held(table_frame(url, "12", size, 4, Look(tilt=-8, noise=3, jpeg=80, fill=0.8)), 60, 4)
     frames += held(background(size, 5), 5, 5)
     return write_video(path, frames, fps=30), code
 
@@ -67,7 +68,7 @@ def test_camera_and_wedge_scans_reach_the_event_stream(tmp_path, caplog):
         for text in (wechat, wechat, "hello\x1b world"):  # a double wedge read is one scan
             assert requests.post(f"{server.url}/v1/scans", json={"text": text}, timeout=5).status_code == 202
         assert requests.post(f"{server.url}/v1/scans", json={"text": ""}, timeout=5).status_code == 422
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 30
         while len([e for k, e in seen if k == "scan"]) < 4 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:

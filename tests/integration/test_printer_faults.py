@@ -10,7 +10,7 @@ from edge.core.server import BackgroundCore
 from edge.core.service import EdgeService
 from edge.printer_sim.simulator import PrinterSimulator
 from tests.conftest import make_config
-from tests.ports import free_port
+from tests.support import free_port
 
 
 def test_refused_printer_keeps_job_queued_then_prints(tmp_path):

@@ -12,7 +12,7 @@ from edge.printer.transports.tcp import TcpTransport
 from edge.printer_profiles import get_profile
 from edge.printer_sim.simulator import PrinterSimulator
 from edge.printer_urls import parse_printer_url
-from tests.ports import free_port
+from tests.support import free_port
 
 TICKET = KitchenTicket(
     ticket_no="A017", station_code="dimsum", station_name="点心", service="dine_in", table="12",

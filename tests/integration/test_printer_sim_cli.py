@@ -27,7 +27,7 @@ def test_printer_sim_command_prints_tickets_until_interrupted(tmp_path):
         assert echoed[1:] == ["点心\n", "桌 12               A017\n"]
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "stopping" in out
     assert (tmp_path / "0001-dimsum.txt").read_text(encoding="utf-8").startswith("点心\n桌 12")

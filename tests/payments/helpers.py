@@ -8,12 +8,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import uvicorn
-
 from edge.config import parse_config
 from edge.core.service import EdgeService
 from edge.demo.setup import MENU_FILE
 from upstream.gateway.config import Timings
+from tests.support import AppServer, wait_for
 from upstream.gateway.engine import Gateway
 
 STORE = "s1"
@@ -38,36 +37,6 @@ def scenario_code(channel: str, scenario: str) -> str:
 
 def fast_timings(**over) -> Timings:
     return Timings(**{**FAST, **over})
-
-
-class AppServer:
-    """An ASGI app (upstream with its gateway) on 127.0.0.1 in a thread."""
-
-    def __init__(self, app, port: int = 0):
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                                    access_log=False, lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> "AppServer":
-        self.thread.start()
-        end = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < end:
-            time.sleep(0.01)
-        return self
-
-    @property
-    def port(self) -> int:
-        return self.server.servers[0].sockets[0].getsockname()[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self, kill: bool = False) -> None:
-        """kill: do not wait for requests in flight (long polls), like a process that died."""
-        self.server.should_exit = True
-        self.server.force_exit = kill
-        self.thread.join(5)
 
 
 @dataclass
@@ -121,16 +90,6 @@ def place(service, n: int = 1, qty: int = 1, item: str = "har_gow") -> dict:
     view, _ = service.place_order({"client_token": f"pay-{n}-{time.monotonic_ns()}", "table": "12",
                                    "payment": "code", "lines": [{"item_id": item, "qty": qty}]})
     return view
-
-
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02, what: str = "condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @dataclass

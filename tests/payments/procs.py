@@ -5,7 +5,6 @@ Both read MATOU_FAILPOINT_FILE: writing a point's name to the file arms it (edge
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -17,7 +16,7 @@ import requests
 import sqlite_utils
 
 from edge.demo.setup import MENU_FILE
-from tests.ports import free_port
+from tests.support import free_port, kill9
 
 
 class Proc:
@@ -47,9 +46,8 @@ class Proc:
         return self.process.wait(timeout)
 
     def kill(self) -> None:
-        if self.alive():
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        if self.process is not None:
+            kill9(self.process)
 
 
 class Stack:

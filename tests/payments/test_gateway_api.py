@@ -7,14 +7,17 @@ import json
 
 import pytest
 
-from tests.payments.helpers import scenario_code, start_upstream, wait_for
+from tests.payments.helpers import fast_timings, scenario_code, start_upstream
+from tests.support import wait_for
 from tests.sync.fixtures import batch, make_event, order_payload, raw_device, signed
 from edge.orders import new_id
 
 
 @pytest.fixture
 def up(upstream_db, sandboxes):
-    server = start_upstream(upstream_db, sandboxes)
+    # no test here waits for a lease or a provider timeout: bounds a busy machine cannot reach
+    server = start_upstream(upstream_db, sandboxes, fast_timings(lease_s=10.0, provider_connect_s=5.0,
+                                                                 provider_timeout_s=10.0))
     server.db = upstream_db
     yield server
     server.server.stop()

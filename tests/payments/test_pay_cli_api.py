@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from edge.core.server import BackgroundCore
 from edge.payments.cli import pay_command, payments_group
-from tests.payments.helpers import check_invariants, place, scenario_code, settle_all, wait_for
+from tests.payments.helpers import check_invariants, place, scenario_code, settle_all
+from tests.support import wait_for
 
 
 @pytest.fixture

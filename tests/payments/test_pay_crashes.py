@@ -15,7 +15,8 @@ import pytest
 from edge.codes import classify
 from edge.protocol.failpoints import Crashed
 from tests.payments.helpers import (Crash, check_invariants, device_config, enroll_device, fast_timings, open_device,
-                                    place, scenario_code, settle_all, start_upstream, wait_for)
+                                    place, scenario_code, settle_all, start_upstream)
+from tests.support import wait_for
 from upstream.gateway.sandbox import SandboxTimings, start_sandboxes
 from upstream.schema import open_database
 

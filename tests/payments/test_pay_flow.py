@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from edge.codes import classify
-from tests.payments.helpers import check_invariants, place, scenario_code, settle_all, wait_for
+from tests.payments.helpers import check_invariants, place, scenario_code, settle_all
+from tests.support import wait_for
 
 CHANNELS = ["alipay", "wechat", "unionpay"]
 EXPECT = {  # scenario -> (final device state, reason, paid)

@@ -10,11 +10,11 @@ import time
 import pytest
 import requests
 
-from tests.payments.helpers import FAST, check_invariants, scenario_code, settle_all, wait_for
+from tests.payments.helpers import FAST, check_invariants, scenario_code, settle_all
 from tests.payments.procs import Stack
 from upstream.gateway.sandbox import SandboxTimings, start_sandboxes
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.serial]
 TIMINGS = {**FAST, "deadline_s": {"alipay": 1.0, "wechat": 1.0, "unionpay": 1.0}, "lease_s": 1.0}
 CASES = [("gw.before_pay", "instant_success"), ("gw.after_pay", "instant_success"),
          ("gw.polling", "password_then_success"), ("gw.cancel", "password_then_timeout"),

@@ -16,7 +16,8 @@ from edge.core.server import BackgroundCore
 from edge.orders import new_id
 from edge.payments.gateway_client import GatewayClient, GatewayError
 from tests.cashier.helpers import MANAGER, Api, seed
-from tests.payments.helpers import place, scenario_code, start_upstream, wait_for
+from tests.payments.helpers import place, scenario_code, start_upstream
+from tests.support import wait_for
 from tests.sync.fixtures import raw_device, signed
 from upstream.gateway.providers import base
 

@@ -32,6 +32,7 @@ def hits(root: Path, codes: list[str]) -> list[tuple[str, str]]:
 
 
 @pytest.mark.chaos
+@pytest.mark.serial
 def test_no_code_in_any_file_of_real_processes(tmp_path):
     sandboxes = start_sandboxes(SandboxTimings(password_s=0.3, outage_s=0.5, reverse_after_s=0.4))
     stack = Stack(tmp_path, sandboxes, {**FAST, "deadline_s": {"alipay": 1.0, "wechat": 1.0, "unionpay": 1.0}})

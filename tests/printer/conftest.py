@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from edge.core.app import create_app
 from edge.core.service import EdgeService
@@ -18,22 +16,12 @@ from edge.printer.worker import Timing
 from edge.printer_sim.simulator import PrinterSimulator
 from tests.conftest import make_config
 from tests.printer.emupos import Emupos, emupos_missing
-from tests.ports import free_port
+from tests.support import AppServer
 
 STATIONS = ("dimsum", "kitchen", "bar")
 ITEMS = {"dimsum": "har_gow", "kitchen": "beef_chow_fun", "bar": "milk_tea"}
 FAST = Timing(status_timeout_s=0.5, problem_poll_s=0.2, backoff_cap_s=0.5, idle_poll_s=0.0, failover_after_s=1.0,
               sent_after_s=0.2, poll_while_waiting_s=0.3, hold_cap_s=15.0)
-
-
-def wait_until(predicate, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
 @pytest.fixture
@@ -55,17 +43,13 @@ class Core:
 
     def __init__(self, service: EdgeService) -> None:
         self.service = service
-        self.server: uvicorn.Server | None = None
+        self.server: AppServer | None = None
         self._n = 0
 
     def serve(self) -> str:
         app = create_app(self.service)
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                                    lifespan="off", access_log=False))
-        threading.Thread(target=self.server.run, daemon=True).start()
-        wait_until(lambda: self.server.started, 10, "core API")
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.server = AppServer(app, name="core-api").start()
+        self.url = self.server.url
         return self.url
 
     def order(self, *stations: str, qty: int = 1, note: str | None = None) -> dict:
@@ -85,7 +69,7 @@ class Core:
 
     def stop(self) -> None:
         if self.server is not None:
-            self.server.should_exit = True
+            self.server.stop()
         self.service.close()
 
 

@@ -9,12 +9,13 @@ decodes text as code page 437; Chinese is recovered with `.encode("cp437").decod
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import requests
+
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EMUPOS = Path(os.environ.get("EDGE_EMUPOS", ROOT / ".venv-emupos" / "bin" / "emupos"))
@@ -28,12 +29,6 @@ def emupos_missing() -> str:
             "or set EDGE_EMUPOS=/path/to/emupos")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def gb(text: str) -> str:
     """emupos's CP437 text back to what was sent as GB18030."""
     return text.encode("cp437", "replace").decode("gb18030", "replace")
@@ -44,8 +39,8 @@ class Emupos:
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
         self.devices = devices
-        self.ports = {d: _free_port() for d in devices}
-        self.api_port = _free_port()
+        self.ports = {d: free_port() for d in devices}
+        self.api_port = free_port()
         self.process: subprocess.Popen | None = None
         lines = ["schema: 1", f"api: {{ host: 127.0.0.1, port: {self.api_port} }}", "devices:"]
         for device, port in self.ports.items():

@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import threading
 import time
 
 import pytest
 import requests
 
 from edge.demo.setup import MENU_FILE
-from tests.core_process import CoreProcess
-from tests.printer.conftest import (
-    ITEMS,
-    STATIONS,
-    check_tickets,
-    complete_texts,
-    free_port,
-)
+from tests.printer.conftest import ITEMS, STATIONS, check_tickets, complete_texts
+from tests.support import CoreProcess, KillLoop, free_port
 
 ORDERS = 24
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.serial]
 
 
 def test_kill_9_while_sending_loses_no_ticket_and_marks_every_duplicate(sims, tmp_path):
@@ -39,18 +32,7 @@ def test_kill_9_while_sending_loses_no_ticket_and_marks_every_duplicate(sims, tm
     core = CoreProcess(config_file, port, log)
     core.start()
     rng = random.Random(20261126)
-    kills = 0
-    done = threading.Event()
-
-    def killer():
-        nonlocal kills
-        while not done.is_set() and kills < 5:
-            time.sleep(rng.uniform(0.4, 1.2))
-            if core.kill():
-                kills += 1
-
-    thread = threading.Thread(target=killer, daemon=True)
-    thread.start()
+    killer = KillLoop(core, rng, most=5, pause=(0.4, 1.2)).start()
     try:
         for n in range(ORDERS):
             body = {"client_token": f"kill-{n}", "lines": [{"item_id": ITEMS[s], "qty": 1} for s in STATIONS]}
@@ -65,8 +47,8 @@ def test_kill_9_while_sending_loses_no_ticket_and_marks_every_duplicate(sims, tm
                 break
             time.sleep(0.05)
     finally:
-        done.set()
-        thread.join()
+        killer.stop()
+    kills = killer.kills
     assert kills >= 3, "the test must actually kill the core"
     if not core.alive():
         core.start()

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from edge.ledger.print_jobs import queue_change_tickets
 from edge.printer.cli import print_test, printers
-from tests.printer.conftest import check_tickets, complete_texts, free_port, read_paper, wait_until
+from tests.printer.conftest import check_tickets, complete_texts, read_paper
+from tests.support import free_port, wait_for as wait_until
 
 
 def test_printer_status_and_jobs_over_http_and_cli(sims, core_factory):

@@ -95,5 +95,5 @@ def test_printer_sim_command_with_control_port_and_a_starting_fault(tmp_path):
         assert ask(port, b"\x10\x04\x02") == b"\x16"
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=10)
+        proc.communicate(timeout=60)
     assert proc.returncode == 0

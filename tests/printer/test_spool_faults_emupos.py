@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from tests.printer.conftest import check_tickets, read_paper, wait_until
+from tests.printer.conftest import check_tickets, read_paper
+from tests.support import wait_for as wait_until
 from tests.printer.faultproxy import FaultProxy
 
 

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from edge.printer_sim.escpos_decode import decode
-from tests.printer.conftest import (check_tickets, complete_texts, free_port, read_paper, station_name,
-                                    wait_until)
+from tests.printer.conftest import check_tickets, complete_texts, read_paper, station_name
+from tests.support import free_port, wait_for as wait_until
 
 
 def urls(sims) -> dict[str, str]:

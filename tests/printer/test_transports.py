@@ -7,7 +7,7 @@ import pytest
 
 from edge.printer.errors import PrinterUnreachable
 from edge.printer.transports.base import Transport
-from tests.printer.conftest import wait_until
+from tests.support import wait_for as wait_until
 from tests.printer.ptyprinter import PtyPrinter
 
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from .helpers import wait_until
+from tests.support import wait_for
 
 
 @pytest.fixture
@@ -14,6 +14,9 @@ def no_leaked_threads():
     """Fails the test when it leaves a thread running (compared with threading.enumerate() before)."""
     before = set(threading.enumerate())
     yield
-    wait_until(lambda: not (set(threading.enumerate()) - before), timeout=3.0)
+    try:
+        wait_for(lambda: not (set(threading.enumerate()) - before), timeout=3.0)
+    except AssertionError:
+        pass  # named below
     leaked = [t.name for t in set(threading.enumerate()) - before]
     assert not leaked, f"threads left running: {leaked}"

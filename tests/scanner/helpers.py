@@ -1,9 +1,8 @@
-"""Scanner test helpers: generated videos, the ZXing image sets, waiting for a condition."""
+"""Scanner test helpers: generated videos, the ZXing image sets."""
 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 FIXTURE_BARCODES = Path(__file__).resolve().parents[1] / "fixtures" / "barcodes"
@@ -28,11 +27,3 @@ def write_video(path: Path, frames, fps: float = 30.0) -> Path:
     writer.release()
     return path
 
-
-def wait_until(predicate, timeout: float = 10.0, step: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()

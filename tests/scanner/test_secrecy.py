@@ -11,7 +11,9 @@ from edge.scanner.decode import Read
 from edge.scanner.loop import ScanLoop
 from edge.scanner.synth import Look, background, pay_frame
 
-from .helpers import wait_until, write_video
+from tests.support import wait_for as wait_until
+
+from .helpers import write_video
 
 
 def test_nothing_logs_or_raises_a_payment_code(tmp_path, caplog, capfd, no_leaked_threads):

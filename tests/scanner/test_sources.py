@@ -11,7 +11,9 @@ from edge.scanner.frame_source import SourceEnded, SourceLost
 from edge.scanner.sources import ImageFolderSource, VideoCaptureSource, open_source
 from edge.scanner.synth import Look, background, degrade, pay_frame
 
-from .helpers import wait_until, write_video
+from tests.support import wait_for as wait_until
+
+from .helpers import write_video
 
 
 def folder_with(tmp_path, frames, name="cam"):

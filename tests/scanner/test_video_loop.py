@@ -12,6 +12,8 @@ from edge.tables import Keyring, make_table_url
 
 from .helpers import write_video
 
+pytestmark = pytest.mark.serial  # real-time playback: frames processed and latencies depend on a free CPU
+
 KEY = bytes(range(16, 48))
 CONTEXT = CodeContext("s1", Keyring({"k1": KEY}))
 LOOKS = {  # each a hard case the issue names, on its own

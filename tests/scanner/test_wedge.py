@@ -7,7 +7,7 @@ import time
 from edge.scanner.loop import ScanLoop
 from edge.scanner.wedge import WedgeReader, split_lines
 
-from .helpers import wait_until
+from tests.support import wait_for as wait_until
 
 ALIPAY = "284512345678901234"
 

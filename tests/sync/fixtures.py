@@ -137,16 +137,6 @@ def make_device(tmp_path):
         device.close()
 
 
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02, what: str = "condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def upstream_event_count(db) -> tuple[int, int]:
     row = db.one("SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM events")
     return row["n"], row["d"]

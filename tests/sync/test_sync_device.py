@@ -12,7 +12,8 @@ from edge.sync.enroll import enroll
 from edge.ledger.outbox import append_event
 from edge.sync.outbox import MAX_BATCH_BYTES, batch_body, next_batch
 from tests.sync.faultproxy import FaultProxy
-from tests.sync.fixtures import enroll_code, upstream_event_count, wait_for
+from tests.sync.fixtures import enroll_code, upstream_event_count
+from tests.support import wait_for
 
 
 @pytest.fixture
@@ -22,6 +23,7 @@ def proxy(sqlite_upstream):
     p.stop()
 
 
+@pytest.mark.serial  # measures the wake-up latency
 def test_online_sync_is_exactly_once_and_fast(sqlite_upstream, make_device):
     device = make_device(sqlite_upstream.url, sqlite_upstream.db)
     device.attach().start()
@@ -78,7 +80,8 @@ def test_401_403_stop_syncing_orders_go_on_and_reenrollment_resumes(proxy, sqlit
     from upstream.enroll import revoke
 
     device = make_device(proxy.url, sqlite_upstream.db)
-    device.attach().start()
+    # no pull loop: it could meet the revocation first, while a push that started before is in flight
+    device.attach(pull=False).start()
     device.place(1)
     wait_for(lambda: upstream_event_count(sqlite_upstream.db)[0] == 1)
     revoke(sqlite_upstream.db, device.worker.status()["enrollment"]["device_id"], "lost device")
@@ -124,8 +127,8 @@ def test_restored_backup_raises_alarms_and_never_blocks(sqlite_upstream, make_de
     device.place(10)  # numbered #4 again: upstream had #4..#6 from before the restore
     wait_for(lambda: worker.status()["pending"] == 0, what="drain after restore")
     assert upstream_event_count(sqlite_upstream.db) == (7, 7)
-    kinds = [a["kind"] for a in worker.status()["alarms"]]
-    assert "restored_backup" in kinds
+    # the alarm is raised right after the batch is recorded as synced: wait for it, not for pending == 0
+    wait_for(lambda: "restored_backup" in [a["kind"] for a in worker.status()["alarms"]], what="restored_backup alarm")
     assert sqlite_upstream.db.scalar("SELECT count(*) FROM alarms WHERE kind = 'seq_regression'") == 1
 
 

@@ -11,7 +11,7 @@ from edge.ledger.code_keys import table_keyring
 from edge.printer_sim.simulator import PrinterSimulator
 from edge.sync import downstream
 from tests.sync.faultproxy import FaultProxy
-from tests.sync.fixtures import wait_for
+from tests.support import wait_for
 from upstream.store_settings import publish_menu, set_staff, store_menu, table_code
 
 

@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from pathlib import Path
 
 import requests
-import uvicorn
 
 from edge.config import load_config
 from edge.core.app import create_app
 from edge.core.service import EdgeService
 from edge.demo.setup import MENU_FILE
-from tests.ports import free_port
+from tests.support import AppServer
 
 PIN = "305917"
-
-
-def wait_until(predicate, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
 def write_config(root: Path, extra: str = "", menu: bool = True) -> Path:
@@ -44,25 +32,20 @@ class Core:
     def __init__(self, config_path: Path):
         self.config_path = config_path
         self.service: EdgeService | None = None
-        self.server: uvicorn.Server | None = None
+        self.server: AppServer | None = None
         self.http = requests.Session()
 
     def start(self) -> "Core":
         self.service = EdgeService(load_config(self.config_path, environ={})).open()
         app = create_app(self.service)
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                                    lifespan="off", access_log=False))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        wait_until(lambda: self.server.started, 10, "core API")
-        self.url = f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
+        self.server = AppServer(app, name="core-api").start()
+        self.url = self.server.url
         return self
 
     def stop(self) -> None:
         if self.server is not None:
             self.service.events.close()
-            self.server.should_exit = True
-            self.thread.join(5)
+            self.server.stop()
             self.service.close()
             self.server = None
 

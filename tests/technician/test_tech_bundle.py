@@ -14,7 +14,8 @@ import tarfile
 from edge.config import load_config
 from edge.core.service import EdgeService
 from edge.technician.bundle import export_bundle
-from tests.technician.helpers import free_port, write_config
+from tests.support import free_port
+from tests.technician.helpers import write_config
 
 ALIPAY, WECHAT, UNIONPAY = "28456789012345678912", "134567890123456789", "6212345678901234567"
 KEY_MARK = "MC4CAQAwBQYDK2VwBCIEIKEYMARKERxq7"

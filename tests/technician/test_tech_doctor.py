@@ -16,7 +16,8 @@ from edge.config import load_config
 from edge.core.service import EdgeService
 from edge.technician.disk import MIB, disk_check
 from edge.technician.doctor import run_doctor
-from tests.technician.helpers import free_port, wait_until, write_config
+from tests.support import free_port, wait_for as wait_until
+from tests.technician.helpers import write_config
 
 NAMES = {"core", "settings", "database", "disk", "clock", "enrollment", "upstream", "sync queue", "print queue",
          "camera", "decoders"}

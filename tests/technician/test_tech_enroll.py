@@ -11,7 +11,7 @@ import threading
 import requests
 
 from tests.sync.fixtures import STORE, enroll_code
-from tests.technician.helpers import wait_until
+from tests.support import wait_for as wait_until
 
 
 def listen(core) -> tuple[list[str], threading.Event]:

@@ -3,7 +3,6 @@ and pilot helpers that tap widgets the way a customer does (scroll into view, th
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from types import SimpleNamespace
 from pathlib import Path
@@ -14,6 +13,7 @@ from edge.config import parse_config
 from edge.core.server import BackgroundCore
 from edge.core.service import EdgeService
 from edge.ui.core_client import CoreClient
+from tests.support import pilot_wait_for as wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,15 +86,6 @@ def client(core):
     api = CoreClient(core.url)
     yield api
     api.close()
-
-
-async def wait_for(pilot, condition, timeout: float = 8.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
-    await pilot.pause()
 
 
 async def tap(pilot, selector: str) -> None:

@@ -8,7 +8,8 @@ from edge.ui.kiosk_app import create_app
 from edge.ui.cashier.cashier_app import create_cashier_app
 from edge.ui.cashier.soldout import SoldOutScreen
 from tests.cashier.helpers import voucher
-from tests.ui.conftest import menu_ready, screen_text, tap, wait_for
+from tests.ui.conftest import menu_ready, screen_text, tap
+from tests.support import pilot_wait_for as wait_for
 from tests.ui.test_cashier_flows import SIZE, cashier_core, detail, login, subscribed  # noqa: F401
 
 async def settle(pilot) -> None:

@@ -13,7 +13,8 @@ from edge.ui.screens.payments import UnresolvedPaymentsScreen
 from tests.payments.conftest import device, gw_upstream, sandboxes  # noqa: F401
 from tests.payments.helpers import scenario_code
 from tests.sync.fixtures import sqlite_upstream_db  # noqa: F401
-from tests.ui.conftest import tap, text_of, wait_for
+from tests.ui.conftest import tap, text_of
+from tests.support import pilot_wait_for as wait_for
 
 
 @pytest.fixture

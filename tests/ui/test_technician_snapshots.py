@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from edge.ui.technician.technician_app import create_technician_app
 from edge.ui.technician.technician_home import HomeScreen
-from tests.ui.conftest import screen_text, tap, wait_for
+from tests.ui.conftest import screen_text, tap
+from tests.support import pilot_wait_for as wait_for
 
 SIZE = (120, 40)
 PIN = "305917"
