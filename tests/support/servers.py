@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from edge.server_thread import ServerThread
+from edge.protocol.server_thread import ServerThread
 
 
 class AppServer(ServerThread):
