@@ -14,8 +14,8 @@ from edge.core.server import BackgroundCore
 from edge.core.service import EdgeService
 from edge.demo.setup import MENU_FILE
 from tests.conftest import make_config
-from tests.core_process import CoreProcess
-from tests.ports import free_port
+from tests.support import CoreProcess
+from tests.support import free_port
 
 MiB = 1024 * 1024
 UPLOAD = 48 * MiB
