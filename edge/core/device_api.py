@@ -35,7 +35,9 @@ async def events(service: Service, request: Request):
     async def stream():
         async with service.events.subscribe() as queue:
             yield "retry: 1000\n: connected\n\n"
-            while not service.events.closed and not await request.is_disconnected():
+            # no check of `closed` here: the bus's "shutdown" event ends the stream, so a stream
+            # that sees the flag before the event still delivers it (a late subscriber gets one too)
+            while not await request.is_disconnected():
                 try:
                     event = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
                 except TimeoutError:

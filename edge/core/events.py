@@ -75,6 +75,8 @@ class EventBus:
         queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
         with self._lock:
             self._subscribers[queue] = asyncio.get_running_loop()
+            if self.closed:  # subscribed after close(): the stream still ends at once
+                queue.put_nowait(Event(next(self._ids), "shutdown", {"reason": "core is stopping"}))
         try:
             yield queue
         finally:

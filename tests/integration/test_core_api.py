@@ -172,3 +172,19 @@ def test_event_stream_ends_when_the_core_stops(tmp_path):
     assert time.monotonic() - started < 30, "shutdown must not wait for the SSE grace period"
     stopper.join(60)
     service.close()
+
+
+def test_a_stream_that_sees_the_core_closing_still_gets_the_shutdown_event(tmp_path):
+    """The stream ends on the bus's shutdown event, never silently on the closed flag: a stream
+    that starts (or loops) after close() set the flag still tells its UI why it ends."""
+    service = EdgeService(make_config(tmp_path / "data")).open()
+    server = BackgroundCore(service)
+    server.start()
+    try:
+        service.events.close()  # the flag is set and the event published before this stream exists
+        with requests.get(f"{server.url}/v1/events", stream=True, timeout=30) as stream:
+            events = [line for line in stream.iter_lines(decode_unicode=True) if line.startswith("event:")]
+        assert events == ["event: shutdown"]
+    finally:
+        server.stop()
+        service.close()
