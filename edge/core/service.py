@@ -58,7 +58,7 @@ class EdgeService:
         self.config = with_settings(config)  # + the technician screen's <data_dir>/provisioned.toml
         self.clock = clock or Clock()
         self.events = EventBus()
-        self._write_lock = threading.Lock()  # the ledger's; the routers not yet on service.ledger use it
+        self._write_lock = threading.Lock()  # handed to the ledger at open(); nobody else takes it
         self.db = None
         self.ledger: Ledger | None = None
         self.menu: Menu | None = None

@@ -96,7 +96,7 @@ def test_report_from_the_database_equals_the_orders_placed_voided_and_refunded(s
         lines = [(rng.choice(ITEMS), rng.randint(1, 3)) for _ in range(rng.randint(1, 3))]
         token = f"up-{seed}-{n}" if rng.random() < 0.3 else None
         order = place(service, lines, token=token)
-        with service._write_lock:  # the report's day: move the order to this example's own day
+        with service.ledger.reading():  # the report's day: move the order to this example's own day
             service.db.execute("UPDATE orders SET business_day = ? WHERE id = ?", [day, order["id"]])
             expected["orders"] += 1
             expected["gross"] += order["total"]
@@ -114,7 +114,7 @@ def test_report_from_the_database_equals_the_orders_placed_voided_and_refunded(s
                 amount = rng.randint(1, left)
                 refund(service.db, at, order["id"], amount, "", CASHIER, MANAGER)
                 expected["refunds"] += amount
-    with service._write_lock:
+    with service.ledger.reading():
         report = day_report(service.db, day)
     assert (report.orders, report.gross, report.voids, report.refunds, report.scan_orders) == (
         expected["orders"], expected["gross"], expected["voids"], expected["refunds"], expected["phone"])

@@ -24,13 +24,13 @@ def sims():
 
 
 def events(core, kind: str) -> list[dict]:
-    with core.service._write_lock:
+    with core.service.ledger.reading():
         return [json.loads(r[0]) for r in core.service.db.execute(
             "SELECT payload FROM outbox WHERE type = ? ORDER BY device_seq", [kind])]
 
 
 def actions(core, target: str) -> list[tuple]:
-    with core.service._write_lock:
+    with core.service.ledger.reading():
         return core.service.db.execute("SELECT action, staff_id, approved_by FROM staff_actions WHERE target = ?"
                                        " ORDER BY id", [target]).fetchall()
 
@@ -111,7 +111,7 @@ def test_refund_needs_a_manager_and_never_exceeds_what_was_paid(served):
 def test_refund_of_a_code_payment_needs_the_upstream(served):
     core = served()
     order = place(core.service)
-    with core.service._write_lock, core.service.db.atomic():
+    with core.service.ledger.step():
         core.service.db.execute("UPDATE orders SET payment = 'wechat' WHERE id = ?", [order["id"]])
         core.service.db["payment_attempts"].insert({
             "attempt_id": "a" * 26, "order_id": order["id"], "out_trade_no": "a" * 26, "amount": order["total"],

@@ -33,7 +33,7 @@ def device(make_device, upstream, name: str):
 def device_id(dev) -> str:
     from edge.sync.state import load_enrollment
 
-    with dev.service._write_lock:
+    with dev.service.ledger.reading():
         return load_enrollment(dev.service.db).device_id
 
 
@@ -61,7 +61,7 @@ def test_online_redemption_is_exactly_once_across_devices_and_replays(make_devic
     assert replay["status"] == "redeemed"
     # the event reaches upstream once, however often it is sent
     assert a.worker.run_once()["ok"]
-    with a.service._write_lock:
+    with a.service.ledger.reading():
         a.service.db.execute("UPDATE outbox SET synced_at = NULL")
     assert a.worker.run_once()["ok"]
     assert upstream.db.scalar("SELECT count(*) AS n FROM cashier_events WHERE type = 'voucher.redeemed'") == 1
@@ -124,7 +124,7 @@ def test_offline_redemption_is_queued_and_a_double_redemption_shows_at_sync(make
     conflicts = a.service.cashier.reconcile()
     assert len(conflicts) == 1 and conflicts[0]["first"]["device_id"] == device_id(b)
     assert ("voucher.conflict", conflicts[0]) in seen
-    with a.service._write_lock:
+    with a.service.ledger.reading():
         state = a.service.db.execute("SELECT state FROM voucher_redemptions").fetchone()[0]
     assert state == "conflict"
     assert upstream.db.scalar("SELECT count(*) AS n FROM alarms WHERE kind = 'voucher_double'") == 1
@@ -134,7 +134,7 @@ def test_offline_redemption_is_queued_and_a_double_redemption_shows_at_sync(make
     assert a.worker.run_once()["ok"]
     assert redeem(b, code2)["status"] == "already_used"
     assert a.service.cashier.reconcile() == []
-    with a.service._write_lock:
+    with a.service.ledger.reading():
         states = sorted(r[0] for r in a.service.db.execute("SELECT state FROM voucher_redemptions"))
     assert states == ["confirmed", "conflict"]
 

@@ -116,7 +116,7 @@ def settle_all(service, upstream_db, timeout: float = 15.0) -> None:
     from edge.payments import store as device_store
 
     def done():
-        with service._write_lock:
+        with service.ledger.reading():
             open_rows = device_store.unfinished(service.db)
         gw = upstream_db.query("SELECT state FROM gateway_attempts WHERE state NOT IN"
                                " ('succeeded', 'failed', 'closed', 'refunded', 'abandoned', 'attention')")
@@ -129,7 +129,7 @@ def check_invariants(service, upstream_db, ledger) -> dict:
     """The payment invariants (issue 6), checked on the device DB, the gateway DB and the provider's books.
     Returns {order_id: net charged} for the caller's own assertions."""
     db = service.db
-    with service._write_lock:
+    with service.ledger.reading():
         orders = {r["id"]: dict(r) for r in db.query("SELECT id, status, payment, total FROM orders")}
         attempts = [dict(r) for r in db.query("SELECT * FROM payment_attempts")]
         jobs = {r["order_id"]: r["n"] for r in db.query(

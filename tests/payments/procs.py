@@ -15,6 +15,8 @@ from types import SimpleNamespace
 import requests
 import sqlite_utils
 
+from edge.ledger.steps import Ledger
+
 from edge.demo.setup import MENU_FILE
 from tests.support import free_port, kill9
 
@@ -96,7 +98,8 @@ class Stack:
 
         if self._device_db is None:
             self._device_db = sqlite_utils.Database(sqlite3.connect(self.config.db_path, check_same_thread=False))
-        return SimpleNamespace(db=self._device_db, _write_lock=threading.Lock(), config=self.config)
+        return SimpleNamespace(db=self._device_db, ledger=Ledger(self._device_db, threading.Lock(), lambda *_: None),
+                               config=self.config)
 
     def close(self) -> None:
         self.core.kill()

@@ -54,7 +54,7 @@ def refund(api, order_id: str, amount: int, pin: str = MANAGER[3]):
 
 
 def rows(device, sql: str, args=()):
-    with device._write_lock:
+    with device.ledger.reading():
         return [dict(r) for r in device.db.query(sql, list(args))]
 
 

@@ -61,7 +61,7 @@ class Core:
         return view
 
     def jobs(self) -> list[dict]:
-        with self.service._write_lock:
+        with self.service.ledger.reading():
             return [dict(r) for r in self.service.db.query("SELECT * FROM print_jobs ORDER BY created_wall_ms, rowid")]
 
     def all_printed(self) -> bool:

@@ -113,7 +113,7 @@ def test_change_tickets_are_spooled_with_the_next_station_sequence(sims, core_fa
     order = core.order("dimsum", "bar")
     service = core.service
     at = service.clock.now()
-    with service._write_lock, service.db.atomic():
+    with service.ledger.step():
         added = queue_change_tickets(service.db, service.config, service.menu, order["id"], "add",
                                      [{"name_zh": "凤爪", "station_id": "dimsum", "qty": 1, "notes": [{"zh": "走葱"}]}],
                                      at, service.clock.business_day(at.local))
@@ -143,7 +143,7 @@ def test_receipt_at_placement_carries_a_signed_pickup_code_when_the_store_key_is
                          "counter": f"tcp://127.0.0.1:{printers_['counter'].port}"},
                         extra='receipt = "counter"\n')
     key = bytes(range(40, 72))
-    with core.service._write_lock, core.service.db.atomic():  # what downstream sync delivers
+    with core.service.ledger.step():  # what downstream sync delivers
         core.service.db.execute("INSERT INTO code_keys (kid, store_id, key, active) VALUES ('c1', 's1', ?, 1)",
                                 [b64url(key)])
     core.serve()

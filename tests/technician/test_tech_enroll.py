@@ -59,7 +59,7 @@ def test_enroll_with_the_last_scanned_code_never_lets_the_token_out(core_at, sql
     sqlite_upstream.stop()
     checks = {c["name"]: c for c in core.get("/v1/doctor").json()["checks"]}
     assert not checks["upstream"]["ok"] and "cannot reach" in checks["upstream"]["detail"]
-    with core.service._write_lock, core.service.db.atomic():
+    with core.service.ledger.step():
         core.service.db.execute("UPDATE sync_enrollment SET status = 'revoked', reason = 'stolen'")
     checks = {c["name"]: c for c in core.get("/v1/doctor").json()["checks"]}
     assert not checks["enrollment"]["ok"] and "revoked (stolen)" in checks["enrollment"]["detail"]

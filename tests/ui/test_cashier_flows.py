@@ -23,7 +23,7 @@ SIZE = (120, 40)
 def cashier_core(core_factory):
     running = core_factory()
     seed(running.service)
-    with running.service._write_lock:
+    with running.service.ledger.reading():
         running.service.db["table_keys"].insert({"kid": "k1", "store_id": "s1", "key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
                                                  "active": 1})
     return running
@@ -92,7 +92,7 @@ async def test_voucher_scan_verify_redeem_and_replay(cashier_core, ui):
         await ui.wait_for(pilot, lambda: "无效券码" in detail(app), what="forged")
         app.client.scan(voucher("OLD", expires=1_000_000))
         await ui.wait_for(pilot, lambda: "此券已过期" in detail(app), what="expired")
-    with cashier_core.service._write_lock:
+    with cashier_core.service.ledger.reading():
         assert cashier_core.service.db.execute("SELECT count(*) FROM voucher_redemptions").fetchone()[0] == 1
 
 
@@ -113,7 +113,7 @@ async def test_two_cashier_screens_redeem_a_voucher_once(cashier_core, ui):
         outcomes = sorted(("used" if "已使用" in detail(a) else "redeemed" if "已核销" in detail(a) else detail(a))
                           for a in (first, second))
         assert outcomes == ["redeemed", "used"]
-    with cashier_core.service._write_lock:
+    with cashier_core.service.ledger.reading():
         rows = cashier_core.service.db.execute("SELECT state FROM voucher_redemptions").fetchall()
         events = cashier_core.service.db.execute(
             "SELECT count(*) FROM outbox WHERE type = 'voucher.redeemed'").fetchone()[0]
@@ -198,7 +198,7 @@ async def test_order_search_void_refund_and_reprint(cashier_core, ui):
         job = order["print_jobs"][0]["id"] if order["print_jobs"] else None
         if job is None:
             assert not app.screen.query(".reprint")
-    with cashier_core.service._write_lock:
+    with cashier_core.service.ledger.reading():
         rows = cashier_core.service.db.execute("SELECT action, staff_id, approved_by FROM staff_actions"
                                                " ORDER BY id").fetchall()
     assert rows == [("void", "c1", None), ("refund", "c1", "m1")]
@@ -222,5 +222,5 @@ async def test_sold_out_and_day_report(cashier_core, ui):
         assert "实收 Net" in ui.screen_text(app) and "¥28.00" in ui.screen_text(app)
         await ui.tap(pilot, "#close-day")
         await ui.wait_for(pilot, lambda: "Day closed" in ui.text_of(app, "#report-title"), what="closed")
-    with cashier_core.service._write_lock:
+    with cashier_core.service.ledger.reading():
         assert cashier_core.service.db.execute("SELECT count(*) FROM outbox WHERE type = 'day.closed'").fetchone()[0] == 1

@@ -27,7 +27,7 @@ WECHAT_MASKED = "1345************89"
 def table_core(core_factory):
     """A core of this test alone that holds store s1's table key k1 (no enrollment needed)."""
     running = core_factory()
-    with running.service._write_lock:
+    with running.service.ledger.reading():
         running.service.db["table_keys"].insert({"kid": "k1", "store_id": "s1", "key": b64url(KEY), "active": 1})
     return running
 

@@ -22,7 +22,7 @@ async def enter_pin(pilot, ui, pin: str = PIN) -> None:
 
 
 async def test_hidden_key_then_pin_opens_technician_mode_and_exit_returns_to_the_kiosk(own_core, ui):
-    with own_core.service._write_lock:
+    with own_core.service.ledger.reading():
         set_pin(own_core.service.db, PIN)
     auth = own_core.service.technician.auth
     app = create_app(own_core.url)
