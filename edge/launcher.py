@@ -56,7 +56,7 @@ class Processes:
                 process.kill()
         self.children.clear()
 
-    def __enter__(self) -> "Processes":
+    def __enter__(self) -> Processes:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so that close() runs on SIGTERM too
         return self

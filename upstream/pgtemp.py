@@ -49,7 +49,7 @@ class TempCluster:
         if result.returncode != 0:
             raise PostgresUnavailable(f"{' '.join(args)} failed: {result.stdout}{result.stderr}")
 
-    def start(self) -> "TempCluster":
+    def start(self) -> TempCluster:
         bindir = _bin_dir()
         self.root = Path(tempfile.mkdtemp(prefix="matou-pg-"))
         if os.geteuid() == 0:

@@ -130,7 +130,7 @@ class CashierDesk:
         self.keys_etag: str | None = None
 
     # -- life cycle -----------------------------------------------------------------------------
-    def attach(self, scanner, start: bool) -> "CashierDesk":
+    def attach(self, scanner, start: bool) -> CashierDesk:
         """Hold the voucher codes `scanner` (a ScanService, or None) reads; start the upstream thread."""
         if scanner is not None:
             scanner.loop.on_scan = self.codes.tap(scanner.loop.on_scan)

@@ -32,7 +32,7 @@ class ScanService:
         self.last_status: str | None = None if source else "no camera configured"
         self.loop = ScanLoop(source or None, self._on_scan, self._on_status, fps=fps, keyring_provider=context)
 
-    def start(self) -> "ScanService":
+    def start(self) -> ScanService:
         self.loop.start()
         return self
 

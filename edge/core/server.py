@@ -51,7 +51,7 @@ class BackgroundCore(ServerThread):
         super().__init__(build_server(service, host, port), "core-api")
         self.service = service
 
-    def start(self, timeout: float = 10.0) -> "BackgroundCore":
+    def start(self, timeout: float = 10.0) -> BackgroundCore:
         self.service.events.closed = False  # a service may be served again after a stop
         return super().start(timeout)
 

@@ -71,7 +71,7 @@ class EdgeService:
         self.technician: TechnicianDesk | None = None
 
     # -- life cycle -------------------------------------------------------------------------
-    def open(self, start_printing: bool = True) -> "EdgeService":
+    def open(self, start_printing: bool = True) -> EdgeService:
         self.db = connect(self.config.db_path)
         migrate(self.db)
         self.ledger = Ledger(self.db, self._write_lock, self._publish, clock=self.clock, path=self.config.db_path)

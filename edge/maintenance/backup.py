@@ -19,7 +19,7 @@ import re
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 BACKUP_RE = re.compile(r"^edge-(\d{6,})-(\d{8}T\d{6}Z)\.sqlite$")
@@ -137,7 +137,7 @@ def backup_database(db_path: str | Path, backup_dir: str | Path, keep: int = DEF
 
     existing = list_backups(backup_dir)
     seq = existing[-1].seq + 1 if existing else 1
-    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     final = backup_dir / f"edge-{seq:06d}-{stamp}.sqlite"
     partial = final.with_name(final.name + PARTIAL_SUFFIX)
 

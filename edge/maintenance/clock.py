@@ -10,14 +10,14 @@ so an untrusted clock does not lose data, but ticket times and the business day 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 TIMESYNC_FLAG = Path("/run/systemd/timesync/synchronized")
 FAKE_HWCLOCK_FILE = Path("/etc/fake-hwclock.data")
 RTC_DIR = Path("/sys/class/rtc")
 # No device runs this software before this date: a clock earlier than it is certainly wrong.
-CLOCK_FLOOR = datetime(2025, 1, 1, tzinfo=timezone.utc)
+CLOCK_FLOOR = datetime(2025, 1, 1, tzinfo=UTC)
 SLACK = timedelta(minutes=2)
 
 
@@ -34,7 +34,7 @@ def read_fake_hwclock(path: Path = FAKE_HWCLOCK_FILE) -> datetime | None:
     """The time fake-hwclock saved ('YYYY-MM-DD HH:MM:SS', UTC), or None."""
     try:
         text = path.read_text(encoding="ascii").strip()
-        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     except (OSError, ValueError, UnicodeDecodeError):
         return None
 
@@ -42,7 +42,7 @@ def read_fake_hwclock(path: Path = FAKE_HWCLOCK_FILE) -> datetime | None:
 def check_clock(now: datetime | None = None, timesync_flag: Path = TIMESYNC_FLAG,
                 fake_hwclock_file: Path = FAKE_HWCLOCK_FILE, rtc_dir: Path = RTC_DIR,
                 floor: datetime = CLOCK_FLOOR) -> ClockReport:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if timesync_flag.exists():
         synced: bool | None = True
     else:

@@ -42,7 +42,7 @@ class GatewayClient:
         self.clock_offset_ms = 0
 
     @classmethod
-    def for_enrollment(cls, enrollment, key_cache: dict) -> "GatewayClient":
+    def for_enrollment(cls, enrollment, key_cache: dict) -> GatewayClient:
         ident = (enrollment.key_file, enrollment.device_id)
         if key_cache.get("ident") != ident:
             key_cache.update(ident=ident, key=load_private_key(Path(enrollment.key_file)))

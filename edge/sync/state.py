@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import sqlite_utils
 
@@ -85,7 +85,7 @@ def raise_alarm(db: sqlite_utils.Database, kind: str, detail: str) -> None:
 def _iso(ms: str | None) -> str | None:
     if not ms:
         return None
-    return datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc).astimezone().isoformat(timespec="seconds")
+    return datetime.fromtimestamp(int(ms) / 1000, tz=UTC).astimezone().isoformat(timespec="seconds")
 
 
 def sync_status(db: sqlite_utils.Database) -> dict:

@@ -69,7 +69,7 @@ class SyncWorker:
         self.last_auth_error = None
 
     # -- life cycle ---------------------------------------------------------------------------
-    def start(self) -> "SyncWorker":
+    def start(self) -> SyncWorker:
         self._stopping.clear()
         self._threads = [threading.Thread(target=self._push_loop, name="sync-push", daemon=True)]
         if self.pull_enabled:

@@ -27,7 +27,7 @@ class CartLine:
     options: tuple[str, ...] = ()  # chosen option ids
     notes: tuple[str, ...] = ()  # note chip ids
 
-    def same_choice(self, other: "CartLine") -> bool:
+    def same_choice(self, other: CartLine) -> bool:
         return (self.item_id, sorted(self.options), sorted(self.notes)) == \
             (other.item_id, sorted(other.options), sorted(other.notes))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from functools import lru_cache
+from functools import cache
 
 import requests
 
@@ -23,7 +23,7 @@ MANAGER = ("m1", "李经理", "manager", "9876")
 FAR = 4_000_000_000  # expiry far in the future (Unix s)
 
 
-@lru_cache(maxsize=None)
+@cache
 def pin_hash(pin: str) -> str:
     return hash_pin(pin, salt=b"0123456789abcdef")  # one scrypt per PIN and test run
 

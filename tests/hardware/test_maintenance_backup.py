@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import stat
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 from click.testing import CliRunner
@@ -29,7 +29,7 @@ def live(tmp_path):
 
 
 def at(day: int) -> datetime:
-    return datetime(2026, 3, day, 3, 30, tzinfo=timezone.utc)
+    return datetime(2026, 3, day, 3, 30, tzinfo=UTC)
 
 
 def digest(path) -> str:
@@ -80,7 +80,7 @@ def test_a_clock_jump_back_does_not_delete_the_newest_backup(live, tmp_path):
     """No RTC: the clock may say 2001 after a bad boot. Order is by sequence number, not time."""
     path, _ = live
     backup_database(path, tmp_path / "b", keep=1, now=at(20))
-    late = backup_database(path, tmp_path / "b", keep=1, now=datetime(2001, 1, 1, tzinfo=timezone.utc))
+    late = backup_database(path, tmp_path / "b", keep=1, now=datetime(2001, 1, 1, tzinfo=UTC))
     assert [b.path for b in list_backups(tmp_path / "b")] == [late.path]
     assert late.path.name.startswith("edge-000002-2001")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 from click.testing import CliRunner
@@ -13,7 +13,7 @@ from edge.maintenance.clock import check_clock, read_fake_hwclock
 from edge.maintenance.cli import web_ui
 from edge.maintenance.webui import ui_command
 
-NOW = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_not_synced_with_rtc_is_unknown(machine):
 
 
 def test_a_clock_before_the_floor_is_untrusted(machine):
-    report = check_clock(datetime(1970, 1, 1, 0, 5, tzinfo=timezone.utc), **machine)
+    report = check_clock(datetime(1970, 1, 1, 0, 5, tzinfo=UTC), **machine)
     assert report.trusted is False and "1970-01-01" in report.reason
 
 
@@ -52,7 +52,7 @@ def test_a_clock_behind_the_last_shutdown_is_untrusted(machine):
     machine["fake_hwclock_file"].write_text("2026-05-02 08:00:00\n")
     report = check_clock(NOW, **machine)
     assert report.trusted is False and "went backwards" in report.reason
-    assert report.saved_time == datetime(2026, 5, 2, 8, 0, tzinfo=timezone.utc)
+    assert report.saved_time == datetime(2026, 5, 2, 8, 0, tzinfo=UTC)
 
 
 def test_without_timesyncd_it_cannot_tell(tmp_path):

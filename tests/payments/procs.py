@@ -26,7 +26,7 @@ class Proc:
         self.name, self.args, self.env, self.log, self.health = name, args, env, log, health
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 20.0) -> "Proc":
+    def start(self, timeout: float = 20.0) -> Proc:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen([sys.executable, "-m", *self.args], stdout=log, stderr=log,
                                             stdin=subprocess.DEVNULL, env={**os.environ, **self.env})

@@ -74,7 +74,7 @@ class KillLoop:
             if self.target.kill():
                 self.kills += 1
 
-    def start(self) -> "KillLoop":
+    def start(self) -> KillLoop:
         self.thread.start()
         return self
 
@@ -82,7 +82,7 @@ class KillLoop:
         self.done.set()
         self.thread.join()
 
-    def __enter__(self) -> "KillLoop":
+    def __enter__(self) -> KillLoop:
         return self.start()
 
     def __exit__(self, *exc) -> None:

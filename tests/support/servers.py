@@ -13,7 +13,7 @@ class AppServer(ServerThread):
         super().__init__(uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                                        access_log=False, lifespan="off")), name)
 
-    def start(self, timeout: float = 20.0) -> "AppServer":
+    def start(self, timeout: float = 20.0) -> AppServer:
         return super().start(timeout)
 
     def stop(self, kill: bool = False) -> None:

@@ -113,7 +113,7 @@ class FaultProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "FaultProxy":
+    def start(self) -> FaultProxy:
         self.thread.start()
         return self
 
@@ -214,7 +214,7 @@ class FaultProxy:
                         try:
                             if client.recv(65536) == b"":
                                 return
-                        except socket.timeout:
+                        except TimeoutError:
                             continue
                         except OSError:
                             return

@@ -35,7 +35,7 @@ class Core:
         self.server: AppServer | None = None
         self.http = requests.Session()
 
-    def start(self) -> "Core":
+    def start(self) -> Core:
         self.service = EdgeService(load_config(self.config_path, environ={})).open()
         app = create_app(self.service)
         self.server = AppServer(app, name="core-api").start()

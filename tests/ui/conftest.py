@@ -28,7 +28,7 @@ class RunningCore:
     server: BackgroundCore | None = None
     port: int = 0
 
-    def start(self) -> "RunningCore":
+    def start(self) -> RunningCore:
         self.server = BackgroundCore(self.service, port=self.port).start()
         self.port = int(self.server.url.rsplit(":", 1)[1])
         return self

@@ -76,7 +76,7 @@ class Gateway:
         self._reconciler: threading.Thread | None = None
 
     # -- life cycle ----------------------------------------------------------------------------
-    def start(self) -> "Gateway":
+    def start(self) -> Gateway:
         self._reconciler = threading.Thread(target=self._reconcile_loop, name="gateway-reconciler", daemon=True)
         self._reconciler.start()
         return self

@@ -53,7 +53,7 @@ class SandboxServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
                                        name=f"sandbox-{type(sandbox).__name__}", daemon=True)
 
-    def start(self) -> "SandboxServer":
+    def start(self) -> SandboxServer:
         self.thread.start()
         return self
 
