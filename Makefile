@@ -14,6 +14,9 @@ ZBAR := $(shell apt-cache show libzbar0t64 >/dev/null 2>&1 && echo libzbar0t64 |
 SYSTEM_PACKAGES := python3-venv $(ZBAR) postgresql systemd shellcheck foot fonts-noto-cjk libusb-1.0-0
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo )
 
+# mypy --strict (pyproject [tool.mypy]): the pure domain and the ledger
+MYPY_STRICT := edge/money.py edge/menu.py edge/cart.py edge/orders.py edge/codes.py edge/tables.py edge/ledger
+
 .PHONY: run demo test lint system-deps install clean bench emupos
 
 run: install
@@ -29,6 +32,7 @@ PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
 test: install emupos
 	$(BIN)/lint-imports
+	$(BIN)/mypy $(MYPY_STRICT)
 	@rc=0; $(PYTEST) -n $(TEST_WORKERS) -m "not serial" $(PYTEST_ARGS) || rc=$$?; \
 	rc2=0; $(PYTEST) -m serial $(PYTEST_ARGS) || rc2=$$?; \
 	if [ $$rc = 5 ] && [ $$rc2 = 5 ]; then echo "no tests ran"; exit 5; fi; \

@@ -10,6 +10,7 @@ receipts are signed with the newest active key.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import sqlite_utils
 
@@ -33,7 +34,7 @@ def with_code_keys(db: sqlite_utils.Database, context: CodeContext) -> CodeConte
     return dataclasses.replace(context, store_id=context.store_id or store, code_keys=keyring)
 
 
-def store_code_keys(db: sqlite_utils.Database, store_id: str, keys: list[dict]) -> int:
+def store_code_keys(db: sqlite_utils.Database, store_id: str, keys: list[dict[str, Any]]) -> int:
     """Replace the keyring (one transaction); refuses malformed entries with ValueError."""
     rows = []
     for k in keys:
@@ -59,7 +60,7 @@ def pickup_code_for(db: sqlite_utils.Database, order_id: str) -> str:
     return make_signed_code("pickup", {"s": row[1], "o": order_id, "n": order[0]}, row[0], unb64url(row[2]))
 
 
-def table_keyring(db: sqlite_utils.Database):
+def table_keyring(db: sqlite_utils.Database) -> tuple[str | None, Keyring]:
     """(store_id, edge.tables.Keyring) of the active table keys from upstream, for verifying
     scanned table codes offline (edge.codes.classify(text, keyring, store_id))."""
     rows = db.execute("SELECT kid, store_id, key FROM table_keys WHERE active = 1").fetchall()
@@ -67,7 +68,7 @@ def table_keyring(db: sqlite_utils.Database):
     return store, Keyring({kid: unb64url(key) for kid, _, key in rows})
 
 
-def code_context(db) -> CodeContext:
+def code_context(db: sqlite_utils.Database) -> CodeContext:
     """The store id (from enrollment) and the table keys synced from upstream."""
     enrolled = db.execute("SELECT store_id FROM sync_enrollment WHERE id = 1").fetchall()
     key_store, keyring = table_keyring(db)

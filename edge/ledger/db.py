@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -43,12 +45,12 @@ class LockedDatabase(sqlite_utils.Database):
     in-process lock as the order path keeps SQLite's busy handler — which sleeps in steps of
     1, 2, 5, 10 … ms — out of the order commit's latency."""
 
-    def __init__(self, conn: sqlite3.Connection, write_lock):
+    def __init__(self, conn: sqlite3.Connection, write_lock: threading.Lock) -> None:
         super().__init__(conn)
         self.write_lock = write_lock
 
     @contextlib.contextmanager
-    def atomic(self):
+    def atomic(self) -> Iterator[sqlite_utils.Database]:
         if self.conn.in_transaction:  # nested: a savepoint inside the transaction we hold
             with super().atomic() as db:
                 yield db
@@ -57,7 +59,7 @@ class LockedDatabase(sqlite_utils.Database):
             yield db
 
 
-def connect(path: str | Path, write_lock=None) -> sqlite_utils.Database:
+def connect(path: str | Path, write_lock: threading.Lock | None = None) -> sqlite_utils.Database:
     """The sqlite-utils Database used everywhere in the core; with `write_lock`, every write
     transaction holds that lock (see LockedDatabase)."""
     conn = open_connection(path)
@@ -77,7 +79,7 @@ def check_pragmas(conn: sqlite3.Connection) -> None:
 
 def quick_check(db: sqlite_utils.Database) -> str:
     """'ok' or the first problem PRAGMA quick_check reports."""
-    return db.execute("PRAGMA quick_check").fetchone()[0]
+    return str(db.execute("PRAGMA quick_check").fetchone()[0])
 
 
 def describe_error(error: sqlite3.Error) -> str:

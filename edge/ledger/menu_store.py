@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlite_utils
 
 from edge.menu import Category, Item, Menu, NoteChip, Option, OptionGroup, Station
@@ -15,30 +17,30 @@ def save_menu(db: sqlite_utils.Database, menu: Menu) -> None:
     with db.atomic():
         for table in MENU_TABLES:
             db.execute(f"DELETE FROM {table}")
-        db["menu_stations"].insert_all(
+        db.table("menu_stations").insert_all(
             {"id": s.id, "zh": s.zh, "en": s.en, "sort": n} for n, s in enumerate(menu.stations))
-        db["menu_categories"].insert_all(
+        db.table("menu_categories").insert_all(
             {"id": c.id, "zh": c.zh, "en": c.en, "sort": n} for n, c in enumerate(menu.categories))
-        db["menu_note_chips"].insert_all(
+        db.table("menu_note_chips").insert_all(
             {"id": c.id, "zh": c.zh, "en": c.en, "sort": n} for n, c in enumerate(menu.note_chips))
         for n, g in enumerate(menu.option_groups.values()):
-            db["menu_option_groups"].insert({"id": g.id, "zh": g.zh, "en": g.en, "required": int(g.required),
+            db.table("menu_option_groups").insert({"id": g.id, "zh": g.zh, "en": g.en, "required": int(g.required),
                                              "default_option": g.default, "sort": n})
-            db["menu_options"].insert_all(
+            db.table("menu_options").insert_all(
                 {"group_id": g.id, "id": o.id, "zh": o.zh, "en": o.en, "price_delta": o.price_delta, "sort": k}
                 for k, o in enumerate(g.options))
         for n, i in enumerate(menu.items.values()):
-            db["menu_items"].insert({"id": i.id, "category_id": i.category, "zh": i.zh, "en": i.en,
+            db.table("menu_items").insert({"id": i.id, "category_id": i.category, "zh": i.zh, "en": i.en,
                                      "price": i.price, "station_id": i.station, "sold_out": int(i.sold_out),
                                      "sort": n})
-            db["menu_item_option_groups"].insert_all(
+            db.table("menu_item_option_groups").insert_all(
                 {"item_id": i.id, "group_id": gid, "sort": k} for k, gid in enumerate(i.option_groups))
-        db["device_state"].upsert({"key": "menu_version", "value": menu.version}, pk="key")
+        db.table("device_state").upsert({"key": "menu_version", "value": menu.version}, pk="key")
 
 
 def menu_version(db: sqlite_utils.Database) -> str | None:
     row = db.execute("SELECT value FROM device_state WHERE key = 'menu_version'").fetchone()
-    return row[0] if row else None
+    return str(row[0]) if row else None
 
 
 def load_menu(db: sqlite_utils.Database) -> Menu | None:
@@ -46,7 +48,10 @@ def load_menu(db: sqlite_utils.Database) -> Menu | None:
     version = menu_version(db)
     if version is None:
         return None
-    q = lambda sql: list(db.query(sql))  # noqa: E731
+
+    def q(sql: str) -> list[dict[str, Any]]:
+        return list(db.query(sql))
+
     options: dict[str, list[Option]] = {}
     for o in q("SELECT * FROM menu_options ORDER BY group_id, sort"):
         options.setdefault(o["group_id"], []).append(Option(o["id"], o["zh"], o["en"], o["price_delta"]))

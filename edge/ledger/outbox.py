@@ -8,6 +8,7 @@ upstream (edge/sync/outbox.py reads them out).
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import sqlite_utils
 
@@ -16,7 +17,7 @@ from edge.orders import new_id
 from edge.protocol.canonical import canonical_json
 
 
-def append_event(db: sqlite_utils.Database, event_type: str, payload: dict, at: Instant) -> tuple[int, str]:
+def append_event(db: sqlite_utils.Database, event_type: str, payload: dict[str, Any], at: Instant) -> tuple[int, str]:
     """Append one event; call inside the business step's db.atomic(). Returns (device_seq, event_id)."""
     body = canonical_json(payload)
     event_id = new_id()
@@ -27,8 +28,9 @@ def append_event(db: sqlite_utils.Database, event_type: str, payload: dict, at: 
          None if at.clock_synced is None else int(at.clock_synced), body,
          hashlib.sha256(body.encode()).hexdigest()],
     )
+    assert cursor.lastrowid is not None  # an INSERT into a rowid table always has one
     return cursor.lastrowid, event_id
 
 
 def unsynced_count(db: sqlite_utils.Database) -> int:
-    return db.execute("SELECT count(*) FROM outbox WHERE synced_at IS NULL").fetchone()[0]
+    return int(db.execute("SELECT count(*) FROM outbox WHERE synced_at IS NULL").fetchone()[0])

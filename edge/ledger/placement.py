@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import sqlite_utils
 
-from edge.cart import CartError, PricedLine
+from edge.cart import CartError, PricedCart, PricedLine
 from edge.config import Config
 from edge.ledger.clock import Clock, Instant
 from edge.ledger.code_keys import pickup_code_for
@@ -41,17 +42,17 @@ class Placed:
 
 def request_fingerprint(request: OrderRequest) -> str:
     body = json.dumps([request.service, request.table, request.payment, request.notes,
-                       [[l.item_id, l.qty, list(l.options), list(l.notes)] for l in request.lines]])
+                       [[line.item_id, line.qty, list(line.options), list(line.notes)] for line in request.lines]])
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _next_counter(db: sqlite_utils.Database, table: str, key_sql: str, key: list) -> int:
-    return db.execute(
+def _next_counter(db: sqlite_utils.Database, table: str, key_sql: str, key: list[object]) -> int:
+    return int(db.execute(
         f"INSERT INTO {table} ({key_sql}, last) VALUES ({', '.join('?' * len(key))}, 1) "
-        f"ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last", key).fetchall()[0][0]
+        f"ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last", key).fetchall()[0][0])
 
 
-def _line_doc(line: PricedLine, menu: Menu) -> dict:
+def _line_doc(line: PricedLine, menu: Menu) -> dict[str, Any]:
     return {
         "item_id": line.item.id, "name_zh": line.item.zh, "name_en": line.item.en,
         "station_id": line.item.station, "qty": line.qty, "unit_price": line.unit_price,
@@ -83,7 +84,7 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
     with db.atomic():
         seq = _next_counter(db, "ticket_counters", "business_day", [day])
         ticket_no = ticket_number(config.device.ticket_prefix, seq)
-        db["orders"].insert({
+        db.table("orders").insert({
             "id": order_id, "client_token": request.client_token, "request_sha256": fingerprint,
             "ticket_no": ticket_no, "business_day": day, "day_seq": seq, "service": request.service,
             "table_no": request.table, "payment": request.payment,
@@ -91,7 +92,7 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
             "notes": json.dumps(order_notes, ensure_ascii=False), "menu_version": menu.version,
             "created_wall_ms": at.wall_ms, "created_local": at.local.isoformat(timespec="seconds"),
         })
-        db["order_lines"].insert_all(
+        db.table("order_lines").insert_all(
             {"order_id": order_id, "line_no": n, **line,
              "options": json.dumps(line["options"], ensure_ascii=False),
              "notes": json.dumps(line["notes"], ensure_ascii=False)}
@@ -107,8 +108,9 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
     return Placed(order_id, created=True)
 
 
-def _kitchen_jobs(db, config: Config, menu: Menu, at: Instant, day: str, order_id: str, ticket_no: str,
-                  request: OrderRequest, cart, order_notes: list[dict]) -> list[str]:
+def _kitchen_jobs(db: sqlite_utils.Database, config: Config, menu: Menu, at: Instant, day: str, order_id: str,
+                  ticket_no: str,
+                  request: OrderRequest, cart: PricedCart, order_notes: list[dict[str, Any]]) -> list[str]:
     job_ids = []
     for station_id, station_lines in split_by_station(cart).items():
         station = menu.station(station_id)
@@ -117,27 +119,28 @@ def _kitchen_jobs(db, config: Config, menu: Menu, at: Instant, day: str, order_i
         ticket = KitchenTicket(
             ticket_no=ticket_no, station_code=station_id, station_name=station.zh, service=request.service,
             table=request.table, placed_at=at.local.strftime("%Y-%m-%d %H:%M"),
-            lines=tuple(TicketLine(l.item.zh, l.qty, tuple(o.zh for o in l.options),
-                                   tuple(c.zh for c in map(menu.note_chip, l.notes) if c))
-                        for l in station_lines),
+            lines=tuple(TicketLine(line.item.zh, line.qty, tuple(o.zh for o in line.options),
+                                   tuple(c.zh for c in map(menu.note_chip, line.notes) if c))
+                        for line in station_lines),
             order_notes=tuple(n["zh"] for n in order_notes), station_seq=station_seq)
         job_ids.append(insert_job(db, config, ticket, printer, at_ms=at.wall_ms, order_id=order_id,
                                   station_id=station_id, station_seq=station_seq,
                                   missing=f"station {station.zh} has no printer configured"))
-    receipt = queue_receipt(db, config, order_id, at.wall_ms, pickup_code_for(db, order_id))  # only when a receipt printer is configured
+    # only when a receipt printer is configured
+    receipt = queue_receipt(db, config, order_id, at.wall_ms, pickup_code_for(db, order_id))
     return job_ids + ([receipt] if receipt else [])
 
 
-def order_view(db: sqlite_utils.Database, order_id: str) -> dict | None:
+def order_view(db: sqlite_utils.Database, order_id: str) -> dict[str, Any] | None:
     """The API form of a stored order, with its lines and print jobs."""
     rows = list(db.query("SELECT * FROM orders WHERE id = ?", [order_id]))
     if not rows:
         return None
     o = rows[0]
     lines = [
-        {**{k: l[k] for k in ("item_id", "name_zh", "name_en", "station_id", "qty", "unit_price", "total")},
-         "options": json.loads(l["options"]), "notes": json.loads(l["notes"])}
-        for l in db.query("SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", [order_id])
+        {**{k: row[k] for k in ("item_id", "name_zh", "name_en", "station_id", "qty", "unit_price", "total")},
+         "options": json.loads(row["options"]), "notes": json.loads(row["notes"])}
+        for row in db.query("SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", [order_id])
     ]
     jobs = [dict(j) for j in db.query(
         "SELECT id, kind, station_id, printer, station_seq, state, attempts, last_error FROM print_jobs "

@@ -18,6 +18,9 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
+
+import sqlite_utils
 
 from edge.config import Config
 from edge.ledger.clock import Instant
@@ -54,14 +57,15 @@ def receipt_printer(config: Config) -> str | None:
     return RECEIPT_STATION if RECEIPT_STATION in config.printers else None
 
 
-def insert_job(db, config: Config, ticket: object, printer: str | None, *, at_ms: int, order_id: str | None,
+def insert_job(db: sqlite_utils.Database, config: Config, ticket: object, printer: str | None, *, at_ms: int,
+               order_id: str | None,
                station_id: str | None, station_seq: int | None, missing: str = "",
                reprint_of: str | None = None) -> str:
     """Render `ticket` for `printer`'s profile and store the job (in the caller's transaction)."""
     profile = get_profile(config.printers[printer].profile if printer else DEFAULT_PROFILE)
     payload = render(ticket, profile)
     job_id = new_id()
-    db["print_jobs"].insert({
+    db.table("print_jobs").insert({
         "id": job_id, "order_id": order_id, "kind": kind_of(ticket), "station_id": station_id, "printer": printer,
         "station_seq": station_seq, "state": "queued" if printer else "attention", "payload": payload,
         "payload_sha256": sha256(payload), "reprint": int(bool(getattr(ticket, "reprint", False))),
@@ -72,17 +76,18 @@ def insert_job(db, config: Config, ticket: object, printer: str | None, *, at_ms
     return job_id
 
 
-def next_station_seq(db, station_id: str, day: str) -> int:
-    return db.execute(
+def next_station_seq(db: sqlite_utils.Database, station_id: str, day: str) -> int:
+    return int(db.execute(
         "INSERT INTO station_counters (station_id, business_day, last) VALUES (?, ?, 1) "
-        "ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last", [station_id, day]).fetchone()[0]
+        "ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last", [station_id, day]).fetchone()[0])
 
 
-def _texts(values: Iterable) -> tuple[str, ...]:
+def _texts(values: Iterable[Any] | None) -> tuple[str, ...]:
     return tuple(v["zh"] if isinstance(v, dict) else str(v) for v in values or ())
 
 
-def queue_change_tickets(db, config: Config, menu: Menu | None, order_id: str, kind: str, lines: list[dict],
+def queue_change_tickets(db: sqlite_utils.Database, config: Config, menu: Menu | None, order_id: str, kind: str,
+                         lines: list[dict[str, Any]],
                          at: Instant, day: str, reason: str = "") -> list[str]:
     """加菜 (`kind="add"`) / 退菜 (`"void"`) tickets for the changed `lines` of an order, one per
     station, each with the station's next sequence number. Call inside the transaction that
@@ -91,7 +96,7 @@ def queue_change_tickets(db, config: Config, menu: Menu | None, order_id: str, k
     order = db.execute("SELECT ticket_no, service, table_no FROM orders WHERE id = ?", [order_id]).fetchone()
     if order is None:
         raise KeyError(f"no order {order_id}")
-    by_station: dict[str, list[dict]] = defaultdict(list)
+    by_station: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
         by_station[line["station_id"]].append(line)
     job_ids = []
@@ -101,8 +106,8 @@ def queue_change_tickets(db, config: Config, menu: Menu | None, order_id: str, k
         ticket = ChangeTicket(
             kind=kind, ticket_no=order[0], station_code=station_id, station_name=station_name, service=order[1],
             table=order[2], placed_at=at.local.strftime("%Y-%m-%d %H:%M"),
-            lines=tuple(TicketLine(l.get("name_zh") or l["name"], int(l["qty"]), _texts(l.get("options")),
-                                   _texts(l.get("notes"))) for l in station_lines),
+            lines=tuple(TicketLine(line.get("name_zh") or line["name"], int(line["qty"]), _texts(line.get("options")),
+                                   _texts(line.get("notes"))) for line in station_lines),
             station_seq=next_station_seq(db, station_id, day), reason=reason)
         job_ids.append(insert_job(db, config, ticket, printer, at_ms=at.wall_ms, order_id=order_id,
                                   station_id=station_id, station_seq=ticket.station_seq,
@@ -117,7 +122,8 @@ def _station_name(menu: Menu | None, station_id: str) -> str:
         return station_id
 
 
-def customer_receipt(db, order_id: str, shop_name: str, pickup_code: str = "") -> CustomerReceipt:
+def customer_receipt(db: sqlite_utils.Database, order_id: str, shop_name: str,
+                     pickup_code: str = "") -> CustomerReceipt:
     """The receipt of a stored order (also inside the transaction that stored it)."""
     row = db.execute("SELECT ticket_no, service, table_no, created_local, total, payment, status FROM orders"
                      " WHERE id = ?", [order_id]).fetchone()
@@ -132,7 +138,7 @@ def customer_receipt(db, order_id: str, shop_name: str, pickup_code: str = "") -
                            paid=row[6] == "paid", pickup_code=pickup_code)
 
 
-def queue_receipt(db, config: Config, order_id: str, at_ms: int, pickup_code: str = "",
+def queue_receipt(db: sqlite_utils.Database, config: Config, order_id: str, at_ms: int, pickup_code: str = "",
                   printer: str | None = None) -> str | None:
     """A customer receipt job for the order, on `printer` or the receipt printer; None when
     there is no receipt printer. Call inside a transaction."""
@@ -144,7 +150,7 @@ def queue_receipt(db, config: Config, order_id: str, at_ms: int, pickup_code: st
                       station_seq=None)
 
 
-def reprint(db, config: Config, job_id: str, at_ms: int) -> str:
+def reprint(db: sqlite_utils.Database, config: Config, job_id: str, at_ms: int) -> str:
     """A new job that prints `job_id` again with 补打 REPRINT, on the station's printer (its
     original printer when it had failed over). KeyError when there is no such job; ValueError
     when it has no printer."""
@@ -159,7 +165,7 @@ def reprint(db, config: Config, job_id: str, at_ms: int) -> str:
     profile = get_profile(config.printers[job.printer].profile)
     payload = rerender(job, profile, reprint=True)
     new = new_id()
-    db["print_jobs"].insert({
+    db.table("print_jobs").insert({
         "id": new, "order_id": row[13], "kind": job.kind, "station_id": job.station_id, "printer": job.printer,
         "station_seq": job.station_seq, "state": "queued", "payload": payload, "payload_sha256": sha256(payload),
         "reprint": 1, "attempts": 0, "last_error": None, "created_wall_ms": at_ms, "updated_wall_ms": at_ms,
@@ -168,14 +174,16 @@ def reprint(db, config: Config, job_id: str, at_ms: int) -> str:
     return new
 
 
-def job_view(row: dict) -> dict:
+def job_view(row: dict[str, Any]) -> dict[str, Any]:
     view = {k: row.get(k) for k in JOB_FIELDS}
     view["reprint"], view["unconfirmed"] = bool(view["reprint"]), bool(view["unconfirmed"])
     return view
 
 
-def list_jobs(db, printer: str | None = None, state: str | None = None, limit: int = 50) -> list[dict]:
-    where, args = [], []
+def list_jobs(db: sqlite_utils.Database, printer: str | None = None, state: str | None = None,
+              limit: int = 50) -> list[dict[str, Any]]:
+    where: list[str] = []
+    args: list[object] = []
     if printer:
         where.append("(j.printer = ? OR j.origin_printer = ?)")
         args += [printer, printer]
@@ -187,7 +195,7 @@ def list_jobs(db, printer: str | None = None, state: str | None = None, limit: i
     return [{**job_view(r), "ticket_no": r["ticket_no"]} for r in db.query(sql, [*args, limit])]
 
 
-def get_job(db, job_id: str) -> dict | None:
+def get_job(db: sqlite_utils.Database, job_id: str) -> dict[str, Any] | None:
     rows = list(db.query(f"SELECT j.{', j.'.join(JOB_FIELDS)}, o.ticket_no, j.ticket FROM print_jobs j "
                          "LEFT JOIN orders o ON o.id = j.order_id WHERE j.id = ?", [job_id]))
     if not rows:
@@ -197,7 +205,7 @@ def get_job(db, job_id: str) -> dict | None:
             "ticket": json.loads(doc["ticket"]) if doc["ticket"] else None}
 
 
-def queue_counts(db) -> dict[str, dict[str, int]]:
+def queue_counts(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for printer, state, n in db.execute("SELECT printer, state, count(*) FROM print_jobs "
                                         "WHERE state NOT IN ('printed') GROUP BY printer, state"):
@@ -205,7 +213,7 @@ def queue_counts(db) -> dict[str, dict[str, int]]:
     return dict(counts)
 
 
-def route_waiting_jobs(db, config: Config) -> list[str]:
+def route_waiting_jobs(db: sqlite_utils.Database, config: Config) -> list[str]:
     """At start-up: jobs kept in `attention` because their station had no printer go to the
     printer the config now gives them (rendered for its profile). Call in a transaction."""
     moved = []

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import sqlite_utils
 
+from edge.ledger.steps import Ledger
 from edge.protocol.pins import verify_pin
 
 FREE_FAILURES = 5
@@ -38,7 +40,7 @@ class Staff:
     name: str
     role: str
 
-    def doc(self) -> dict:
+    def doc(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -51,7 +53,7 @@ class PinCheck:
     retry_after_s: int = 0  # > 0: locked for this long
     attempts_left: int = FREE_FAILURES
 
-    def doc(self) -> dict:
+    def doc(self) -> dict[str, Any]:
         return {"ok": self.ok, "reason": self.reason, "staff": self.staff.doc() if self.staff else None,
                 "failures": self.failures, "retry_after_s": self.retry_after_s, "attempts_left": self.attempts_left}
 
@@ -64,7 +66,7 @@ def lock_seconds(failures: int) -> int:
     """How long a staff id is locked after `failures` wrong PINs in a row: 0 for the first 4."""
     if failures < FREE_FAILURES:
         return 0
-    return min(MAX_LOCK_S, BASE_LOCK_S * 2 ** min(failures - FREE_FAILURES, 20))
+    return int(min(MAX_LOCK_S, BASE_LOCK_S * 2 ** min(failures - FREE_FAILURES, 20)))
 
 
 def list_staff(db: sqlite_utils.Database, roles: tuple[str, ...] | None = None) -> list[Staff]:
@@ -77,15 +79,15 @@ def get_staff(db: sqlite_utils.Database, staff_id: str) -> Staff | None:
     return Staff(*row) if row else None
 
 
-def _remaining_lock_s(db, key: str, now: int) -> int:
+def _remaining_lock_s(db: sqlite_utils.Database, key: str, now: int) -> int:
     row = db.execute("SELECT locked_until_ms FROM pin_failures WHERE staff_id = ?", [key]).fetchone()
     if not row or not row[0] or row[0] <= now:
         return 0
-    return -(-min(row[0] - now, MAX_LOCK_S * 1000) // 1000)
+    return int(-(-min(row[0] - now, MAX_LOCK_S * 1000) // 1000))
 
 
 def check_pin(db: sqlite_utils.Database, staff_id: str, pin: str, *, roles: tuple[str, ...] | None = None,
-              lock=None, at_ms: int | None = None) -> PinCheck:
+              lock: AbstractContextManager[Any] | None = None, at_ms: int | None = None) -> PinCheck:
     """Check `pin` for `staff_id` with the lockout. `lock`: held around each database step (the
     core's write lock), never around the scrypt computation."""
     lock = lock or nullcontext()
@@ -105,7 +107,8 @@ def check_pin(db: sqlite_utils.Database, staff_id: str, pin: str, *, roles: tupl
         else:
             failures = db.execute(
                 "INSERT INTO pin_failures (staff_id, failures, last_failure_ms) VALUES (?, 1, ?)"
-                " ON CONFLICT (staff_id) DO UPDATE SET failures = failures + 1, last_failure_ms = excluded.last_failure_ms"
+                " ON CONFLICT (staff_id) DO UPDATE SET failures = failures + 1,"
+                " last_failure_ms = excluded.last_failure_ms"
                 " RETURNING failures", [key, now]).fetchone()[0]
             delay = lock_seconds(failures)
             if delay:
@@ -120,14 +123,14 @@ def check_pin(db: sqlite_utils.Database, staff_id: str, pin: str, *, roles: tupl
     return PinCheck(True, "ok", staff=staff)
 
 
-def pin_state(db: sqlite_utils.Database, staff_id: str, at_ms: int | None = None) -> dict:
+def pin_state(db: sqlite_utils.Database, staff_id: str, at_ms: int | None = None) -> dict[str, Any]:
     """{"failures", "retry_after_s"} of a staff id (for screens and `edge doctor`)."""
     now = at_ms if at_ms is not None else now_ms()
     row = db.execute("SELECT failures FROM pin_failures WHERE staff_id = ?", [staff_id]).fetchone()
     return {"failures": row[0] if row else 0, "retry_after_s": _remaining_lock_s(db, staff_id, now)}
 
 
-def record_action(db: sqlite_utils.Database, staff: Staff, action: str, target: str, detail: dict,
+def record_action(db: sqlite_utils.Database, staff: Staff, action: str, target: str, detail: dict[str, Any],
                   at_ms: int, approved_by: Staff | None = None) -> int:
     """Who did what (inside the transaction of the change). Returns the record's id."""
     cursor = db.execute(
@@ -135,15 +138,16 @@ def record_action(db: sqlite_utils.Database, staff: Staff, action: str, target: 
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [at_ms, staff.staff_id, staff.name, staff.role, action, target,
          approved_by.staff_id if approved_by else None, json.dumps(detail, ensure_ascii=False, sort_keys=True)])
+    assert cursor.lastrowid is not None  # an INSERT into a rowid table always has one
     return cursor.lastrowid
 
 
-def actions(db: sqlite_utils.Database, target: str | None = None, limit: int = 100) -> list[dict]:
+def actions(db: sqlite_utils.Database, target: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
     sql = "SELECT * FROM staff_actions" + (" WHERE target = ?" if target else "") + " ORDER BY id DESC LIMIT ?"
     rows = db.query(sql, [target, limit] if target else [limit])
     return [{**r, "detail": json.loads(r["detail"])} for r in rows]
 
 
-def check_staff_pin(ledger, staff_id: str, pin: str, *, roles: tuple[str, ...] | None = None) -> PinCheck:
+def check_staff_pin(ledger: Ledger, staff_id: str, pin: str, *, roles: tuple[str, ...] | None = None) -> PinCheck:
     """`check_pin` on a Ledger's connection, its write lock held around each database step."""
-    return check_pin(ledger.db, staff_id, pin, roles=roles, lock=ledger.write_lock)
+    return check_pin(ledger.database(), staff_id, pin, roles=roles, lock=ledger.write_lock)

@@ -11,14 +11,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 from pathlib import Path
 
 import sqlite_utils
 
 from edge.ledger.clock import Clock, Instant
-from edge.ledger.db import connect
+from edge.ledger.db import StorageError, connect
 
-Publish = Callable[[str, dict], None]
+Publish = Callable[[str, dict[str, Any]], None]
 
 
 class Ledger:
@@ -26,7 +27,7 @@ class Ledger:
 
     def __init__(self, db: sqlite_utils.Database, write_lock: threading.Lock, publish: Publish, *,
                  clock: Clock | None = None, path: str | Path | None = None) -> None:
-        self.db = db
+        self.db: sqlite_utils.Database | None = db
         self.write_lock = write_lock
         self.publish = publish
         self.clock = clock or Clock()
@@ -35,14 +36,20 @@ class Ledger:
     @contextmanager
     def step(self) -> Iterator[sqlite_utils.Database]:
         """A business step: the write lock held and one transaction; commits on success."""
-        with self.write_lock, self.db.atomic():
-            yield self.db
+        with self.write_lock, self.database().atomic() as db:
+            yield db
 
     @contextmanager
     def reading(self) -> Iterator[sqlite_utils.Database]:
         """Reads under the write lock (the connection is shared between threads), no transaction."""
         with self.write_lock:
-            yield self.db
+            yield self.database()
+
+    def database(self) -> sqlite_utils.Database:
+        """The shared connection; StorageError once the ledger is closed."""
+        if self.db is None:
+            raise StorageError("the device's database is closed: the core is stopping")
+        return self.db
 
     def now(self) -> tuple[Instant, str]:
         """This instant and the business day it belongs to."""
