@@ -10,10 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from edge.core.server import BackgroundCore
-from edge.core.service import EdgeService
 from edge.demo.setup import MENU_FILE
-from tests.conftest import make_config
 from tests.support import CoreProcess
 from tests.support import free_port
 
@@ -50,15 +47,6 @@ def core_process(tmp_path):
             core.kill()
 
 
-@pytest.fixture
-def core(tmp_path):
-    service = EdgeService(make_config(tmp_path / "data")).open()
-    server = BackgroundCore(service).start()
-    yield server
-    server.stop()
-    service.close()
-
-
 def test_a_chunked_upload_of_many_mib_is_refused_without_being_held(core_process):
     url = f"http://127.0.0.1:{core_process.port}"
     session = requests.Session()
@@ -85,18 +73,18 @@ def test_a_chunked_upload_of_many_mib_is_refused_without_being_held(core_process
     ("/v1/orders/x/payments", 4096, "the body is too large"),
     ("/v1/payments/x/abandon", 4096, "the body is too large"),
 ])
-def test_every_endpoint_has_a_limit_streamed_or_declared(core, path, limit, message):
+def test_every_endpoint_has_a_limit_streamed_or_declared(menu_core, path, limit, message):
     over = b'{"text": "' + b"x" * limit + b'"}'
-    declared = requests.post(f"{core.url}{path}", data=over, timeout=10)  # with Content-Length
-    streamed = requests.post(f"{core.url}{path}", data=iter([over[:1000], over[1000:]]), timeout=10)  # chunked
+    declared = requests.post(f"{menu_core.url}{path}", data=over, timeout=10)  # with Content-Length
+    streamed = requests.post(f"{menu_core.url}{path}", data=iter([over[:1000], over[1000:]]), timeout=10)  # chunked
     for answer in (declared, streamed):
         assert answer.status_code == 413, (path, answer.text)
         assert answer.json()["error"] == {"code": "too_large", "message": message, "field": None}
 
 
-def test_a_body_at_the_limit_is_read(core):
+def test_a_body_at_the_limit_is_read(menu_core):
     text = "x" * (64 * 1024 - len('{"text": ""}'))
-    answer = requests.post(f"{core.url}/v1/scans", data=iter([b'{"text": "', text.encode(), b'"}']), timeout=10)
+    answer = requests.post(f"{menu_core.url}/v1/scans", data=iter([b'{"text": "', text.encode(), b'"}']), timeout=10)
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "bad_scan"  # over 4096 characters
-    small = requests.post(f"{core.url}/v1/scans", json={"text": "hello"}, timeout=10)
+    small = requests.post(f"{menu_core.url}/v1/scans", json={"text": "hello"}, timeout=10)
     assert small.status_code == 202

@@ -7,10 +7,7 @@ import pytest
 import requests
 
 from edge.core import bodies
-from edge.core.server import BackgroundCore
-from edge.core.service import EdgeService
 from edge.refusal import Refused
-from tests.conftest import make_config
 
 SCAN = ("bad_scan", "text")
 PRINT_TEST = ("bad_request", "url")
@@ -77,25 +74,16 @@ def test_the_payment_code_is_never_echoed():
     assert "1345678" not in repr(bodies.StartPaymentBody.parse(b'{"code": "134567890123456789"}'))
 
 
-@pytest.fixture
-def core(tmp_path):
-    service = EdgeService(make_config(tmp_path / "data")).open()
-    server = BackgroundCore(service).start()
-    yield server
-    server.stop()
-    service.close()
-
-
 @pytest.mark.parametrize("content_type", [None, "application/json", "application/x-www-form-urlencoded", "text/plain"])
-def test_a_body_is_json_whatever_its_content_type(core, content_type):
+def test_a_body_is_json_whatever_its_content_type(menu_core, content_type):
     headers = {"Content-Type": content_type} if content_type else {}
-    answer = requests.post(f"{core.url}/v1/scans", data=b'{"text": "hello"}', headers=headers, timeout=5)
+    answer = requests.post(f"{menu_core.url}/v1/scans", data=b'{"text": "hello"}', headers=headers, timeout=5)
     assert answer.status_code == 202, answer.text
-    refused = requests.post(f"{core.url}/v1/scans", data=b'{"text": ""}', headers=headers, timeout=5)
+    refused = requests.post(f"{menu_core.url}/v1/scans", data=b'{"text": ""}', headers=headers, timeout=5)
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "bad_scan"
 
 
-def test_a_query_parameter_of_the_wrong_type_gets_the_one_error_shape(core):
-    answer = requests.get(f"{core.url}/v1/orders?limit=many", timeout=5)
+def test_a_query_parameter_of_the_wrong_type_gets_the_one_error_shape(menu_core):
+    answer = requests.get(f"{menu_core.url}/v1/orders?limit=many", timeout=5)
     assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "bad_request" and answer.json()["error"]["field"] == "limit"
