@@ -75,8 +75,9 @@ def place_phone_order(db: Database, store_id: str, doc: object) -> tuple[dict, b
                "notes": list(request.notes), "total": cart.total}
     with db.tx():
         cursor = db.execute(
-            "INSERT INTO phone_orders (order_id, store_id, client_token, request_sha256, command_id, device_id, service,"
-            " table_no, total, lines, status, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?)"
+            "INSERT INTO phone_orders (order_id, store_id, client_token, request_sha256, command_id, device_id,"
+            " service, table_no, total, lines, status, created_ms, updated_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?)"
             " ON CONFLICT (store_id, client_token) DO NOTHING",
             [order_id, store_id, request.client_token, fingerprint, command_id, device["device_id"], request.service,
              request.table, cart.total, canonical_json({"lines": lines}), now, now])

@@ -89,7 +89,8 @@ def search(db: sqlite_utils.Database, *, ticket: str | None = None, table: str |
     sql = ("SELECT o.id, o.ticket_no, o.business_day, o.service, o.table_no, o.payment, o.status, o.total,"
            " o.created_local, o.created_wall_ms, p.collected_ms,"
            " (SELECT coalesce(sum(amount), 0) FROM order_voids v WHERE v.order_id = o.id) AS voided,"
-           " (SELECT coalesce(sum(amount), 0) FROM refunds r WHERE r.order_id = o.id AND r.state != 'failed') AS refunded"
+           " (SELECT coalesce(sum(amount), 0) FROM refunds r"
+           " WHERE r.order_id = o.id AND r.state != 'failed') AS refunded"
            " FROM orders o LEFT JOIN order_pickups p ON p.order_id = o.id"
            + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY o.created_wall_ms DESC, o.day_seq DESC LIMIT ?")

@@ -87,8 +87,8 @@ def database(facts: Facts) -> Check:
 
 
 def disk(facts: Facts, min_free_mib: int) -> Check:
-    extra = (Path(facts.config.source).parent / "logs",) if facts.config.source and Path(facts.config.source).is_file() \
-        else ()
+    extra = ((Path(facts.config.source).parent / "logs",)
+             if facts.config.source and Path(facts.config.source).is_file() else ())
     ok, detail, fix = disk_check(facts.config.data_dir, facts.config.db_path, min_free_mib, extra_log_dirs=extra)
     return Check("disk", ok, detail, fix)
 

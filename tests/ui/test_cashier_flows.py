@@ -24,8 +24,8 @@ def cashier_core(core_factory):
     running = core_factory()
     seed(running.service)
     with running.service.ledger.reading():
-        running.service.db["table_keys"].insert({"kid": "k1", "store_id": "s1", "key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
-                                                 "active": 1})
+        running.service.db["table_keys"].insert({"kid": "k1", "store_id": "s1",
+                                                 "key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", "active": 1})
     return running
 
 
@@ -210,17 +210,20 @@ async def test_sold_out_and_day_report(cashier_core, ui):
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await login(pilot, ui)
         await ui.tap(pilot, "#open-soldout")
-        await ui.wait_for(pilot, lambda: isinstance(app.screen, SoldOutScreen) and bool(app.screen.query("#so-har_gow")),
+        await ui.wait_for(pilot,
+                          lambda: isinstance(app.screen, SoldOutScreen) and bool(app.screen.query("#so-har_gow")),
                           what="dishes")
         await ui.tap(pilot, "#so-har_gow")
         await ui.wait_for(pilot, lambda: app.screen.query_one("#so-har_gow").selected, what="sold out")
         assert cashier_core.service.menu.items["har_gow"].sold_out
         await ui.tap(pilot, "#soldout-back")
         await ui.tap(pilot, "#open-report")
-        await ui.wait_for(pilot, lambda: isinstance(app.screen, ReportScreen) and bool(app.screen.query("#report-title")),
+        await ui.wait_for(pilot,
+                          lambda: isinstance(app.screen, ReportScreen) and bool(app.screen.query("#report-title")),
                           what="report")
         assert "实收 Net" in ui.screen_text(app) and "¥28.00" in ui.screen_text(app)
         await ui.tap(pilot, "#close-day")
         await ui.wait_for(pilot, lambda: "Day closed" in ui.text_of(app, "#report-title"), what="closed")
     with cashier_core.service.ledger.reading():
-        assert cashier_core.service.db.execute("SELECT count(*) FROM outbox WHERE type = 'day.closed'").fetchone()[0] == 1
+        assert cashier_core.service.db.execute(
+            "SELECT count(*) FROM outbox WHERE type = 'day.closed'").fetchone()[0] == 1

@@ -49,7 +49,8 @@ def test_ingest_matches_the_model(sqlite_upstream, batches):
             elif kind in ("replay", "conflict") and held:
                 ev = copy.deepcopy(list(held.values())[arg % len(held)])
                 if kind == "conflict":
-                    ev = make_event(ev["device_seq"], {"value": ["changed", arg]}, "note.added", event_id=ev["event_id"])
+                    ev = make_event(ev["device_seq"], {"value": ["changed", arg]}, "note.added",
+                                    event_id=ev["event_id"])
             elif kind == "broken":
                 ev = make_event(seq)
                 BREAKS[arg](ev)

@@ -31,7 +31,8 @@ class OrderScreen(CashierScreen):
         where = self.tr("table", table=o["table"]) if o.get("table") else self.tr("takeaway")
         m = o["money"]
         with VerticalScroll(id="order-body"):
-            yield Label(f"{self.tr('order', ticket=o['ticket_no'])}  {where}  {status_word(self, {**o, 'collected_ms': (o.get('collected') or {}).get('collected_ms')})}"
+            status = status_word(self, {**o, "collected_ms": (o.get("collected") or {}).get("collected_ms")})
+            yield Label(f"{self.tr('order', ticket=o['ticket_no'])}  {where}  {status}"
                         f"  {o['created_local'].replace('T', ' ')[:16]}", id="order-title", classes="c-heading")
             for line in o["lines"]:
                 left = line["qty"] - line["voided_qty"]
