@@ -66,12 +66,12 @@ def place_phone_order(db: Database, store_id: str, doc: object) -> tuple[dict, b
     if device is None:
         raise ApiError(503, "no_device", "this store has no enrolled device to print the order on", retry=False)
     order_id, command_id, now = new_id(), new_id(), now_ms()
-    lines = [{"item_id": l.item.id, "name_zh": l.item.zh, "name_en": l.item.en, "qty": l.qty,
-              "options": [o.id for o in l.options], "notes": list(l.notes), "unit_price": l.unit_price,
-              "total": l.total} for l in cart.lines]
+    lines = [{"item_id": line.item.id, "name_zh": line.item.zh, "name_en": line.item.en, "qty": line.qty,
+              "options": [o.id for o in line.options], "notes": list(line.notes), "unit_price": line.unit_price,
+              "total": line.total} for line in cart.lines]
     payload = {"phone_order_id": order_id, "service": request.service, "table": request.table,
-               "lines": [{"item_id": l.item.id, "qty": l.qty, "options": [o.id for o in l.options],
-                          "notes": list(l.notes)} for l in cart.lines],
+               "lines": [{"item_id": line.item.id, "qty": line.qty, "options": [o.id for o in line.options],
+                          "notes": list(line.notes)} for line in cart.lines],
                "notes": list(request.notes), "total": cart.total}
     with db.tx():
         cursor = db.execute(

@@ -130,11 +130,11 @@ def void_lines(db: sqlite_utils.Database, config: Config, menu: Menu | None, at:
                order_id: str, wanted: list[dict] | None, reason: str, staff: Staff) -> dict:
     """Void `wanted` ([{line_no, qty}], None = everything left) and print 退菜 tickets."""
     order = _order_row(db, order_id)
-    lines = {n: dict(l) for n, l in enumerate(db.query(
+    lines = {n: dict(line) for n, line in enumerate(db.query(
         "SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", [order_id]), 1)}
     done = dict(db.execute("SELECT line_no, sum(qty) FROM order_voids WHERE order_id = ? GROUP BY line_no",
                            [order_id]).fetchall())
-    left = {n: l["qty"] - done.get(l["line_no"], 0) for n, l in lines.items()}
+    left = {n: line["qty"] - done.get(line["line_no"], 0) for n, line in lines.items()}
     if wanted is None:
         wanted = [{"line_no": n, "qty": q} for n, q in left.items() if q > 0]
     if not wanted:

@@ -109,7 +109,7 @@ def _enrollment(facts: Facts):
     row = _one(facts.db, "SELECT device_id, store_id, role, upstream_url, key_file, status, reason"
                          " FROM sync_enrollment WHERE id = 1")
     return None if row is None else dict(zip(("device_id", "store_id", "role", "upstream_url", "key_file",
-                                              "status", "reason"), row))
+                                              "status", "reason"), row, strict=True))
 
 
 ENROLL_FIX = ("technician mode → 开通 Provision → scan the enrollment QR (`edge ui --mode technician`), or "

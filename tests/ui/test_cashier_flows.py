@@ -59,7 +59,7 @@ async def test_wrong_pins_say_how_many_tries_are_left_then_lock(cashier_core, ui
                 await ui.tap(pilot, f"#key-{digit}")
             await ui.tap(pilot, "#key-ok")
             expected = f"还可尝试 {4 - attempt} 次" if attempt < 4 else "已锁定，请 30 秒后再试"
-            await ui.wait_for(pilot, lambda: expected in ui.screen_text(app), what=expected)
+            await ui.wait_for(pilot, lambda expected=expected: expected in ui.screen_text(app), what=expected)
         await pilot.press(*CASHIER[3], "enter")  # the right PIN, typed: still locked
         await ui.wait_for(pilot, lambda: "已锁定" in ui.text_of(app, "#login-message"), what="still locked")
         assert isinstance(app.screen, LoginScreen)
@@ -105,11 +105,12 @@ async def test_two_cashier_screens_redeem_a_voucher_once(cashier_core, ui):
         await subscribed(p1, ui, cashier_core, 2)
         first.client.scan(code)  # one scan: both screens show it
         for pilot, app in ((p1, first), (p2, second)):
-            await ui.wait_for(pilot, lambda: "有效，可核销" in detail(app), what="valid on both screens")
+            await ui.wait_for(pilot, lambda app=app: "有效，可核销" in detail(app), what="valid on both screens")
         first.screen.query_one("#scan-action").press()  # both cashiers tap 核销 at the same moment
         second.screen.query_one("#scan-action").press()
         for pilot, app in ((p1, first), (p2, second)):
-            await ui.wait_for(pilot, lambda: "…" not in detail(app) and "可核销" not in detail(app), what="answers")
+            await ui.wait_for(pilot, lambda app=app: "…" not in detail(app) and "可核销" not in detail(app),
+                              what="answers")
         outcomes = sorted(("used" if "已使用" in detail(a) else "redeemed" if "已核销" in detail(a) else detail(a))
                           for a in (first, second))
         assert outcomes == ["redeemed", "used"]

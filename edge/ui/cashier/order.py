@@ -47,7 +47,7 @@ class OrderScreen(CashierScreen):
                                 net=fen(m["net"])), id="order-money", classes="c-heading")
             with Horizontal(classes="c-actions"):
                 yield TouchButton(self.tr("void_all"), id="void-all", variant="error",
-                                  disabled=all(l["qty"] == l["voided_qty"] for l in o["lines"]))
+                                  disabled=all(line["qty"] == line["voided_qty"] for line in o["lines"]))
                 yield TouchButton(self.tr("refund"), id="refund", disabled=m["refundable"] <= 0 and not m["electronic"])
                 yield TouchButton(self.tr("collect"), id="collect", disabled=bool(o.get("collected")))
             for job in o["print_jobs"]:
