@@ -32,6 +32,7 @@ PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
 test: install emupos
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 	$(BIN)/mypy $(MYPY_STRICT)
 	@rc=0; $(PYTEST) -n $(TEST_WORKERS) -m "not serial" $(PYTEST_ARGS) || rc=$$?; \
 	rc2=0; $(PYTEST) -m serial $(PYTEST_ARGS) || rc2=$$?; \

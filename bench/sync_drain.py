@@ -43,7 +43,8 @@ def device_with_queue(root: Path, n: int, upstream: BackgroundUpstream):
     service = EdgeService(config).open(start_printing=False)
     service.place_order(ORDER)
     db = service.db
-    row = db.execute("SELECT type, occurred_wall_ms, monotonic_ns, boot_id, clock_synced, payload FROM outbox").fetchone()
+    row = db.execute("SELECT type, occurred_wall_ms, monotonic_ns, boot_id, clock_synced, payload"
+                     " FROM outbox").fetchone()
     template = json.loads(row[5])
     rows = []
     for i in range(n - 1):
@@ -140,11 +141,13 @@ def main() -> None:
     for r in rows:
         checks = [(f"{r['engine']}: ratio to one request per order >= 10x", r["rate"] / r["base_rate"] >= 10,
                    f"{r['rate'] / r['base_rate']:.1f}x"),
-                  (f"{r['engine']}: ingest of a 100-event batch p95 < 100 ms", r["p95_ms"] < 100, f"{r['p95_ms']:.1f} ms")]
+                  (f"{r['engine']}: ingest of a 100-event batch p95 < 100 ms", r["p95_ms"] < 100,
+                   f"{r['p95_ms']:.1f} ms")]
         if r["engine"] == "sqlite":
             scaled = r["seconds"] * 10_000 / r["n"]
             checks.insert(0, ("sqlite: drain 10,000 events <= 15 s", scaled <= 15,
-                              f"{r['seconds']:.2f} s" + ("" if r["n"] == 10_000 else f" (x{10_000 / r['n']:.1f} = {scaled:.1f} s)")))
+                              f"{r['seconds']:.2f} s"
+                              + ("" if r["n"] == 10_000 else f" (x{10_000 / r['n']:.1f} = {scaled:.1f} s)")))
         for name, passed, value in checks:
             ok &= passed
             print(f"target {name}: {value}  {'OK' if passed else 'MISSED'}")

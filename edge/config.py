@@ -207,7 +207,8 @@ def parse_config(text: str, path: str = "<config>", environ: dict[str, str] | No
     for table in doc:
         if table not in known:
             hint = difflib.get_close_matches(table, known, n=1)
-            raise reader.fail(table, "", f"unknown section [{table}]" + (f"; did you mean [{hint[0]}]?" if hint else ""))
+            raise reader.fail(table, "",
+                              f"unknown section [{table}]" + (f"; did you mean [{hint[0]}]?" if hint else ""))
     sections = {name: reader.section(cls, name, doc.get(name, {})) for name, cls in SECTIONS.items()}
     printers = {
         name: reader.section(PrinterConfig, f"printers.{name}", values, required=("url",))

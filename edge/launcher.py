@@ -49,7 +49,7 @@ class Processes:
         for _, process in reversed(self.children):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for name, process in self.children:
+        for _, process in self.children:
             try:
                 process.wait(5)
             except subprocess.TimeoutExpired:

@@ -172,7 +172,7 @@ def menu_from_dict(doc: Mapping[str, Any]) -> Menu:
     )
     groups: dict[str, OptionGroup] = {}
     for n, g in enumerate(doc.get("option_groups", []), 1):
-        where = f"option group '{g.get('id', '#%d' % n)}'"
+        where = f"option group '{g.get('id', f'#{n}')}'"
         options = tuple(
             Option(_require(o, "id", where), _require(o, "zh", where), o.get("en", ""),
                    _require_fen(o, "price_delta", where) if "price_delta" in o else 0)
@@ -193,7 +193,7 @@ def menu_from_dict(doc: Mapping[str, Any]) -> Menu:
     station_ids = {s.id for s in stations}
     items: dict[str, Item] = {}
     for n, i in enumerate(doc.get("items", []), 1):
-        where = f"item '{i.get('id', '#%d' % n)}'"
+        where = f"item '{i.get('id', f'#{n}')}'"
         item = Item(
             id=_require(i, "id", where), category=_require(i, "category", where),
             zh=_require(i, "zh", where), en=i.get("en", ""),

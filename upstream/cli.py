@@ -188,7 +188,8 @@ def devices_list(database, store, as_json):
                     " max_seq, events_stored FROM devices" + (" WHERE store_id = ?" if store else "")
                     + " ORDER BY store_id, enrolled_ms", [store] if store else [])
     if as_json:
-        click.echo(json.dumps({"devices": [{**r, "status": "revoked" if r["revoked_ms"] else "enrolled"} for r in rows]}))
+        click.echo(json.dumps({"devices": [{**r, "status": "revoked" if r["revoked_ms"] else "enrolled"}
+                                           for r in rows]}))
         return
     for r in rows:
         status = "revoked" if r["revoked_ms"] else "enrolled"

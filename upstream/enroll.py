@@ -41,7 +41,8 @@ def require_store(db: Database, store_id: str) -> dict:
     return store
 
 
-def make_token(db: Database, store_id: str, role: str, upstream_url: str, ttl_ms: int = TOKEN_TTL_MS) -> tuple[str, int]:
+def make_token(db: Database, store_id: str, role: str, upstream_url: str,
+               ttl_ms: int = TOKEN_TTL_MS) -> tuple[str, int]:
     """A one-time enrollment code text and its expiry (ms)."""
     require_store(db, store_id)
     if role not in ROLES:
@@ -51,7 +52,8 @@ def make_token(db: Database, store_id: str, role: str, upstream_url: str, ttl_ms
     if not upstream_url_allowed(upstream_url):
         raise ApiError(422, "bad_url", "the upstream URL must be https (or http on 127.0.0.1 / localhost)", "url")
     with db.tx():
-        db.execute("INSERT INTO enroll_tokens (token_sha256, store_id, role, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?)",
+        db.execute("INSERT INTO enroll_tokens (token_sha256, store_id, role, created_ms, expires_ms)"
+                   " VALUES (?, ?, ?, ?, ?)",
                    [hashlib.sha256(token.encode()).hexdigest(), store_id, role, now_ms(), expires])
     return EnrollCode(upstream_url.rstrip("/"), store_id, role, token, expires // 1000 + 1).text(), expires
 

@@ -135,12 +135,14 @@ def parse_batch(body: bytes) -> list[dict]:
             ev = _check_envelope(ev, i)
             payload_text = canonical_json(ev["payload"])
             if hashlib.sha256(payload_text.encode()).hexdigest() != ev["payload_sha256"]:
-                raise Invalid("hash_mismatch", "payload_sha256 does not match the payload", f"events[{i}].payload_sha256")
+                raise Invalid("hash_mismatch", "payload_sha256 does not match the payload",
+                              f"events[{i}].payload_sha256")
             _check_payload(ev["type"], ev["payload"], f"events[{i}].payload")
             ev["_payload_text"] = payload_text
         except Invalid as bad:
             event_id = ev.get("event_id") if isinstance(ev, dict) and isinstance(ev.get("event_id"), str) else None
-            rejected.append({"index": i, "event_id": event_id, "code": bad.code, "reason": bad.reason, "field": bad.field})
+            rejected.append({"index": i, "event_id": event_id, "code": bad.code, "reason": bad.reason,
+                             "field": bad.field})
             first = first or bad
     if rejected:
         raise ApiError(422, first.code, f"{len(rejected)} event(s) refused, nothing stored; first: {first.reason}",
@@ -199,15 +201,17 @@ def _project(db: Database, device: dict, ev: dict, late: bool) -> None:
         db.execute(ORDER_PLACED, _order_row(device, ev, late))
     elif kind.startswith("payment."):
         db.execute(
-            "INSERT INTO payments (attempt_id, store_id, device_id, order_id, amount, channel, state, device_seq, event_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (attempt_id) DO UPDATE SET state = excluded.state,"
+            "INSERT INTO payments (attempt_id, store_id, device_id, order_id, amount, channel, state, device_seq,"
+            " event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (attempt_id) DO UPDATE SET state = excluded.state,"
             " amount = excluded.amount, device_seq = excluded.device_seq, event_id = excluded.event_id"
             " WHERE payments.device_seq < excluded.device_seq",
             [p["attempt_id"], device["store_id"], device["device_id"], p["order_id"], p["amount"],
              p.get("channel") if isinstance(p.get("channel"), str) else None, kind.split(".", 1)[1],
              ev["device_seq"], ev["event_id"]])
     elif kind.startswith("order."):
-        db.execute("UPDATE orders SET status = ?, status_seq = ? WHERE order_id = ? AND device_id = ? AND status_seq < ?",
+        db.execute("UPDATE orders SET status = ?, status_seq = ?"
+                   " WHERE order_id = ? AND device_id = ? AND status_seq < ?",
                    [kind.split(".", 1)[1], ev["device_seq"], p["order_id"], device["device_id"], ev["device_seq"]])
     elif cashier_events.handles(kind):
         cashier_events.project(db, device, ev)  # vouchers, voids, refunds, pickups, 估清, day close
@@ -267,10 +271,12 @@ def ingest(db: Database, device: dict, events: list[dict], now: int) -> dict:
                     result.update(status="duplicate")
                 else:
                     _alarm(db, device, "conflict", f"event {ev['event_id']} (#{ev['device_seq']}) arrived again with"
-                           f" a different body ({body_hash[:12]} vs stored {held['body_sha256'][:12]}); kept the stored one",
+                           f" a different body ({body_hash[:12]} vs stored {held['body_sha256'][:12]});"
+                           " kept the stored one",
                            now)
                     result.update(status="rejected", code="conflict",
-                                  reason="this event_id is already stored with a different body; the stored one is kept")
+                                  reason="this event_id is already stored with a different body;"
+                                  " the stored one is kept")
             results.append(result)
         projector.flush()
         if regression is not None:

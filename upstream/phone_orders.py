@@ -66,17 +66,18 @@ def place_phone_order(db: Database, store_id: str, doc: object) -> tuple[dict, b
     if device is None:
         raise ApiError(503, "no_device", "this store has no enrolled device to print the order on", retry=False)
     order_id, command_id, now = new_id(), new_id(), now_ms()
-    lines = [{"item_id": l.item.id, "name_zh": l.item.zh, "name_en": l.item.en, "qty": l.qty,
-              "options": [o.id for o in l.options], "notes": list(l.notes), "unit_price": l.unit_price,
-              "total": l.total} for l in cart.lines]
+    lines = [{"item_id": line.item.id, "name_zh": line.item.zh, "name_en": line.item.en, "qty": line.qty,
+              "options": [o.id for o in line.options], "notes": list(line.notes), "unit_price": line.unit_price,
+              "total": line.total} for line in cart.lines]
     payload = {"phone_order_id": order_id, "service": request.service, "table": request.table,
-               "lines": [{"item_id": l.item.id, "qty": l.qty, "options": [o.id for o in l.options],
-                          "notes": list(l.notes)} for l in cart.lines],
+               "lines": [{"item_id": line.item.id, "qty": line.qty, "options": [o.id for o in line.options],
+                          "notes": list(line.notes)} for line in cart.lines],
                "notes": list(request.notes), "total": cart.total}
     with db.tx():
         cursor = db.execute(
-            "INSERT INTO phone_orders (order_id, store_id, client_token, request_sha256, command_id, device_id, service,"
-            " table_no, total, lines, status, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?)"
+            "INSERT INTO phone_orders (order_id, store_id, client_token, request_sha256, command_id, device_id,"
+            " service, table_no, total, lines, status, created_ms, updated_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?)"
             " ON CONFLICT (store_id, client_token) DO NOTHING",
             [order_id, store_id, request.client_token, fingerprint, command_id, device["device_id"], request.service,
              request.table, cart.total, canonical_json({"lines": lines}), now, now])

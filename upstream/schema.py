@@ -140,7 +140,8 @@ def default_database() -> str:
     """EDGE_UPSTREAM_DATABASE, or upstream.sqlite in the user's data folder."""
     import platformdirs  # only when no database is named
 
-    return os.environ.get("EDGE_UPSTREAM_DATABASE") or str(Path(platformdirs.user_data_dir("matou")) / "upstream.sqlite")
+    return (os.environ.get("EDGE_UPSTREAM_DATABASE")
+            or str(Path(platformdirs.user_data_dir("matou")) / "upstream.sqlite"))
 
 
 def open_database(url: str | None = None) -> Database:

@@ -22,7 +22,7 @@ DDL_TOKENS = {
 
 
 def _dict_row(cursor, row):
-    return {col[0]: value for col, value in zip(cursor.description, row)}
+    return {col[0]: value for col, value in zip(cursor.description, row, strict=True)}
 
 
 class Database:

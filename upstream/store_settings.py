@@ -53,9 +53,10 @@ def store_menu(db: Database, store_id: str):
 
 def settings_doc(db: Database, store_id: str) -> tuple[dict, str]:
     keys = [{"kid": r["kid"], "store_id": r["store_id"], "key": r["key"], "active": bool(r["active"])}
-            for r in db.query("SELECT kid, store_id, key, active FROM table_keys WHERE store_id = ? ORDER BY created_ms, kid",
-                              [store_id])]
-    staff = db.query("SELECT staff_id, name, role, pin_hash FROM staff WHERE store_id = ? ORDER BY staff_id", [store_id])
+            for r in db.query("SELECT kid, store_id, key, active FROM table_keys"
+                              " WHERE store_id = ? ORDER BY created_ms, kid", [store_id])]
+    staff = db.query("SELECT staff_id, name, role, pin_hash FROM staff WHERE store_id = ? ORDER BY staff_id",
+                     [store_id])
     doc = {"table_keys": keys, "staff": [dict(s) for s in staff]}
     return doc, hashlib.sha256(canonical_json(doc).encode()).hexdigest()[:32]
 
@@ -87,8 +88,8 @@ def rotate_table_key(db: Database, store_id: str, retire_old: bool = False) -> s
 def table_code(db: Database, store_id: str, table: str, host: str) -> str:
     """The URL for table `table`'s QR card (edge.tables format; `host` is the ordering web host)."""
     require_store(db, store_id)
-    row = db.one("SELECT kid, key FROM table_keys WHERE store_id = ? AND active = 1 ORDER BY created_ms DESC, kid LIMIT 1",
-                 [store_id])
+    row = db.one("SELECT kid, key FROM table_keys WHERE store_id = ? AND active = 1"
+                 " ORDER BY created_ms DESC, kid LIMIT 1", [store_id])
     if row is None:
         raise ApiError(409, "no_table_key", f"store {store_id} has no active table key")
     try:

@@ -203,7 +203,8 @@ class CashierDesk:
             return code.strip()
         text = self.codes.find(voucher_id) if isinstance(voucher_id, str) else None
         if text is None:
-            raise ActionRefused(404, "code_not_held", "this voucher was not scanned in the last few minutes: scan it again")
+            raise ActionRefused(404, "code_not_held",
+                                "this voucher was not scanned in the last few minutes: scan it again")
         return text
 
     def verify_voucher(self, code: object = None, voucher_id: object = None, online: bool = True) -> dict:
@@ -304,7 +305,8 @@ class CashierDesk:
         if isinstance(code, str) and code.strip():
             scanned = classify_in(code.strip(), self._code_context())
             if scanned.kind != "pickup":
-                raise ActionRefused(422, "bad_pickup_code", scanned.reason or f"a {scanned.kind} code, not a pickup code")
+                raise ActionRefused(422, "bad_pickup_code",
+                                    scanned.reason or f"a {scanned.kind} code, not a pickup code")
             order_id = scanned.fields["order_id"]
         if not isinstance(order_id, str):
             raise ActionRefused(422, "bad_request", "send the pickup code or the order id")

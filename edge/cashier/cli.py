@@ -39,7 +39,8 @@ def _call(base: str, method: str, path: str, body: dict | None = None, session: 
         answer = requests.request(method, base.rstrip("/") + path, json=body, params=params, timeout=30,
                                   headers={"X-Staff-Session": session} if session else None)
     except requests.RequestException as error:
-        raise CoreDown(f"cannot reach the core at {base}: is `edge core` running? ({error.__class__.__name__})") from None
+        raise CoreDown(f"cannot reach the core at {base}: is `edge core` running?"
+                       f" ({error.__class__.__name__})") from None
     try:
         doc = answer.json()
     except ValueError:

@@ -89,7 +89,8 @@ def search(db: sqlite_utils.Database, *, ticket: str | None = None, table: str |
     sql = ("SELECT o.id, o.ticket_no, o.business_day, o.service, o.table_no, o.payment, o.status, o.total,"
            " o.created_local, o.created_wall_ms, p.collected_ms,"
            " (SELECT coalesce(sum(amount), 0) FROM order_voids v WHERE v.order_id = o.id) AS voided,"
-           " (SELECT coalesce(sum(amount), 0) FROM refunds r WHERE r.order_id = o.id AND r.state != 'failed') AS refunded"
+           " (SELECT coalesce(sum(amount), 0) FROM refunds r"
+           " WHERE r.order_id = o.id AND r.state != 'failed') AS refunded"
            " FROM orders o LEFT JOIN order_pickups p ON p.order_id = o.id"
            + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY o.created_wall_ms DESC, o.day_seq DESC LIMIT ?")
@@ -129,11 +130,11 @@ def void_lines(db: sqlite_utils.Database, config: Config, menu: Menu | None, at:
                order_id: str, wanted: list[dict] | None, reason: str, staff: Staff) -> dict:
     """Void `wanted` ([{line_no, qty}], None = everything left) and print 退菜 tickets."""
     order = _order_row(db, order_id)
-    lines = {n: dict(l) for n, l in enumerate(db.query(
+    lines = {n: dict(line) for n, line in enumerate(db.query(
         "SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", [order_id]), 1)}
     done = dict(db.execute("SELECT line_no, sum(qty) FROM order_voids WHERE order_id = ? GROUP BY line_no",
                            [order_id]).fetchall())
-    left = {n: l["qty"] - done.get(l["line_no"], 0) for n, l in lines.items()}
+    left = {n: line["qty"] - done.get(line["line_no"], 0) for n, line in lines.items()}
     if wanted is None:
         wanted = [{"line_no": n, "qty": q} for n, q in left.items() if q > 0]
     if not wanted:

@@ -151,8 +151,8 @@ class EdgeService:
             self.sync.wake()
 
     def _new_spool(self, config: Config) -> PrintSpool:
-        return PrintSpool(config.printers, functools.partial(connect, config.db_path), self._print_job_changed, self.ledger.write_lock,
-                          on_status=lambda state: self.events.publish("printer.status", state))
+        return PrintSpool(config.printers, functools.partial(connect, config.db_path), self._print_job_changed,
+                          self.ledger.write_lock, on_status=lambda state: self.events.publish("printer.status", state))
 
     def apply_settings(self, new: Config) -> None:
         """Run with `new` from now on: device name / prefix at once, printers and camera restarted."""

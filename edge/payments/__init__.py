@@ -9,7 +9,7 @@ the order in one transaction: status paid, the kitchen tickets (pay-first stores
 `order.paid` event.
 
 Modules: store (the attempt rows), settle (paying an order), client (signed gateway requests),
-manager (the flow, its threads), refunds (refunds of code payments through the gateway), messages (reasons in plain words), cli (`edge pay`,
-`edge payments ...`). The crash points for the chaos tests are edge/protocol/failpoints.py (the
-gateway upstream has them too).
+manager (the flow, its threads), refunds (refunds of code payments through the gateway), messages
+(reasons in plain words), cli (`edge pay`, `edge payments ...`). The crash points for the chaos
+tests are edge/protocol/failpoints.py (the gateway upstream has them too).
 """

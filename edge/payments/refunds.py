@@ -58,7 +58,8 @@ def refund_code_payment(ledger: Ledger, at, order_id: str, amount: object, reaso
                     f"gateway: {state} {answer.get('detail') or ''}".strip())
     if result["state"] == "failed":
         raise ActionRefused(409, "refund_failed", f"the payment provider refused the refund "
-                            f"({answer.get('detail') or 'failed'}): nothing was refunded", refund_id=result["refund_id"])
+                            f"({answer.get('detail') or 'failed'}): nothing was refunded",
+                            refund_id=result["refund_id"])
     if result["state"] == "pending":
         raise ActionRefused(409, "refund_unknown", "the payment provider has not confirmed the refund yet: it is "
                             "pending — refund the same amount again to complete it (it is never done twice)",

@@ -39,7 +39,8 @@ def kitchen_jobs(db, config: Config, menu: Menu | None, order: dict, at: Instant
         ticket = KitchenTicket(
             ticket_no=order["ticket_no"], station_code=station_id, station_name=station_name,
             service=order["service"], table=order["table_no"], placed_at=placed_at,
-            lines=tuple(TicketLine(l["name_zh"], l["qty"], _texts(l["options"]), _texts(l["notes"])) for l in lines),
+            lines=tuple(TicketLine(line["name_zh"], line["qty"], _texts(line["options"]), _texts(line["notes"]))
+                        for line in lines),
             order_notes=_texts(order["notes"]), station_seq=seq)
         jobs.append(insert_job(db, config, ticket, printer, at_ms=at.wall_ms, order_id=order["id"],
                                station_id=station_id, station_seq=seq,

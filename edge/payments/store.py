@@ -65,7 +65,8 @@ def update(db: sqlite_utils.Database, attempt_id: str, at_ms: int, **fields) -> 
 def is_unresolved(row: dict, now_ms: int) -> bool:
     """Waiting on something the customer cannot fix: the cashier's list."""
     if row["state"] in ("created", "abandoning", "closing"):
-        return row["state"] != "closing" or row["gateway_state"] in ("reconcile", "attention") or bool(row["last_error"])
+        return (row["state"] != "closing" or row["gateway_state"] in ("reconcile", "attention")
+                or bool(row["last_error"]))
     if row["state"] == "pending":
         late = row["deadline_wall_ms"] is not None and now_ms > row["deadline_wall_ms"] + 5000
         return bool(row["last_error"]) or late

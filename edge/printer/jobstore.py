@@ -102,7 +102,8 @@ class JobStore:
             self.db.execute(
                 "UPDATE print_jobs SET state = ?, last_error = CASE WHEN ? THEN last_error ELSE ? END,"
                 " attempts = attempts + ?, unconfirmed = ?, updated_wall_ms = ?,"
-                " sent_wall_ms = CASE WHEN ? IN ('sent', 'printed') THEN coalesce(sent_wall_ms, ?) ELSE sent_wall_ms END,"
+                " sent_wall_ms = CASE WHEN ? IN ('sent', 'printed') THEN coalesce(sent_wall_ms, ?)"
+                " ELSE sent_wall_ms END,"
                 " printed_wall_ms = CASE WHEN ? = 'printed' THEN ? ELSE printed_wall_ms END WHERE id = ?",
                 [state, keep_error, error, int(attempt), int(unconfirmed), stamp, state, stamp, state, stamp, job.id])
         job.state = state

@@ -75,7 +75,8 @@ def store_commands(db: sqlite_utils.Database, docs: object) -> int:
                 state, result = "rejected", {"code": "bad_command", "message": str(exc)}
             cursor = db.execute(
                 "INSERT INTO downstream_commands (command_id, upstream_seq, type, payload, state, result,"
-                " received_wall_ms, applied_wall_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (command_id) DO NOTHING",
+                " received_wall_ms, applied_wall_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (command_id) DO NOTHING",
                 [cmd["command_id"], cmd["seq"], cmd["type"], canonical_json(cmd["payload"]), state,
                  None if result is None else canonical_json(result), now, now if result else None])
             new += cursor.rowcount

@@ -33,7 +33,8 @@ from edge.sync import downstream
 from edge.sync.backoff import Backoff
 from edge.sync.upstream_client import UpstreamClient, UpstreamError
 from edge.sync.outbox import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, batch_body, next_batch, pending_count, record_results
-from edge.sync.state import get_state, load_enrollment, now_ms, put_state, raise_alarm, set_enrollment_status, sync_status
+from edge.sync.state import (get_state, load_enrollment, now_ms, put_state, raise_alarm, set_enrollment_status,
+                             sync_status)
 
 log = logging.getLogger(__name__)
 LONG_POLL_S = 20.0

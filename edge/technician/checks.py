@@ -87,8 +87,8 @@ def database(facts: Facts) -> Check:
 
 
 def disk(facts: Facts, min_free_mib: int) -> Check:
-    extra = (Path(facts.config.source).parent / "logs",) if facts.config.source and Path(facts.config.source).is_file() \
-        else ()
+    extra = ((Path(facts.config.source).parent / "logs",)
+             if facts.config.source and Path(facts.config.source).is_file() else ())
     ok, detail, fix = disk_check(facts.config.data_dir, facts.config.db_path, min_free_mib, extra_log_dirs=extra)
     return Check("disk", ok, detail, fix)
 
@@ -109,7 +109,7 @@ def _enrollment(facts: Facts):
     row = _one(facts.db, "SELECT device_id, store_id, role, upstream_url, key_file, status, reason"
                          " FROM sync_enrollment WHERE id = 1")
     return None if row is None else dict(zip(("device_id", "store_id", "role", "upstream_url", "key_file",
-                                              "status", "reason"), row))
+                                              "status", "reason"), row, strict=True))
 
 
 ENROLL_FIX = ("technician mode → 开通 Provision → scan the enrollment QR (`edge ui --mode technician`), or "

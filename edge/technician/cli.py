@@ -71,7 +71,8 @@ def logs_export(config_path: str | None, out: str | None) -> None:
     from edge.technician.bundle import export_bundle
 
     config = _config(config_path)
-    target = Path(out) if out else Path.cwd() / f"matou-support-{config.device.name}-{time.strftime('%Y%m%d-%H%M%S')}.tar.gz"
+    target = (Path(out) if out
+              else Path.cwd() / f"matou-support-{config.device.name}-{time.strftime('%Y%m%d-%H%M%S')}.tar.gz")
     try:
         result = export_bundle(config, target)
     except OSError as error:

@@ -26,13 +26,14 @@ _SECRET_NAME = (r"[A-Za-z0-9_.-]*(?:secret|token|passw(?:or)?d|passwd|private|(?
                 r"|credential)[A-Za-z0-9_.-]*")
 # "name": "value"  /  'name': 'value'  (JSON, Python reprs)
 _QUOTED_FIELD = re.compile(r"""(?P<head>(?P<q>["'])(?P<name>""" + _SECRET_NAME + r""")(?P=q)\s*:\s*)"""
-                           r"""(?!"\[redacted)(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^,}\]\s]+)""", re.IGNORECASE)
+                           r"""(?!"\[redacted)(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^,}\]\s]+)""",
+                           re.IGNORECASE)
 # name = value  /  name: value  /  name=value (TOML, env files, log lines, headers)
 _BARE_FIELD = re.compile(r"(?P<head>(?<![A-Za-z0-9_.\"'-])(?P<name>" + _SECRET_NAME + r")\s*[:=]\s*)"
                          r"""(?!\[redacted)(?P<value>"[^"\n]*"|'[^'\n]*'|[^\s,;&"'}\]]+)""", re.IGNORECASE)
 # a header whose whole value is the secret ("Authorization: Bearer x", "X-Matou-Signature: …")
-_HEADER = re.compile(r"(?P<head>\b(?:authorization|proxy-authorization|cookie|set-cookie|x-[a-z-]*(?:signature|session))"
-                     r"\s*:\s*)[^\n]+", re.IGNORECASE)
+_HEADER = re.compile(r"(?P<head>\b(?:authorization|proxy-authorization|cookie|set-cookie"
+                     r"|x-[a-z-]*(?:signature|session))\s*:\s*)[^\n]+", re.IGNORECASE)
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.DOTALL)
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
 _SIGNED_CODE = re.compile(r"\bMT[0-9][A-Z]\.[A-Za-z0-9_.-]+")

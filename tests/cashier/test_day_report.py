@@ -53,13 +53,14 @@ def test_totals_equal_the_sum_of_the_orders(day, unsynced):
     assert sum(v["orders"] for v in report.by_channel.values()) == len(day)
     assert sum(report.by_category.values()) == gross - voids
     for channel in CHANNELS:
-        expected = sum(n for o, n in zip(day, nets) if o.channel == channel)
+        expected = sum(n for o, n in zip(day, nets, strict=True) if o.channel == channel)
         assert report.by_channel.get(channel, {"net": 0})["net"] == expected
     for hour in range(24):
-        assert report.by_hour.get(hour, {"net": 0})["net"] == sum(n for o, n in zip(day, nets) if o.hour == hour)
+        assert report.by_hour.get(hour, {"net": 0})["net"] == sum(n for o, n in zip(day, nets, strict=True)
+                                                                   if o.hour == hour)
     assert report.scan_orders == sum(o.source == "phone" for o in day)
-    assert report.scan_net == sum(n for o, n in zip(day, nets) if o.source == "phone")
-    assert report.voided_orders == sum(1 for o in day if o.total and sum(l.voided for l in o.lines) == o.total)
+    assert report.scan_net == sum(n for o, n in zip(day, nets, strict=True) if o.source == "phone")
+    assert report.voided_orders == sum(1 for o in day if o.total and sum(line.voided for line in o.lines) == o.total)
     assert report.unsynced == unsynced and 0.0 <= report.scan_share <= 1.0
 
 

@@ -58,7 +58,7 @@ def test_retry_after_is_honoured(make_device, proxy, sqlite_upstream):  # noqa: 
     device.attach(pull=False, max_events=10).start()
     wait_for(lambda: device.worker.status()["pending"] == 0, timeout=20, what="drain after 503s")
     log = proxy.requests("/v1/ingest")
-    for earlier, later in zip(log, log[1:]):
+    for earlier, later in zip(log, log[1:], strict=False):
         if earlier["fault"] == "retry_after":
             assert later["t"] - earlier["t"] >= 0.99, "a request came sooner than Retry-After"
     assert sum(e["fault"] == "retry_after" for e in log) == 3

@@ -184,7 +184,7 @@ def test_maintenance_commands_import_nothing_heavy():
     import sys
 
     code = ("import sys, edge.maintenance.cli; "
-            "bad = [m for m in ('textual', 'textual_serve', 'fastapi', 'uvicorn', 'sqlite_utils', 'requests', 'sqlite3')"
-            " if m in sys.modules]; print(bad); sys.exit(bool(bad))")
+            "bad = [m for m in ('textual', 'textual_serve', 'fastapi', 'uvicorn', 'sqlite_utils', 'requests',"
+            " 'sqlite3') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -78,7 +78,8 @@ def test_install_into_a_scratch_root(tmp_path):
     config = (root / "etc/matou/edge.toml").read_text()
     assert 'data_dir = "/var/lib/matou"' in config
     assert wants(root) == {"matou-core.service", "matou-backup.timer", "matou-kiosk.service"}
-    assert f"ExecStart=/usr/bin/env {VENV}/bin/edge core" in (root / "etc/systemd/system/matou-core.service").read_text()
+    assert (f"ExecStart=/usr/bin/env {VENV}/bin/edge core"
+            in (root / "etc/systemd/system/matou-core.service").read_text())
     assert "skip: user matou" in result.stdout
 
     from edge.config import load_config

@@ -32,8 +32,9 @@ def stack(tmp_path_factory):
 
 
 def order(stack, n) -> dict:
-    answer = requests.post(f"{stack.url}/v1/orders", json={"client_token": f"k9-{n}-{time.time_ns()}", "payment": "code",
-                                                        "lines": [{"item_id": "har_gow", "qty": 1}]}, timeout=5)
+    answer = requests.post(f"{stack.url}/v1/orders",
+                           json={"client_token": f"k9-{n}-{time.time_ns()}", "payment": "code",
+                                 "lines": [{"item_id": "har_gow", "qty": 1}]}, timeout=5)
     assert answer.status_code == 201, answer.text
     return answer.json()
 

@@ -74,7 +74,8 @@ def test_partial_then_full_refund_through_the_cashier(device, desk, gw_upstream,
     assert rest.status_code == 200, rest.text
     assert sandboxes.ledger.charged(attempt) == 0
     assert device.order(order["id"])["status"] == "refunded"
-    events = [json.loads(r["payload"]) for r in rows(device, "SELECT payload FROM outbox WHERE type = 'cashier.refund'")]
+    events = [json.loads(r["payload"])
+              for r in rows(device, "SELECT payload FROM outbox WHERE type = 'cashier.refund'")]
     assert [(e["amount"], e["attempt_id"], e["manager_id"]) for e in events] == [(300, attempt, "m1"),
                                                                                  (total - 300, attempt, "m1")]
     assert [(r["action"], r["approved_by"]) for r in rows(device, "SELECT * FROM staff_actions WHERE target = ?",

@@ -71,7 +71,7 @@ def test_a_minimal_kitchen_ticket_byte_for_byte():
     ticket = KitchenTicket(ticket_no="A1", station_code="s", station_name="点心", service="takeaway", table=None,
                            placed_at="12:03", lines=(TicketLine("虾饺", 2),), order_notes=(), station_seq=1)
     for encoding, profile in (("gb18030", "80mm-gb18030"), ("gbk", "80mm-gbk")):
-        gb = lambda s: s.encode(encoding)  # noqa: E731
+        gb = lambda s, encoding=encoding: s.encode(encoding)  # noqa: E731
         style = lambda w, h, bold, invert, align: (  # noqa: E731
             b"\x1d!" + bytes(((w - 1) << 4 | (h - 1),)) + b"\x1bE" + bytes((bold,)) + b"\x1bG" + bytes((bold,))
             + b"\x1dB" + bytes((invert,)) + b"\x1ba" + bytes((align,)))

@@ -51,7 +51,7 @@ def run(path, fps: float, debounce_s: float = 3.0, context: CodeContext = CONTEX
 @pytest.mark.parametrize("size", [(1280, 720), (640, 480)], ids=["1280x720", "640x480"])
 def test_pay_screens_and_table_card(tmp_path, size, no_leaked_threads):
     frames, expected = empty(size, 6, 1), []
-    for i, (name, look) in enumerate(LOOKS.items()):
+    for i, look in enumerate(LOOKS.values()):
         frame, code = pay_frame(700 + i, size, look=look)
         frames += held(frame, 12, i) + empty(size, 6, 10 + i)
         expected.append(code)

@@ -34,7 +34,7 @@ def test_online_sync_is_exactly_once_and_fast(sqlite_upstream, make_device):
     for n in range(5):
         start = time.monotonic()
         device.place(100 + n)
-        wait_for(lambda: upstream_event_count(sqlite_upstream.db)[0] == 41 + n, interval=0.002)
+        wait_for(lambda n=n: upstream_event_count(sqlite_upstream.db)[0] == 41 + n, interval=0.002)
         latencies.append(time.monotonic() - start)
     assert sorted(latencies)[2] < 0.25, f"a commit must wake the worker (median {sorted(latencies)[2]:.3f}s)"
     wait_for(lambda: device.worker.status()["pending"] == 0)

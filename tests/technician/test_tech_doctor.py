@@ -37,7 +37,8 @@ def image_folder(path):
 def test_without_a_core_the_doctor_opens_camera_and_printers_itself(tmp_path, sims):
     sim = sims()
     dead = free_port()
-    config = write_config(tmp_path / "dev", f'[core]\nport = {free_port()}\n[scanner]\nsource = "{image_folder(tmp_path / "cam")}"\n'
+    config = write_config(tmp_path / "dev", f'[core]\nport = {free_port()}\n'
+                                            f'[scanner]\nsource = "{image_folder(tmp_path / "cam")}"\n'
                                             f'[printers.kitchen]\nurl = "tcp://127.0.0.1:{sim.port}"\n'
                                             f'[printers.dead]\nurl = "tcp://127.0.0.1:{dead}"\ntimeout = 1.0\n')
     EdgeService(load_config(config, environ={})).open(start_printing=False).close()

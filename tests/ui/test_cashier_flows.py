@@ -24,8 +24,8 @@ def cashier_core(core_factory):
     running = core_factory()
     seed(running.service)
     with running.service.ledger.reading():
-        running.service.db["table_keys"].insert({"kid": "k1", "store_id": "s1", "key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
-                                                 "active": 1})
+        running.service.db["table_keys"].insert({"kid": "k1", "store_id": "s1",
+                                                 "key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", "active": 1})
     return running
 
 
@@ -59,7 +59,7 @@ async def test_wrong_pins_say_how_many_tries_are_left_then_lock(cashier_core, ui
                 await ui.tap(pilot, f"#key-{digit}")
             await ui.tap(pilot, "#key-ok")
             expected = f"还可尝试 {4 - attempt} 次" if attempt < 4 else "已锁定，请 30 秒后再试"
-            await ui.wait_for(pilot, lambda: expected in ui.screen_text(app), what=expected)
+            await ui.wait_for(pilot, lambda expected=expected: expected in ui.screen_text(app), what=expected)
         await pilot.press(*CASHIER[3], "enter")  # the right PIN, typed: still locked
         await ui.wait_for(pilot, lambda: "已锁定" in ui.text_of(app, "#login-message"), what="still locked")
         assert isinstance(app.screen, LoginScreen)
@@ -105,11 +105,12 @@ async def test_two_cashier_screens_redeem_a_voucher_once(cashier_core, ui):
         await subscribed(p1, ui, cashier_core, 2)
         first.client.scan(code)  # one scan: both screens show it
         for pilot, app in ((p1, first), (p2, second)):
-            await ui.wait_for(pilot, lambda: "有效，可核销" in detail(app), what="valid on both screens")
+            await ui.wait_for(pilot, lambda app=app: "有效，可核销" in detail(app), what="valid on both screens")
         first.screen.query_one("#scan-action").press()  # both cashiers tap 核销 at the same moment
         second.screen.query_one("#scan-action").press()
         for pilot, app in ((p1, first), (p2, second)):
-            await ui.wait_for(pilot, lambda: "…" not in detail(app) and "可核销" not in detail(app), what="answers")
+            await ui.wait_for(pilot, lambda app=app: "…" not in detail(app) and "可核销" not in detail(app),
+                              what="answers")
         outcomes = sorted(("used" if "已使用" in detail(a) else "redeemed" if "已核销" in detail(a) else detail(a))
                           for a in (first, second))
         assert outcomes == ["redeemed", "used"]
@@ -210,17 +211,20 @@ async def test_sold_out_and_day_report(cashier_core, ui):
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await login(pilot, ui)
         await ui.tap(pilot, "#open-soldout")
-        await ui.wait_for(pilot, lambda: isinstance(app.screen, SoldOutScreen) and bool(app.screen.query("#so-har_gow")),
+        await ui.wait_for(pilot,
+                          lambda: isinstance(app.screen, SoldOutScreen) and bool(app.screen.query("#so-har_gow")),
                           what="dishes")
         await ui.tap(pilot, "#so-har_gow")
         await ui.wait_for(pilot, lambda: app.screen.query_one("#so-har_gow").selected, what="sold out")
         assert cashier_core.service.menu.items["har_gow"].sold_out
         await ui.tap(pilot, "#soldout-back")
         await ui.tap(pilot, "#open-report")
-        await ui.wait_for(pilot, lambda: isinstance(app.screen, ReportScreen) and bool(app.screen.query("#report-title")),
+        await ui.wait_for(pilot,
+                          lambda: isinstance(app.screen, ReportScreen) and bool(app.screen.query("#report-title")),
                           what="report")
         assert "实收 Net" in ui.screen_text(app) and "¥28.00" in ui.screen_text(app)
         await ui.tap(pilot, "#close-day")
         await ui.wait_for(pilot, lambda: "Day closed" in ui.text_of(app, "#report-title"), what="closed")
     with cashier_core.service.ledger.reading():
-        assert cashier_core.service.db.execute("SELECT count(*) FROM outbox WHERE type = 'day.closed'").fetchone()[0] == 1
+        assert cashier_core.service.db.execute(
+            "SELECT count(*) FROM outbox WHERE type = 'day.closed'").fetchone()[0] == 1

@@ -128,7 +128,7 @@ async def test_wrong_pins_lock_the_screen_with_a_growing_wait(fresh_core, ui):
             for key in "000000":
                 await pilot.press(key)  # a keyboard over SSH works like the keypad
             await pilot.press("enter")
-            await ui.wait_for(pilot, lambda: f"({4 - n} tries" in ui.screen_text(app), what=f"try {n + 1}")
+            await ui.wait_for(pilot, lambda n=n: f"({4 - n} tries" in ui.screen_text(app), what=f"try {n + 1}")
         await type_pin(pilot, ui, "000000")
         await ui.wait_for(pilot, lambda: "try again in 30 s" in ui.screen_text(app), what="the lockout")
         await type_pin(pilot, ui)  # the right PIN while locked: still refused

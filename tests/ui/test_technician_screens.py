@@ -65,7 +65,8 @@ async def test_an_address_that_is_not_a_printer_is_called_out(own_core, ui):
                 await pilot.press({".": "full_stop", ":": "colon"}.get(key, key))
             await pilot.press("enter")
             await ui.wait_for(pilot, lambda: isinstance(app.screen, PrinterSetupScreen), what="printer setup")
-            await ui.wait_for(pilot, lambda: "does not answer like an ESC/POS printer" in ui.text_of(app, "#printer-status"),
+            await ui.wait_for(pilot,
+                              lambda: "does not answer like an ESC/POS printer" in ui.text_of(app, "#printer-status"),
                               what="the verdict")
             assert app.screen.url == f"tcp://127.0.0.1:{server.port}"
     finally:

@@ -60,7 +60,7 @@ def test_split_by_station(demo_menu):
         {"item_id": "har_gow"}, {"item_id": "milk_tea"}, {"item_id": "siu_mai"}, {"item_id": "fried_rice"}]})
     split = split_by_station(price_order(demo_menu, request))
     assert list(split) == ["dimsum", "bar", "kitchen"]
-    assert [l.item.id for l in split["dimsum"]] == ["har_gow", "siu_mai"]
+    assert [line.item.id for line in split["dimsum"]] == ["har_gow", "siu_mai"]
 
 
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(),

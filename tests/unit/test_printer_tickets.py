@@ -95,5 +95,6 @@ def test_invalid_tickets_are_refused():
 
 
 def test_unknown_profile_lists_the_valid_ones():
-    with pytest.raises(ValueError, match="58mm-gb18030, 58mm-gbk, 58mm-raster, 76mm-gb18030, 80mm-epson, 80mm-gb18030, 80mm-gbk, 80mm-raster"):
+    with pytest.raises(ValueError, match="58mm-gb18030, 58mm-gbk, 58mm-raster, 76mm-gb18030, 80mm-epson,"
+                                         " 80mm-gb18030, 80mm-gbk, 80mm-raster"):
         get_profile("80mm")

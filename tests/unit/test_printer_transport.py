@@ -63,8 +63,8 @@ def test_bad_url_or_profile_is_a_config_error():
 
 
 def test_importing_the_printer_layer_does_not_import_escpos_serial_usb_or_pil():
-    code = ("import sys, edge.printer.tickets, edge.printer_sim.simulator, edge.printer.transports, edge.printer.spool; "
-            "sys.exit(1 if {'escpos', 'serial', 'usb', 'PIL'} & set(sys.modules) else 0)")
+    code = ("import sys, edge.printer.tickets, edge.printer_sim.simulator, edge.printer.transports,"
+            " edge.printer.spool; sys.exit(1 if {'escpos', 'serial', 'usb', 'PIL'} & set(sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 

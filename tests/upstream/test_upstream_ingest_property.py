@@ -39,7 +39,7 @@ def test_ingest_matches_the_model(sqlite_upstream, batches):
     held: dict[str, dict] = {}  # event_id -> the event upstream holds
     seq = 0
     for ops in batches:
-        events, expect, broken = [], [], False
+        events, broken = [], False
         for kind, arg in ops:
             seq += 1
             if kind == "new":
@@ -49,7 +49,8 @@ def test_ingest_matches_the_model(sqlite_upstream, batches):
             elif kind in ("replay", "conflict") and held:
                 ev = copy.deepcopy(list(held.values())[arg % len(held)])
                 if kind == "conflict":
-                    ev = make_event(ev["device_seq"], {"value": ["changed", arg]}, "note.added", event_id=ev["event_id"])
+                    ev = make_event(ev["device_seq"], {"value": ["changed", arg]}, "note.added",
+                                    event_id=ev["event_id"])
             elif kind == "broken":
                 ev = make_event(seq)
                 BREAKS[arg](ev)
@@ -67,7 +68,7 @@ def test_ingest_matches_the_model(sqlite_upstream, batches):
             assert db.scalar("SELECT count(*) FROM events") == before, "a refused batch stores nothing"
             continue
         seen_in_batch: dict[str, dict] = {}
-        for ev, result in zip(events, answer.json()["results"]):
+        for ev, result in zip(events, answer.json()["results"], strict=True):
             assert result["event_id"] == ev["event_id"]
             known = held.get(ev["event_id"]) or seen_in_batch.get(ev["event_id"])
             if known is None:

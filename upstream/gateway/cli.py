@@ -87,7 +87,8 @@ def gateway_retry(database, attempt_id):
 
 @gateway_group.command("sandbox")
 @click.option("--write-config", "directory", type=click.Path(file_okay=False), required=True,
-              help="Where to write gateway.toml and the sandbox's keys (then EDGE_UPSTREAM_GATEWAY=<dir>/gateway.toml).")
+              help="Where to write gateway.toml and the sandbox's keys"
+                   " (then EDGE_UPSTREAM_GATEWAY=<dir>/gateway.toml).")
 @click.option("--alipay-port", default=8810, show_default=True)
 @click.option("--wechat-port", default=8811, show_default=True)
 @click.option("--password-s", default=3.0, show_default=True, help="Scenario 01/02: seconds to enter the password.")

@@ -19,7 +19,8 @@ class TcpConnection(Connection):
         try:
             self.sock = socket.create_connection((address.host, address.port), timeout=timeout)
         except ConnectionRefusedError:
-            raise PrinterUnreachable(f"{self.where} refused the connection (is it on, and is this the right port?)") from None
+            raise PrinterUnreachable(f"{self.where} refused the connection"
+                                     " (is it on, and is this the right port?)") from None
         except TimeoutError:
             raise PrinterUnreachable(f"{self.where} did not answer within {timeout:g} s") from None
         except socket.gaierror as error:

@@ -39,7 +39,8 @@ class UsbConnection(Connection):
             usb.util.claim_interface(device, self.interface)
             intf = device.get_active_configuration()[(self.interface, 0)]
         except usb.core.USBError as error:
-            raise PrinterUnreachable(f"{self.where} cannot be used: {error} (permissions: udev rule, group lp)") from None
+            raise PrinterUnreachable(f"{self.where} cannot be used: {error}"
+                                     " (permissions: udev rule, group lp)") from None
 
         def endpoint(direction: int, given: int | None) -> int | None:
             if given is not None:

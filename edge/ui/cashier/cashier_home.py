@@ -246,7 +246,7 @@ class HomeScreen(HomeLike, CashierScreen):
             self.set_scan(**{**scan, "severity": "-bad", "action": None, "detail": self.tr("pickup_voided",
                                                                                           ticket=ticket)})
         else:
-            lines = "，".join(f"{l['name_zh']}×{l['qty'] - l.get('voided_qty', 0)}" for l in order["lines"]
-                             if l["qty"] > l.get("voided_qty", 0))
+            lines = "，".join(f"{line['name_zh']}×{line['qty'] - line.get('voided_qty', 0)}" for line in order["lines"]
+                             if line["qty"] > line.get("voided_qty", 0))
             self.set_scan(**{**scan, "detail": lines, "severity": "", "action": "collect",
                              "action_label": self.tr("collect")})

@@ -31,7 +31,8 @@ class OrderScreen(CashierScreen):
         where = self.tr("table", table=o["table"]) if o.get("table") else self.tr("takeaway")
         m = o["money"]
         with VerticalScroll(id="order-body"):
-            yield Label(f"{self.tr('order', ticket=o['ticket_no'])}  {where}  {status_word(self, {**o, 'collected_ms': (o.get('collected') or {}).get('collected_ms')})}"
+            status = status_word(self, {**o, "collected_ms": (o.get("collected") or {}).get("collected_ms")})
+            yield Label(f"{self.tr('order', ticket=o['ticket_no'])}  {where}  {status}"
                         f"  {o['created_local'].replace('T', ' ')[:16]}", id="order-title", classes="c-heading")
             for line in o["lines"]:
                 left = line["qty"] - line["voided_qty"]
@@ -46,7 +47,7 @@ class OrderScreen(CashierScreen):
                                 net=fen(m["net"])), id="order-money", classes="c-heading")
             with Horizontal(classes="c-actions"):
                 yield TouchButton(self.tr("void_all"), id="void-all", variant="error",
-                                  disabled=all(l["qty"] == l["voided_qty"] for l in o["lines"]))
+                                  disabled=all(line["qty"] == line["voided_qty"] for line in o["lines"]))
                 yield TouchButton(self.tr("refund"), id="refund", disabled=m["refundable"] <= 0 and not m["electronic"])
                 yield TouchButton(self.tr("collect"), id="collect", disabled=bool(o.get("collected")))
             for job in o["print_jobs"]:

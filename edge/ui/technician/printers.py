@@ -105,7 +105,8 @@ class PrintersScreen(WizardStep):
         box = self.query_one("#found", Vertical)
         await box.remove_children()
         await box.mount_all([
-            TouchButton(f"{f['url']}  " + ("打印机 printer " + f["state"] if f["printer"] else "不像打印机 not a printer?"),
+            TouchButton(f"{f['url']}  "
+                        + ("打印机 printer " + f["state"] if f["printer"] else "不像打印机 not a printer?"),
                         id=f"found-{n}", classes="found printer-found", value=str(n))
             for n, f in enumerate(self.found)])
 

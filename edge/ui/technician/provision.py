@@ -188,8 +188,9 @@ class DoneScreen(WizardStep):
         e, device = state.get("enrollment"), state["device"]
         printers = ", ".join(f"{n} ({p['profile']})" for n, p in state["printers"].items()) or "无 none"
         stations = ", ".join(f"{s}→{p}" for s, p in state["stations"].items()) or "无 none"
+        enrollment = "store " + e["store_id"] + " (" + e["status"] + ")" if e else "未开通 not enrolled"
         lines = [f"设备 Device: {device['name']}, 前缀 prefix {device['ticket_prefix']}",
-                 f"开通 Enrollment: {'store ' + e['store_id'] + ' (' + e['status'] + ')' if e else '未开通 not enrolled'}",
+                 f"开通 Enrollment: {enrollment}",
                  f"打印机 Printers: {printers}", f"档口 Stations: {stations}",
                  f"摄像头 Camera: {state['scanner']['source'] or '无 none'}",
                  f"设置保存在 Saved in {state['settings_file']}"]

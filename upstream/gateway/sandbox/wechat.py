@@ -79,8 +79,9 @@ class WechatSandbox:
         if result in ("success", "duplicate") and t and t.paid:
             if result == "duplicate":
                 return self._reply(h, mch_id, self._fail("ORDERPAID", "订单已支付"))
-            return self._reply(h, mch_id, {"result_code": "SUCCESS", "openid": "sandbox-openid", "trade_type": "MICROPAY",
-                                           "bank_type": "OTHERS", "total_fee": str(t.amount), "fee_type": "CNY",
+            return self._reply(h, mch_id, {"result_code": "SUCCESS", "openid": "sandbox-openid",
+                                           "trade_type": "MICROPAY", "bank_type": "OTHERS", "total_fee": str(t.amount),
+                                           "fee_type": "CNY",
                                            "transaction_id": t.trade_no, "out_trade_no": out,
                                            "time_end": t.trade_no[:8] + "120000"})
         reply = {"user_paying": self._fail("USERPAYING", "需要用户输入支付密码"),
