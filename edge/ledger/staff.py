@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 import time
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
 import sqlite_utils
 
@@ -34,14 +34,34 @@ MANAGER_ROLES = ("manager", "owner")
 UNKNOWN_STAFF = "?"
 
 
+class StaffDoc(TypedDict):
+    staff_id: str
+    name: str
+    role: str
+
+
+class PinCheckDoc(TypedDict):
+    ok: bool
+    reason: str
+    staff: StaffDoc | None
+    failures: int
+    retry_after_s: int
+    attempts_left: int
+
+
+class PinStateDoc(TypedDict):
+    failures: int
+    retry_after_s: int
+
+
 @dataclass(frozen=True)
 class Staff:
     staff_id: str
     name: str
     role: str
 
-    def doc(self) -> dict[str, Any]:
-        return asdict(self)
+    def doc(self) -> StaffDoc:
+        return {"staff_id": self.staff_id, "name": self.name, "role": self.role}
 
 
 @dataclass(frozen=True)
@@ -53,7 +73,7 @@ class PinCheck:
     retry_after_s: int = 0  # > 0: locked for this long
     attempts_left: int = FREE_FAILURES
 
-    def doc(self) -> dict[str, Any]:
+    def doc(self) -> PinCheckDoc:
         return {"ok": self.ok, "reason": self.reason, "staff": self.staff.doc() if self.staff else None,
                 "failures": self.failures, "retry_after_s": self.retry_after_s, "attempts_left": self.attempts_left}
 
@@ -123,7 +143,7 @@ def check_pin(db: sqlite_utils.Database, staff_id: str, pin: str, *, roles: tupl
     return PinCheck(True, "ok", staff=staff)
 
 
-def pin_state(db: sqlite_utils.Database, staff_id: str, at_ms: int | None = None) -> dict[str, Any]:
+def pin_state(db: sqlite_utils.Database, staff_id: str, at_ms: int | None = None) -> PinStateDoc:
     """{"failures", "retry_after_s"} of a staff id (for screens and `edge doctor`)."""
     now = at_ms if at_ms is not None else now_ms()
     row = db.execute("SELECT failures FROM pin_failures WHERE staff_id = ?", [staff_id]).fetchone()
