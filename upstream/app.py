@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from upstream import enroll, ingest, phone_orders, store_settings
+from upstream import enroll, ingest, phone_orders, proxies, store_settings
 from upstream.errors import ApiError, now_ms
 from upstream.gateway.api import add_payment_routes, gateway_from_env
 from upstream.sql import Database
@@ -31,9 +31,12 @@ def _error(exc: ApiError) -> JSONResponse:
     return JSONResponse(exc.doc(), status_code=exc.status, headers=headers)
 
 
-def create_app(db: Database, gateway=None) -> FastAPI:
+def create_app(db: Database, gateway=None, *, trusted_proxies=None, clock=now_ms) -> FastAPI:
+    """`trusted_proxies`: addresses whose X-Forwarded-For is believed (upstream/proxies.py; None:
+    $EDGE_UPSTREAM_TRUSTED_PROXIES, default none); `clock`: milliseconds, for the phone-order rate limits."""
     app = FastAPI(title="Matou upstream", version="1", docs_url=None, redoc_url=None)
     app.state.db = db
+    trusted = proxies.parse_trusted(trusted_proxies)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError):
@@ -123,7 +126,9 @@ def create_app(db: Database, gateway=None) -> FastAPI:
     @app.post("/v1/stores/{store_id}/orders")
     async def phone_order(store_id: str, request: Request):
         doc = parse_json(await read_body(request, MAX_SMALL_BODY))
-        view, created = await run_in_threadpool(phone_orders.place_phone_order, db, store_id, doc)
+        client = proxies.client_address(request.client.host if request.client else None,
+                                        request.headers.get("x-forwarded-for"), trusted)
+        view, created = await run_in_threadpool(phone_orders.place_phone_order, db, store_id, doc, client, clock)
         return JSONResponse(view, status_code=201 if created else 200)
 
     @app.get("/v1/stores/{store_id}/orders/{order_id}")

@@ -1,7 +1,7 @@
 """`edge-upstream`: run the reference upstream and operate a fleet (stores, menus, enrollment
-codes, devices, staff PINs, table codes, orders). Commands other than `serve` work on the
-database directly (--database, or $EDGE_UPSTREAM_DATABASE; default a SQLite file in the user
-data dir), so they also work while the server runs.
+codes, devices, staff PINs, table codes, phone-order limits and refusals, orders). Commands
+other than `serve` work on the database directly (--database, or $EDGE_UPSTREAM_DATABASE;
+default a SQLite file in the user data dir), so they also work while the server runs.
 """
 
 from __future__ import annotations
@@ -20,11 +20,15 @@ from edge.orders import new_id
 from upstream.enroll import add_store, make_token, require_store, revoke
 from upstream.errors import ApiError
 from upstream.gateway.cli import gateway_group
+from upstream.phone_guard import refusals
+from upstream.phone_limits import DEFAULT_LIMITS, NAMES
 from upstream.phone_orders import list_orders
+from upstream.proxies import parse_trusted
 from upstream.qr import qr_png, qr_terminal
 from upstream.schema import open_database
 from upstream.server import build_server
-from upstream.store_settings import publish_menu_file, rotate_table_key, set_staff, table_code
+from upstream.store_settings import (phone_limits, publish_menu_file, rotate_table_key, set_phone_limits, set_staff,
+                                     table_code)
 from upstream.vouchers import issue_voucher
 
 DB_OPTION = click.option("--database", "database", default=None, envvar="EDGE_UPSTREAM_DATABASE",
@@ -61,13 +65,20 @@ def cli() -> None:
 @DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8800, show_default=True)
-def serve(database: str | None, host: str, port: int) -> None:
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, envvar="EDGE_UPSTREAM_TRUSTED_PROXIES",
+              help="A reverse proxy's address or network whose X-Forwarded-For is believed for phone-order rate"
+                   " limits (repeatable; default: none, the header is ignored).")
+def serve(database: str | None, host: str, port: int, trusted_proxies: tuple[str, ...]) -> None:
     """Serve the upstream API (ingest, enrollment, downstream, phone orders)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        trusted = parse_trusted(" ".join(trusted_proxies))
+    except ValueError as exc:
+        raise click.ClickException(f"bad --trusted-proxy: {exc}") from None
     db = _db(database)
     click.echo(f"upstream on http://{host}:{port} ({db.dialect})")
     try:
-        build_server(db, host, port).run()
+        build_server(db, host, port, trusted_proxies=[str(n) for n in trusted]).run()
     finally:
         db.close()
 
@@ -98,6 +109,50 @@ def stores_list(database, as_json):
         return
     for r in rows:
         click.echo(f"{r['store_id']:<20} {r['name']:<24} menu {r['menu_version'] or '-'}")
+
+
+LIMIT_HELP = {"max_dish_qty": "most of one dish per order", "max_items": "most items per order",
+              "max_amount": "most an order may come to, in yuan",
+              "max_open_per_table": "open phone orders per table", "table_per_minute": "orders a minute per table",
+              "client_per_minute": "orders a minute per client address"}
+
+
+def _limit_options(fn):
+    for name in reversed(NAMES):
+        default = getattr(DEFAULT_LIMITS, name)
+        shown = f"¥{default // 100}" if name == "max_amount" else default
+        fn = click.option(f"--{name.replace('_', '-')}", name, default=None,
+                          type=str if name == "max_amount" else click.IntRange(1),
+                          help=f"{LIMIT_HELP[name]} (default {shown}).")(fn)
+    return fn
+
+
+@stores.command("limits")
+@DB_OPTION
+@click.argument("store")
+@_limit_options
+@click.option("--reset", is_flag=True, help="Back to the defaults first.")
+@click.option("--json", "as_json", is_flag=True)
+def stores_limits(database, store, reset, as_json, **given):
+    """Show or change STORE's phone-order limits (caps, open orders per table, rate limits)."""
+    db = _db(database)
+    changes = {k: v for k, v in given.items() if v is not None}
+    if "max_amount" in changes:
+        try:
+            changes["max_amount"] = parse_yuan(changes["max_amount"])
+        except ValueError as exc:
+            raise click.ClickException(f"bad --max-amount: {exc}") from None
+    if changes or reset:
+        limits = _run(set_phone_limits, db, store, changes, reset)
+    else:
+        _run(require_store, db, store)
+        limits = phone_limits(db, store)
+    if as_json:
+        click.echo(json.dumps({"store": store, "phone_limits": {n: getattr(limits, n) for n in NAMES}}))
+        return
+    for name in NAMES:
+        value = getattr(limits, name)
+        click.echo(f"{name:<20} {f'¥{value / 100:.2f}' if name == 'max_amount' else value}")
 
 
 @cli.group()
@@ -252,6 +307,23 @@ def tables_code(database, store, table, host, png):
 def tables_rotate(database, store, retire_old):
     """Make a new table key (print new table codes afterwards)."""
     click.echo(f"new table key {_run(rotate_table_key, _db(database), store, retire_old)} for {store}")
+
+
+@tables.command("refusals")
+@DB_OPTION
+@click.option("--store", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def tables_refusals(database, store, as_json):
+    """Phone orders refused per table and reason (too_large, rate_table, rate_client, open_orders)."""
+    rows = refusals(_db(database), store)
+    if as_json:
+        click.echo(json.dumps({"refusals": rows}, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"{r['store_id']:<12} table {r['table_no']:<8} {r['reason']:<12} {r['refused']:>7}"
+                   f"  first {_when(r['first_ms'])}  last {_when(r['last_ms'])}")
+    if not rows:
+        click.echo("no refused phone orders")
 
 
 @cli.group()

@@ -2,8 +2,11 @@
 
 POST /v1/stores/{store}/orders (what a mini-program or web page calls after the customer
 scanned a table code): checked against the table code's HMAC and the published menu, priced,
-stored with its client_token (a retry returns the same order) and turned into an
-`order.place` command for the store's printing device, in one transaction. The device places
+checked against the store's phone-order limits (upstream/phone_limits.py: caps of one dish,
+items and amount; rate buckets per table and per client; open orders per table, admitted by
+upstream/phone_guard.py), stored with its client_token (a retry returns the same order and
+counts against no limit) and turned into an `order.place` command for the store's printing
+device, in one transaction. The device places
 it through its normal path and prints it once; its ack (by command_id) says accepted with the
 ticket number, or rejected with the reason.
 """
@@ -19,11 +22,15 @@ from edge.orders import new_id, parse_order_request, price_order
 from edge.protocol.canonical import canonical_json
 from edge.tables import Keyring, unb64url, verify_table_url
 from upstream.enroll import require_store
+from upstream import phone_guard
 from upstream.errors import ApiError, now_ms
+from upstream.phone_limits import check_cart
 from upstream.sql import Database
-from upstream.store_settings import store_menu
+from upstream.store_settings import phone_limits, store_menu
 
 MAX_COMMANDS = 50
+PRUNE_EVERY_MS = 60_000
+_pruned = {"at": 0}
 
 
 def printing_device(db: Database, store_id: str) -> dict | None:
@@ -32,7 +39,10 @@ def printing_device(db: Database, store_id: str) -> dict | None:
                   " ORDER BY CASE WHEN role = 'cashier' THEN 0 ELSE 1 END, enrolled_ms, device_id LIMIT 1", [store_id])
 
 
-def place_phone_order(db: Database, store_id: str, doc: object) -> tuple[dict, bool]:
+def place_phone_order(db: Database, store_id: str, doc: object, client: str = "unknown",
+                      clock=now_ms) -> tuple[dict, bool]:
+    """Store a phone order and its command: (view, created). `client` is the request's address
+    (upstream/proxies.py) and `clock` the milliseconds clock the rate buckets run on."""
     require_store(db, store_id)
     if not isinstance(doc, dict):
         raise ApiError(422, "bad_request", "the order must be a JSON object")
@@ -62,10 +72,17 @@ def place_phone_order(db: Database, store_id: str, doc: object) -> tuple[dict, b
     existing = _existing(db, store_id, request.client_token, fingerprint)
     if existing:
         return existing, False
+    limits, now = phone_limits(db, store_id), clock()
+    try:
+        check_cart(cart, limits)
+    except ApiError:
+        with db.tx():
+            phone_guard.count_refusal(db, store_id, table, "too_large", now)
+        raise
     device = printing_device(db, store_id)
     if device is None:
         raise ApiError(503, "no_device", "this store has no enrolled device to print the order on", retry=False)
-    order_id, command_id, now = new_id(), new_id(), now_ms()
+    order_id, command_id = new_id(), new_id()
     lines = [{"item_id": line.item.id, "name_zh": line.item.zh, "name_en": line.item.en, "qty": line.qty,
               "options": [o.id for o in line.options], "notes": list(line.notes), "unit_price": line.unit_price,
               "total": line.total} for line in cart.lines]
@@ -74,17 +91,24 @@ def place_phone_order(db: Database, store_id: str, doc: object) -> tuple[dict, b
                           "notes": list(line.notes)} for line in cart.lines],
                "notes": list(request.notes), "total": cart.total}
     with db.tx():
-        cursor = db.execute(
-            "INSERT INTO phone_orders (order_id, store_id, client_token, request_sha256, command_id, device_id,"
-            " service, table_no, total, lines, status, created_ms, updated_ms)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?)"
-            " ON CONFLICT (store_id, client_token) DO NOTHING",
-            [order_id, store_id, request.client_token, fingerprint, command_id, device["device_id"], request.service,
-             request.table, cart.total, canonical_json({"lines": lines}), now, now])
-        if cursor.rowcount == 1:
-            db.execute("INSERT INTO commands (command_id, store_id, device_id, type, payload, created_ms)"
-                       " VALUES (?, ?, ?, 'order.place', ?, ?)",
-                       [command_id, store_id, device["device_id"], canonical_json(payload), now])
+        refusal = phone_guard.admit(db, store_id, table, client, limits, now)
+        if refusal is None:
+            cursor = db.execute(
+                "INSERT INTO phone_orders (order_id, store_id, client_token, request_sha256, command_id, device_id,"
+                " service, table_no, total, lines, status, created_ms, updated_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?)"
+                " ON CONFLICT (store_id, client_token) DO NOTHING",
+                [order_id, store_id, request.client_token, fingerprint, command_id, device["device_id"],
+                 request.service, request.table, cart.total, canonical_json({"lines": lines}), now, now])
+            if cursor.rowcount == 1:
+                db.execute("INSERT INTO commands (command_id, store_id, device_id, type, payload, created_ms)"
+                           " VALUES (?, ?, ?, 'order.place', ?, ?)",
+                           [command_id, store_id, device["device_id"], canonical_json(payload), now])
+    if now - _pruned["at"] >= PRUNE_EVERY_MS:
+        _pruned["at"] = now
+        phone_guard.prune(db, now)
+    if refusal is not None:
+        raise refusal
     if cursor.rowcount == 0:  # the same token raced in from another request
         return _existing(db, store_id, request.client_token, fingerprint), False
     return phone_order_view(db, store_id, order_id), True

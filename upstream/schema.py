@@ -119,6 +119,18 @@ STEPS: list[str] = [
         tries INTEGER NOT NULL DEFAULT 0, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL, final_ms BIGINT);
     CREATE INDEX gateway_refunds_by_attempt ON gateway_refunds (attempt_id)
     """,
+    # phone-order floods (upstream/phone_guard.py): a store's limit overrides, the rate buckets
+    # (per table, per client address) and the refused orders per table and reason
+    """
+    ALTER TABLE stores ADD COLUMN phone_limits TEXT;
+    CREATE TABLE rate_buckets (
+        bucket TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, updated_ms BIGINT NOT NULL);
+    CREATE INDEX rate_buckets_by_age ON rate_buckets (updated_ms);
+    CREATE TABLE phone_refusals (
+        store_id TEXT NOT NULL, table_no TEXT NOT NULL, reason TEXT NOT NULL, refused BIGINT NOT NULL,
+        first_ms BIGINT NOT NULL, last_ms BIGINT NOT NULL, PRIMARY KEY (store_id, table_no, reason));
+    CREATE INDEX phone_orders_by_table ON phone_orders (store_id, table_no, created_ms)
+    """,
 ]
 
 

@@ -1,5 +1,5 @@
 """What an operator sets per store and its devices pull: menus (versioned, served with an ETag),
-table keys and staff PIN hashes."""
+table keys and staff PIN hashes; and the store's phone-order limits (kept upstream only)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from edge.protocol.signing import b64e
 from edge.tables import make_table_url, unb64url
 from upstream.enroll import require_store
 from upstream.errors import ApiError, now_ms
+from upstream.phone_limits import PhoneLimits, limits_from_doc, overrides
 from upstream.sql import Database
 
 
@@ -96,3 +97,28 @@ def table_code(db: Database, store_id: str, table: str, host: str) -> str:
         return make_table_url(host, store_id, table, row["kid"], unb64url(row["key"]))
     except ValueError as exc:
         raise ApiError(422, "bad_table", str(exc), "table") from None
+
+
+def phone_limits(db: Database, store_id: str) -> PhoneLimits:
+    """The store's phone-order limits: the defaults (upstream/phone_limits.py) with its overrides."""
+    text = db.scalar("SELECT phone_limits FROM stores WHERE store_id = ?", [store_id])
+    try:
+        return limits_from_doc(json.loads(text) if text else None)
+    except ValueError:  # kept only through set_phone_limits, so never; the defaults if so
+        return limits_from_doc(None)
+
+
+def set_phone_limits(db: Database, store_id: str, changes: dict, reset: bool = False) -> PhoneLimits:
+    """Change some of a store's phone-order limits ({name: whole number}); `reset` first goes back
+    to the defaults. Returns the limits now in force."""
+    require_store(db, store_id)
+    with db.tx():
+        current = {} if reset else overrides(phone_limits(db, store_id))
+        try:
+            limits = limits_from_doc({**current, **changes})
+        except ValueError as exc:
+            raise ApiError(422, "bad_limit", str(exc), "phone_limits") from None
+        kept = overrides(limits)
+        db.execute("UPDATE stores SET phone_limits = ? WHERE store_id = ?",
+                   [canonical_json(kept) if kept else None, store_id])
+    return limits
