@@ -13,7 +13,7 @@ from upstream.cli import cli
 
 COMMANDS = [["serve"], ["stores", "add"], ["stores", "list"], ["menu", "publish"], ["enroll-token"],
             ["devices", "list"], ["devices", "revoke"], ["orders", "list"], ["staff", "set"], ["tables", "code"],
-            ["tables", "rotate-key"], ["alarms"]]
+            ["tables", "rotate-key"], ["tables", "refusals"], ["stores", "limits"], ["alarms"]]
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda a: "-".join(a))
