@@ -13,11 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.sync.fixtures import (batch, make_event, order_payload, pg_cluster, raw_device, serve,  # noqa: F401
-                                 signed, upstream_db)
+from edge.demo.setup import MENU_FILE
+from tests.sync.fixtures import (batch, make_event, order_payload, pg_cluster, raw_device, signed,  # noqa: F401
+                                 upstream_db)
+from upstream.enroll import add_store
 from upstream.phone_guard import refusals
 from upstream.server import BackgroundUpstream
-from upstream.store_settings import set_phone_limits, table_code
+from upstream.store_settings import publish_menu_file, set_phone_limits, table_code
 
 HOST = "order.example.com"
 
@@ -40,11 +42,15 @@ def clock():
     return Clock()
 
 
+def store(db) -> None:
+    add_store(db, "s1", "测试茶楼")
+    publish_menu_file(db, "s1", str(MENU_FILE))
+
+
 @pytest.fixture
 def flood(upstream_db, clock):
     """The upstream (demo menu, store s1) on an injected clock, and its printing device."""
-    server = serve(upstream_db)  # a first server only to set the store up; the test's runs on the clock
-    server.stop()
+    store(upstream_db)
     server = BackgroundUpstream(upstream_db, clock=clock).start()
     server.device = raw_device(server, role="cashier")
     yield server
@@ -106,8 +112,10 @@ def test_a_burst_of_sane_orders_from_one_table_reaches_the_kitchen_at_most_3_tim
     assert flood.db.scalar("SELECT count(*) FROM phone_orders") == 3
     counted = sum(r["refused"] for r in refusals(flood.db, "s1") if r["table_no"] == "12")
     assert counted == 47
-    again = post(flood, body(flood, 0))  # a retry of an accepted order is still answered, not limited
-    assert again.status_code == 200
+    taken = next(a.json() for a in answers if a.status_code == 201)
+    n = int(taken["client_token"].rsplit("-", 1)[1])
+    again = post(flood, body(flood, n))  # a retry of an accepted order is still answered, not limited
+    assert again.status_code == 200 and again.json()["id"] == taken["id"]
 
 
 def test_an_open_order_stops_counting_once_rejected_or_paid(flood, clock):
@@ -162,8 +170,7 @@ def test_rate_per_client_across_tables_and_a_forged_forwarded_for(flood, clock):
 
 
 def test_forwarded_for_from_a_trusted_proxy(upstream_db, clock):
-    server = serve(upstream_db)
-    server.stop()
+    store(upstream_db)
     server = BackgroundUpstream(upstream_db, clock=clock, trusted_proxies=["127.0.0.1"]).start()
     try:
         raw_device(server, role="cashier")
@@ -186,8 +193,7 @@ def test_the_limits_hold_across_two_servers_on_one_database(upstream_db, clock):
     the open-order count: they live in the database."""
     from upstream.schema import open_database
 
-    first = serve(upstream_db)
-    first.stop()
+    store(upstream_db)
     first = BackgroundUpstream(upstream_db, clock=clock).start()
     other_db = open_database(upstream_db.url)
     second = BackgroundUpstream(other_db, clock=clock).start()
