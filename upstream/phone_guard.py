@@ -81,7 +81,7 @@ def count_refusal(db: Database, store_id: str, table: str, reason: str, now: int
                [store_id, table, reason, now, now])
 
 
-def refusals(db: Database, store_id: str | None = None) -> list[dict]:
+def refusals(db: Database, store_id: str | None = None) -> list[dict[str, object]]:
     """Refused phone orders per store, table and reason, the latest first."""
     return db.query("SELECT store_id, table_no, reason, refused, first_ms, last_ms FROM phone_refusals"
                     + (" WHERE store_id = ?" if store_id else "") + " ORDER BY last_ms DESC, store_id, table_no, reason"

@@ -49,7 +49,7 @@ def limits_from_doc(doc: object) -> PhoneLimits:
     return replace(DEFAULT_LIMITS, **doc)
 
 
-def overrides(limits: PhoneLimits) -> dict:
+def overrides(limits: PhoneLimits) -> dict[str, int]:
     """Only the values that differ from the defaults (what a store keeps)."""
     default = asdict(DEFAULT_LIMITS)
     return {k: v for k, v in asdict(limits).items() if v != default[k]}

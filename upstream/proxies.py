@@ -14,6 +14,7 @@ import os
 
 ENV = "EDGE_UPSTREAM_TRUSTED_PROXIES"
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def parse_trusted(entries: str | list[str] | tuple[str, ...] | None) -> tuple[Network, ...]:
@@ -25,14 +26,14 @@ def parse_trusted(entries: str | list[str] | tuple[str, ...] | None) -> tuple[Ne
     return tuple(ipaddress.ip_network(e.strip(), strict=False) for e in entries if e.strip())
 
 
-def _address(text: str):
+def _address(text: str) -> Address | None:
     try:
         return ipaddress.ip_address(text.strip().strip("[]"))
     except ValueError:
         return None
 
 
-def _trusted(address, trusted: tuple[Network, ...]) -> bool:
+def _trusted(address: Address | None, trusted: tuple[Network, ...]) -> bool:
     return address is not None and any(address.version == n.version and address in n for n in trusted)
 
 
