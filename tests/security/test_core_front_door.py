@@ -40,7 +40,7 @@ def core(tmp_path_factory):
     service = EdgeService(make_config(tmp_path_factory.mktemp("front-door") / "data")).open()
     order = service.place_order({"client_token": "seed", "lines": [{"item_id": "har_gow"}]})[0]
     server = BackgroundCore(service).start()
-    server.ids = {"order_id": order["id"], "item_id": "har_gow", "job_id": "x", "attempt_id": "x"}
+    server.ids = {"order_id": order["id"], "item_id": "har_gow", "job_id": order["print_jobs"][0]["id"]}
     yield server
     server.stop()
     service.close()
