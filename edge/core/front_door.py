@@ -18,6 +18,7 @@ Three rules, checked on every HTTP request before any endpoint sees it:
 
 from __future__ import annotations
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from edge.core.errors import error
@@ -61,7 +62,8 @@ class FrontDoor:
         await self.app(scope, receive, send)
 
     @staticmethod
-    def refusal(scope: Scope):
+    def refusal(scope: Scope) -> JSONResponse | None:
+        """The answer to a request that may not come in, else None."""
         headers: dict[bytes, list[str]] = {}
         for name, value in scope["headers"]:
             headers.setdefault(name.lower(), []).append(value.decode("latin-1"))
