@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from edge.cart import CartError, CartLine, PricedCart, PricedLine, price_cart
+from edge.cart import MAX_NOTES, CartError, CartLine, PricedCart, PricedLine, price_cart
 from edge.menu import Menu
 
 SERVICES = ("dine_in", "takeaway")
@@ -81,7 +81,10 @@ def parse_order_request(doc: object) -> OrderRequest:
         lines.append(CartLine(raw["item_id"], raw.get("qty", 1),
                               _ids(raw.get("options"), f"lines[{n}].options"),
                               _ids(raw.get("notes"), f"lines[{n}].notes")))
-    return OrderRequest(token, service, table, payment, tuple(lines), _ids(doc.get("notes"), "notes"))
+    notes = _ids(doc.get("notes"), "notes")
+    if len(notes) > MAX_NOTES:  # as for a line: each note is one more line on every kitchen ticket
+        raise CartError("bad_note", f"at most {MAX_NOTES} notes per order", "notes")
+    return OrderRequest(token, service, table, payment, tuple(lines), notes)
 
 
 def price_order(menu: Menu, request: OrderRequest) -> PricedCart:

@@ -36,7 +36,8 @@ def _call(base: str, method: str, path: str, body: dict | None = None, session: 
     import requests
 
     try:
-        answer = requests.request(method, base.rstrip("/") + path, json=body, params=params, timeout=30,
+        sent = {} if body is None and method != "GET" else body  # the core takes only JSON on a POST
+        answer = requests.request(method, base.rstrip("/") + path, json=sent, params=params, timeout=30,
                                   headers={"X-Staff-Session": session} if session else None)
     except requests.RequestException as error:
         raise CoreDown(f"cannot reach the core at {base}: is `edge core` running?"

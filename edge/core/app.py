@@ -2,8 +2,9 @@
 Documented in docs/protocol.md; the endpoints live in the routers of edge/core/*_api.py.
 
 Errors always have the form {"error": {"code": ..., "message": ..., "field": ...}} (edge.core.errors).
-Every request body is limited while it streams in (edge.core.body_limit): 64 KiB, less where a
-router's bodies are small.
+Every request first passes the front door (edge.core.front_door: its own Host, no foreign Origin,
+JSON on every state-changing request), then its body is limited while it streams in
+(edge.core.body_limit): 64 KiB, less where a router's bodies are small.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 from edge.core import cashier_api, device_api, orders_api, payments_api, printing_api, technician_api
 from edge.core.body_limit import BodyLimit, Limit
 from edge.core.errors import install_refusal_handler
+from edge.core.front_door import FrontDoor
 from edge.core.service import EdgeService
 
 BODY_LIMITS = (
@@ -28,6 +30,7 @@ def create_app(service: EdgeService) -> FastAPI:
     app.state.service = service
     install_refusal_handler(app)
     app.add_middleware(BodyLimit, limits=BODY_LIMITS)
+    app.add_middleware(FrontDoor)  # added last: the outermost, before any body is read
     for module in ROUTERS:
         app.include_router(module.router)
     return app

@@ -8,11 +8,17 @@ whole body), else `Body.invalid`, else `422 bad_request` naming the field. Field
 checks itself (vouchers, refunds, settings, ...) are typed `object` here and passed on as sent.
 The order body is the domain's to parse (`edge.orders.parse_order_request`): `json_document`
 only decodes it.
+
+Every body is decoded by `decode`, strictly: arrays and objects nest at most `MAX_DEPTH` deep
+(`400 too_deep`), a number has at most `MAX_NUMBER_CHARS` characters and is finite (`400
+bad_number`: no 5,000-digit integers, no `1e999`, `NaN` or `Infinity`), so no body can make the
+core recurse, spend seconds on a number or fail on one later.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, NamedTuple, Self
 
@@ -37,14 +43,72 @@ class Refusal(NamedTuple):
 
 NOT_JSON = Refusal(400, "malformed_json", "the body is not valid JSON")
 NOT_OBJECT = Refusal(422, "bad_request", "the body must be a JSON object")
+MAX_DEPTH = 32
+"""Arrays and objects inside one another: the deepest real body (an order) nests 3 deep."""
+MAX_NUMBER_CHARS = 32
+"""Characters of one number: money is in fen, quantities are 1-99."""
+TOO_DEEP = Refusal(400, "too_deep", f"the body nests arrays and objects more than {MAX_DEPTH} deep")
+BAD_NUMBER = Refusal(400, "bad_number", f"a number in the body is not finite or has more than {MAX_NUMBER_CHARS} "
+                                        "characters")
+
+
+class _Unreadable(Exception):
+    """Raised inside the JSON decoder: the body is refused with `refusal`."""
+
+    def __init__(self, refusal: Refusal):
+        super().__init__(refusal.code)
+        self.refusal = refusal
+
+
+def _integer(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _Unreadable(BAD_NUMBER)
+    return int(text)
+
+
+def _real(text: str) -> float:
+    value = float(text) if len(text) <= MAX_NUMBER_CHARS else math.inf
+    if not math.isfinite(value):
+        raise _Unreadable(BAD_NUMBER)
+    return value
+
+
+def _constant(text: str) -> float:
+    raise _Unreadable(BAD_NUMBER)  # NaN, Infinity, -Infinity: not JSON
+
+
+def _too_deep(doc: object) -> bool:
+    """Whether `doc` nests containers more than MAX_DEPTH deep (walked without recursion)."""
+    stack = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def decode(raw: bytes) -> object:
+    """The JSON value of a body, or `Refused`: `400 malformed_json`, `400 too_deep` or `400 bad_number`."""
+    try:
+        doc = json.loads(raw, parse_int=_integer, parse_float=_real, parse_constant=_constant)
+    except _Unreadable as unreadable:
+        raise unreadable.refusal.refused() from None
+    except RecursionError:
+        raise TOO_DEEP.refused() from None
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+        raise Refused(400, "malformed_json", f"the body is not valid JSON: {error}") from None
+    if _too_deep(doc):
+        raise TOO_DEEP.refused()
+    return doc
 
 
 def json_document(raw: bytes) -> object:
-    """Any JSON value (the order body, which the domain checks); `400 malformed_json` if not JSON."""
-    try:
-        return json.loads(raw)
-    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
-        raise Refused(400, "malformed_json", f"the body is not valid JSON: {error}") from None
+    """Any JSON value (the order body, which the domain checks), or the refusal of `decode`."""
+    return decode(raw)
 
 
 # -- field types: today's loose readings of a value, kept exactly ------------------------------------
@@ -72,8 +136,10 @@ class Body(BaseModel):
             doc: object = dict(cls.empty)
         else:
             try:
-                doc = json.loads(raw)
-            except ValueError:
+                doc = decode(raw)
+            except Refused as refusal:
+                if refusal.code != NOT_JSON.code:
+                    raise
                 raise NOT_JSON.refused() from None
         if not isinstance(doc, dict):
             raise cls.not_object.refused(doc)

@@ -31,7 +31,8 @@ def _call(method: str, url: str, body: dict | None = None, timeout: float = 35.0
     import requests
 
     try:
-        answer = requests.request(method, url, json=body, timeout=timeout)
+        sent = {} if body is None and method != "GET" else body  # the core takes only JSON on a POST
+        answer = requests.request(method, url, json=sent, timeout=timeout)
     except requests.RequestException as error:
         raise click.ClickException(f"cannot reach the core at {url.split('/v1/')[0]}: {type(error).__name__}") \
             from None

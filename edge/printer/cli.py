@@ -30,6 +30,8 @@ def _core(config_path: str | None, core_url: str | None) -> str:
 def _call(method: str, url: str, **kwargs):
     import requests
 
+    if method != "GET":
+        kwargs.setdefault("json", {})  # the core takes only JSON on a state-changing request
     try:
         answer = requests.request(method, url, timeout=kwargs.pop("timeout", 10), **kwargs)
     except requests.RequestException as error:

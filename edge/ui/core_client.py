@@ -88,6 +88,11 @@ def split_lines(chunks: Iterable[bytes]) -> Iterator[str]:
         yield buffer.rstrip(b"\r").decode("utf-8", errors="replace")
 
 
+def json_body(method: str, body: dict | None) -> dict | None:
+    """What a request sends: the core takes only JSON on a state-changing request, `{}` when empty."""
+    return {} if body is None and method != "GET" else body
+
+
 class CoreClient:
     """One core at `base_url`. Thread-safe enough for one UI: each call is one request."""
 
@@ -107,8 +112,8 @@ class CoreClient:
     def _call(self, method: str, path: str, body: dict | None = None, ok: tuple[int, ...] = (200,),
               headers: dict | None = None) -> dict:
         try:
-            answer = self.session.request(method, self.base_url + path, json=body, timeout=self.timeout,
-                                          headers=headers)
+            answer = self.session.request(method, self.base_url + path, json=json_body(method, body),
+                                          timeout=self.timeout, headers=headers)
         except requests.RequestException as error:
             raise self._offline(error) from None
         try:

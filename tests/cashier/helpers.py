@@ -70,7 +70,8 @@ class Api:
 
     def call(self, method: str, path: str, body: dict | None = None, session: str | None = None, **params):
         headers = {"X-Staff-Session": session or self.session} if (session or self.session) else {}
-        return requests.request(method, self.url + path, json=body, headers=headers, params=params or None,
+        sent = {} if body is None and method != "GET" else body  # the core takes only JSON on a POST
+        return requests.request(method, self.url + path, json=sent, headers=headers, params=params or None,
                                 timeout=30)
 
     def login(self, who=CASHIER) -> str:

@@ -16,6 +16,7 @@ from tests.support import free_port
 
 MiB = 1024 * 1024
 UPLOAD = 48 * MiB
+JSON = {"Content-Type": "application/json"}
 
 
 def peak_rss(pid: int) -> int:
@@ -75,8 +76,9 @@ def test_a_chunked_upload_of_many_mib_is_refused_without_being_held(core_process
 ])
 def test_every_endpoint_has_a_limit_streamed_or_declared(menu_core, path, limit, message):
     over = b'{"text": "' + b"x" * limit + b'"}'
-    declared = requests.post(f"{menu_core.url}{path}", data=over, timeout=10)  # with Content-Length
-    streamed = requests.post(f"{menu_core.url}{path}", data=iter([over[:1000], over[1000:]]), timeout=10)  # chunked
+    declared = requests.post(f"{menu_core.url}{path}", data=over, headers=JSON, timeout=10)  # with Content-Length
+    streamed = requests.post(f"{menu_core.url}{path}", data=iter([over[:1000], over[1000:]]), headers=JSON,
+                             timeout=10)  # chunked
     for answer in (declared, streamed):
         assert answer.status_code == 413, (path, answer.text)
         assert answer.json()["error"] == {"code": "too_large", "message": message, "field": None}
@@ -84,7 +86,8 @@ def test_every_endpoint_has_a_limit_streamed_or_declared(menu_core, path, limit,
 
 def test_a_body_at_the_limit_is_read(menu_core):
     text = "x" * (64 * 1024 - len('{"text": ""}'))
-    answer = requests.post(f"{menu_core.url}/v1/scans", data=iter([b'{"text": "', text.encode(), b'"}']), timeout=10)
+    answer = requests.post(f"{menu_core.url}/v1/scans", data=iter([b'{"text": "', text.encode(), b'"}']),
+                           headers=JSON, timeout=10)
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "bad_scan"  # over 4096 characters
     small = requests.post(f"{menu_core.url}/v1/scans", json={"text": "hello"}, timeout=10)
     assert small.status_code == 202

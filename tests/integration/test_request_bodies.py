@@ -74,13 +74,20 @@ def test_the_payment_code_is_never_echoed():
     assert "1345678" not in repr(bodies.StartPaymentBody.parse(b'{"code": "134567890123456789"}'))
 
 
-@pytest.mark.parametrize("content_type", [None, "application/json", "application/x-www-form-urlencoded", "text/plain"])
-def test_a_body_is_json_whatever_its_content_type(menu_core, content_type):
-    headers = {"Content-Type": content_type} if content_type else {}
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON"])
+def test_a_body_is_read_when_it_says_it_is_json(menu_core, content_type):
+    headers = {"Content-Type": content_type}
     answer = requests.post(f"{menu_core.url}/v1/scans", data=b'{"text": "hello"}', headers=headers, timeout=5)
     assert answer.status_code == 202, answer.text
     refused = requests.post(f"{menu_core.url}/v1/scans", data=b'{"text": ""}', headers=headers, timeout=5)
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "bad_scan"
+
+
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain"])
+def test_a_body_of_another_content_type_is_refused(menu_core, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    answer = requests.post(f"{menu_core.url}/v1/scans", data=b'{"text": "hello"}', headers=headers, timeout=5)
+    assert answer.status_code == 415 and answer.json()["error"]["code"] == "not_json", answer.text
 
 
 def test_a_query_parameter_of_the_wrong_type_gets_the_one_error_shape(menu_core):

@@ -52,11 +52,11 @@ def test_wedge_scan_then_from_scan_and_cashier_actions(core, device, gw_upstream
     attempt = answer.json()["attempt_id"]
     cashier = requests.get(f"{core.url}/v1/payments/cashier", timeout=5).json()
     assert order["id"] in [o["id"] for o in cashier["awaiting"]]
-    queried = requests.post(f"{core.url}/v1/payments/{attempt}/query", timeout=10)
+    queried = requests.post(f"{core.url}/v1/payments/{attempt}/query", json={}, timeout=10)
     assert queried.status_code == 200
-    cash = requests.post(f"{core.url}/v1/orders/{order['id']}/cash", timeout=5).json()
+    cash = requests.post(f"{core.url}/v1/orders/{order['id']}/cash", json={}, timeout=5).json()
     assert cash["status"] == "paid" and cash["payment"] == "cash" and cash["print_jobs"]
-    again = requests.post(f"{core.url}/v1/orders/{order['id']}/cash", timeout=5)
+    again = requests.post(f"{core.url}/v1/orders/{order['id']}/cash", json={}, timeout=5)
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_paid"
     wait_for(lambda: requests.get(f"{core.url}/v1/payments/{attempt}", timeout=5).json()["final"], 8)
     assert requests.get(f"{core.url}/v1/payments/{attempt}", timeout=5).json()["state"] in ("closed", "refunded")

@@ -102,7 +102,7 @@ def test_receipt_with_pickup_code_at_placement_and_on_request(sims, core_factory
     assert answer.status_code == 202 and answer.json()["job"]["printer"] == "counter"
     printers_["counter"].wait_for_tickets(2, timeout=5)
     assert "[QR MT1P.k.eyJ9.sig]" in printers_["counter"].tickets[1].text
-    assert requests.post(f"{url}/v1/orders/nope/receipt", timeout=5).status_code == 404
+    assert requests.post(f"{url}/v1/orders/nope/receipt", json={}, timeout=5).status_code == 404
     bad = requests.post(f"{url}/v1/orders/{order['id']}/receipt", json={"printer": "ghost"}, timeout=5)
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "printer"
 
