@@ -12,7 +12,8 @@
     POST /v1/technician/printers/scan {subnet?, ports?}   LAN scan for port 9100 (own subnet, at most a /24)
     POST /v1/technician/printers/probe {url}              one printer's DLE EOT status
 
-Everything but the doctor, the state, the login and a fresh device's first PIN needs the header `X-Technician-Session` from a login.
+Everything but the doctor, the state, the login and a fresh device's first PIN needs the header
+`X-Technician-Session` from a login (so does POST /v1/print-test, in edge/core/printing_api.py).
 The desk (edge.technician.technician_desk, made by create_app) does the work; its refusals become answers
 in edge.core.errors.
 """
