@@ -8,7 +8,8 @@
     POST /v1/print-test                  {"printer" | "url", "profile"?, "wait"?} -> the printer's
                                          status and what happened to the test page (technician session)
 
-A print-test needs a technician session (header X-Technician-Session) and goes only to a
+A print-test needs a technician session (header X-Technician-Session; checked once the body has
+been read under its size limit, as on the technician endpoints) and goes only to a
 configured printer (by name or url: through that printer's queue, one connection per printer at
 a time) or to a tcp:// address on the LAN (tried directly, from a worker thread): see
 edge/core/print_test_target.py. It never opens a file:// (or usb/serial) url it is given. Jobs are
@@ -20,7 +21,7 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -100,14 +101,12 @@ async def receipt(service: Service, order_id: str,
     return JSONResponse({"job": read(service, print_jobs.get_job, new)}, status_code=202)
 
 
-async def technician_session(request: Request) -> None:
-    """Refuses (401) a request without a live technician session, before its body is read."""
-    check_session(request.app.state.service.technician, request)
-
-
-@router.post("/v1/print-test", dependencies=[Depends(technician_session)])
-async def print_test(service: Service, doc: Annotated[PrintTestBody, json_body(PrintTestBody)]):
+@router.post("/v1/print-test")
+async def print_test(service: Service, request: Request,
+                     doc: Annotated[PrintTestBody, json_body(PrintTestBody)]):
     from edge.printer.testing import print_test_direct
+
+    check_session(service.technician, request)  # after the body's streamed size limit, like every technician call
 
     target = await run_in_threadpool(print_test_target, service.config.printers, doc.printer, doc.url)
     try:
