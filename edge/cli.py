@@ -101,13 +101,16 @@ def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, n
     """The whole product on one machine: virtual printers, core with the demo menu, kiosk UI."""
     import time
 
-    from edge.demo.setup import start_demo
+    from edge.demo.setup import PIN_FILE, start_demo, technician_pin
     from edge.launcher import Processes
 
     root = Path(demo_dir).resolve()
     with Processes(root / "logs") as processes:
         url, core_process = start_demo(processes, root, core_port, printer_port, upstream_port)
+        pin = technician_pin(root, root / "edge.toml", url)
         click.echo(f"core: {url}   tickets: {root / 'tickets'}/<station>/   logs: {root / 'logs'}")
+        click.echo(f"technician PIN (Ctrl-T): {pin or 'yours'}   ({root / PIN_FILE if pin else 'set by you'}; "
+                   f"another: edge technician set-pin --config {root / 'edge.toml'})")
         if upstream_port:
             click.echo(f"upstream: http://127.0.0.1:{upstream_port} (store demo)   "
                        f"edge-upstream … --database {root / 'upstream.sqlite'}")

@@ -299,17 +299,21 @@ class ReceiptBody(Body):
 
 
 class PrintTestBody(Body):
-    """POST /v1/print-test: a printer url, a profile, how long to wait for a queued test page."""
+    """POST /v1/print-test: a configured printer's name, or a url (a configured printer's, or a
+    tcp:// address on the LAN: edge.core.print_test_target decides); a profile; how long to wait
+    for a queued test page."""
 
-    url: StrictStr
-    profile: object = None
+    printer: StrictStr | None = None
+    url: StrictStr | None = None
+    profile: StrictStr | None = None
     wait: Annotated[float, BeforeValidator(lambda value: float(value) if isinstance(value, (int, float)) else 10.0)] \
         = 10.0
 
     empty: ClassVar = None
-    not_object: ClassVar = Refusal(422, "bad_request", "send {\"url\": \"tcp://HOST:PORT\", \"profile\": \"NAME\"}",
-                                   "url")
+    not_object: ClassVar = Refusal(422, "bad_request", "send {\"printer\": \"NAME\"} or "
+                                                       "{\"url\": \"tcp://HOST:PORT\", \"profile\": \"NAME\"}", "url")
     invalid: ClassVar = not_object
+    refusals: ClassVar = {"profile": Refusal(422, "bad_profile", "profile must be a printer profile's name", "profile")}
 
 
 # -- technician --------------------------------------------------------------------------------------

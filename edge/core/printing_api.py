@@ -5,12 +5,15 @@
     GET  /v1/print-jobs/{id}             one job, with its ticket data
     POST /v1/print-jobs/{id}/reprint     print it again (补打 REPRINT) -> 202 {"job": ...}
     POST /v1/orders/{id}/receipt         {"pickup_code"?, "printer"?} -> 202 {"job": ...}
-    POST /v1/print-test                  {"url", "profile"?, "wait"?} -> the printer's status and
-                                         what happened to the test page
+    POST /v1/print-test                  {"printer" | "url", "profile"?, "wait"?} -> the printer's
+                                         status and what happened to the test page (technician session)
 
-A print-test for a configured printer's url goes through that printer's queue (one connection
-per printer at a time); any other url is tried directly, from a worker thread. Jobs are read
-and written through the service's ledger (its one write lock; a transaction for writes).
+A print-test needs a technician session (header X-Technician-Session; checked once the body has
+been read under its size limit, as on the technician endpoints) and goes only to a
+configured printer (by name or url: through that printer's queue, one connection per printer at
+a time) or to a tcp:// address on the LAN (tried directly, from a worker thread): see
+edge/core/print_test_target.py. It never opens a file:// (or usb/serial) url it is given. Jobs are
+read and written through the service's ledger (its one write lock; a transaction for writes).
 """
 
 from __future__ import annotations
@@ -18,15 +21,17 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from edge.core.printer_test_page import queue_test_page
 from edge.core.bodies import PrintTestBody, ReceiptBody
 from edge.core.depends import Service, json_body
+from edge.core.print_test_target import print_test_target
 from edge.core.errors import error
 from edge.core.service import EdgeService
+from edge.core.technician_api import check_session
 from edge.ledger import print_jobs
 
 MAX_LIMIT = 500
@@ -97,16 +102,19 @@ async def receipt(service: Service, order_id: str,
 
 
 @router.post("/v1/print-test")
-async def print_test(service: Service, doc: Annotated[PrintTestBody, json_body(PrintTestBody)]):
+async def print_test(service: Service, request: Request,
+                     doc: Annotated[PrintTestBody, json_body(PrintTestBody)]):
     from edge.printer.testing import print_test_direct
 
-    name = next((n for n, p in service.config.printers.items() if p.url.strip() == doc.url.strip()), None)
+    check_session(service.technician, request)  # after the body's streamed size limit, like every technician call
+
+    target = await run_in_threadpool(print_test_target, service.config.printers, doc.printer, doc.url)
     try:
-        if name is not None and service.spool:
-            result = await run_in_threadpool(queue_test_page, service, name, doc.profile,
+        if target.printer is not None and service.spool:
+            result = await run_in_threadpool(queue_test_page, service, target.printer, doc.profile,
                                              min(doc.wait, 60.0))
         else:
-            result = await run_in_threadpool(print_test_direct, doc.url, doc.profile)
+            result = await run_in_threadpool(print_test_direct, target.url, doc.profile)
     except ValueError as exc:
         return error(422, "bad_request", str(exc))
     return result

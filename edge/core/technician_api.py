@@ -4,13 +4,16 @@
     GET  /v1/technician/state                what the provisioning screens show (no secrets)
     POST /v1/technician/login {pin}          -> {session}; 401 wrong_pin {tries_left}; 429 locked {retry_after_s}
     POST /v1/technician/logout
-    POST /v1/technician/pin {pin}            set the device's technician PIN (a session is needed once one exists)
+    POST /v1/technician/pin {pin}            set the device's technician PIN: a session is needed once one
+                                             exists; the first one only on a fresh device (403 pin_from_console
+                                             otherwise: `edge technician set-pin` on the device's console)
     POST /v1/technician/settings {device?, scanner?, printers?, stations?}   -> provisioned.toml, applied at once
     POST /v1/technician/enroll               enroll with the last enrollment code the scanner saw
     POST /v1/technician/printers/scan {subnet?, ports?}   LAN scan for port 9100 (own subnet, at most a /24)
     POST /v1/technician/printers/probe {url}              one printer's DLE EOT status
 
-Everything but the doctor and the state needs the header `X-Technician-Session` from a login.
+Everything but the doctor, the state, the login and a fresh device's first PIN needs the header
+`X-Technician-Session` from a login (so does POST /v1/print-test, in edge/core/printing_api.py).
 The desk (edge.technician.technician_desk, made by create_app) does the work; its refusals become answers
 in edge.core.errors.
 """
@@ -29,6 +32,9 @@ from edge.technician.auth import PinRefused
 from edge.technician.technician_desk import Refused, TechnicianDesk
 
 SESSION_HEADER = "X-Technician-Session"
+NO_PIN_IN_USE = ("this device is already set up (enrolled, printers configured or orders taken) and has no "
+                 "technician PIN: set one on the device's own console with `edge technician set-pin` "
+                 "(or use the store's technician PIN: `edge-upstream staff set --role technician`)")
 
 router = APIRouter()
 
@@ -81,6 +87,8 @@ async def logout(desk: Technician, request: Request):
 async def set_pin(desk: Technician, request: Request, doc: Annotated[PinBody, json_body(PinBody)]):
     if await run_in_threadpool(desk.auth.pin_set):
         check_session(desk, request)
+    elif not await run_in_threadpool(desk.fresh):
+        raise Refused(403, "pin_from_console", NO_PIN_IN_USE)
     try:
         token = await run_in_threadpool(desk.auth.set_pin, doc.pin)
     except PinRefused as exc:

@@ -1,9 +1,16 @@
 """The demo: a dim-sum restaurant with a local upstream, one virtual printer per kitchen station,
-and the device enrolled through the real enrollment path (one-time code, Ed25519 key)."""
+the device enrolled through the real enrollment path (one-time code, Ed25519 key), and a
+technician PIN of its own.
+
+A demo device is set up (printers, enrollment), so the core does not let anybody set its first
+technician PIN through the API: the demo sets a random one with `edge technician set-pin`, as a
+technician on the device's console would, keeps it in `<dir>/technician-pin` (0600) and prints it."""
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +18,7 @@ from pathlib import Path
 MENU_FILE = Path(__file__).with_name("menu.toml")
 STATION_PORTS = {"dimsum": 9101, "kitchen": 9102, "bar": 9103}
 DEMO_STORE = "demo"
+PIN_FILE = "technician-pin"
 
 
 def demo_config_text(data_dir: Path, core_port: int = 8765, base_port: int = 9101) -> str:
@@ -45,9 +53,10 @@ def printer_ports(base_port: int = 9101) -> dict[str, int]:
     return {station: base_port + n for n, station in enumerate(STATION_PORTS)}
 
 
-def _run(args: list[str], module: str) -> str:
+def _run(args: list[str], module: str, input: str | None = None) -> str:
     """Run a CLI step of the demo (as an operator or technician would) and return its output."""
-    done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=60,
+                          input=input)
     if done.returncode != 0:
         raise RuntimeError(f"`{module} {' '.join(args[:3])}` failed: {done.stderr.strip() or done.stdout.strip()}")
     return done.stdout
@@ -69,6 +78,37 @@ def enroll_device(root: Path, database: Path, upstream_url: str, config_file: Pa
                    "--png", str(root / "enroll-code.png")], "upstream")
     code = next(line.strip() for line in output.splitlines() if line.strip().startswith("MT1E."))
     _run(["enroll", code, "--config", str(config_file)], "edge")
+
+
+def new_demo_pin() -> str:
+    """A random technician PIN that `edge technician set-pin` accepts (6 digits, not a run)."""
+    from edge.technician.auth import PinRefused, check_new_pin
+
+    while True:
+        pin = f"{secrets.randbelow(900_000) + 100_000}"
+        try:
+            check_new_pin(pin)
+        except PinRefused:
+            continue
+        return pin
+
+
+def technician_pin(root: Path, config_file: Path, core_url: str) -> str | None:
+    """The demo's technician PIN: set when the device has none with `edge technician set-pin` (the
+    console's way) and kept in `<root>/technician-pin`, readable by its owner only. None when a PIN
+    was set some other way (the demo does not know it)."""
+    import requests
+
+    path = root / PIN_FILE
+    if requests.get(f"{core_url}/v1/technician/state", timeout=10).json()["pin_set"]:
+        return path.read_text(encoding="utf-8").strip() if path.exists() else None
+    pin = new_demo_pin()
+    _run(["technician", "set-pin", "--config", str(config_file)], "edge", input=f"{pin}\n{pin}\n")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(pin + "\n")
+    return pin
 
 
 def start_demo(processes, root: Path, core_port: int, printer_port: int, upstream_port: int | None = None):

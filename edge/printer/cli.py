@@ -1,13 +1,17 @@
 """`edge printers status|jobs|reprint` and `edge print-test`: technicians' printer commands.
 
 The running core owns the printers (one connection per printer at a time), so these talk to
-its local API (docs/protocol.md, "Printing"). `edge print-test` prints directly only when no
-core is running, or with `--direct` for a printer the core does not know.
+its local API (docs/protocol.md, "Printing"). `edge print-test` goes through the core as a
+technician (it asks for the technician PIN, or reads $EDGE_TECHNICIAN_PIN, and logs in); the core
+prints only to its configured printers and to tcp:// addresses on the LAN. It prints directly,
+from this process, only when no core is running, or with `--direct` (any url this user may open:
+a usb://, serial:// or file:// printer the core does not know).
 """
 
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
@@ -44,6 +48,22 @@ def _call(method: str, url: str, **kwargs):
             message = answer.text[:200]
         raise click.ClickException(message)
     return answer.json()
+
+
+PIN_ENV = "EDGE_TECHNICIAN_PIN"
+SESSION_HEADER = "X-Technician-Session"
+
+
+def _technician_login(core: str) -> str:
+    """A technician session from the core (the PIN from $EDGE_TECHNICIAN_PIN or asked for);
+    ClickException "cannot reach the core" when no core runs."""
+    state = _call("GET", f"{core}/v1/technician/state")
+    if not state.get("pin_set"):
+        raise click.ClickException("the core prints a test page only for a technician, and this device has no "
+                                   "technician PIN yet: set one with `edge technician set-pin`, or print from "
+                                   "here with --direct")
+    pin = os.environ.get(PIN_ENV) or click.prompt("technician PIN", hide_input=True, err=True)
+    return _call("POST", f"{core}/v1/technician/login", json={"pin": pin})["session"]
 
 
 def _table(rows: list[list[str]], header: list[str]) -> None:
@@ -139,13 +159,22 @@ def print_test(config_path: str | None, core_url: str | None, printer_url: str, 
         raise click.ClickException(str(error)) from None
     doc = None
     if not direct:
+        core = _core(config_path, core_url)
         try:
-            doc = _call("POST", f"{_core(config_path, core_url)}/v1/print-test",
-                        json={"url": printer_url, **({"profile": profile} if profile else {})}, timeout=70)
+            session = _technician_login(core)
         except click.ClickException as error:
             if "cannot reach the core" not in error.message:
                 raise
             click.echo("core not running: printing directly", err=True)
+        else:
+            try:
+                doc = _call("POST", f"{core}/v1/print-test", headers={SESSION_HEADER: session},
+                            json={"url": printer_url, **({"profile": profile} if profile else {})}, timeout=70)
+            finally:
+                try:
+                    _call("POST", f"{core}/v1/technician/logout", headers={SESSION_HEADER: session}, json={})
+                except click.ClickException:
+                    pass
     if doc is None:
         from edge.printer.testing import print_test_direct
 

@@ -49,8 +49,14 @@ class TechnicianDesk:
                                        "upstream": e.upstream_url, "status": e.status, "reason": e.reason}
 
     def fresh(self) -> bool:
-        """Never set up: no technician PIN, not enrolled, no order ever. Only then may the kiosk
-        open technician mode without a PIN (the first step sets one)."""
+        """Never set up (out of the box): no technician PIN (the device's or the store's), not
+        enrolled, no printer configured (in the config file or on the technician screen), no
+        provisioned.toml, no order ever. Only then may the API set the first technician PIN without
+        a session (the kiosk opens technician mode on it); on any other device the first PIN is set
+        on the device's console (`edge technician set-pin`)."""
+        config = self._config()
+        if config.printers or settings_path(config).exists():
+            return False
         if self.auth.pin_set() or self._enrollment() is not None:
             return False
         with self.ledger.reading() as db:

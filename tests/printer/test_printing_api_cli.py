@@ -59,13 +59,19 @@ def test_printer_status_and_jobs_over_http_and_cli(sims, core_factory):
     assert result.exit_code == 1 and "cannot reach the core" in result.output
 
 
-def test_print_test_through_the_core_direct_and_without_a_core(sims, core_factory):
+def test_print_test_through_the_core_direct_and_without_a_core(sims, core_factory, tmp_path):
+    """Through the core `edge print-test` logs in as a technician (the core's print-test needs a
+    session since it may reach the LAN); without a PIN on the device it says how to set one."""
     printers_ = sims("dimsum", "spare")
     core = core_factory({"dimsum": f"tcp://127.0.0.1:{printers_['dimsum'].port}"})
     url = core.serve()
     runner = CliRunner()
     dimsum_url = f"tcp://127.0.0.1:{printers_['dimsum'].port}"
-    result = runner.invoke(print_test, ["--url", dimsum_url, "--profile", "58mm-gbk", "--core", url, "--json"])
+    result = runner.invoke(print_test, ["--url", dimsum_url, "--core", url])
+    assert result.exit_code == 1 and "edge technician set-pin" in result.output and not printers_["dimsum"].tickets
+    core.service.technician.auth.set_pin("305917")  # as `edge technician set-pin` does on the console
+    result = runner.invoke(print_test, ["--url", dimsum_url, "--profile", "58mm-gbk", "--core", url, "--json"],
+                           env={"EDGE_TECHNICIAN_PIN": "305917"})
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["via"] == "core queue" and doc["outcome"] == "printed" and doc["profile"] == "58mm-gbk"
@@ -73,8 +79,16 @@ def test_print_test_through_the_core_direct_and_without_a_core(sims, core_factor
     assert "58mm-gbk" in page and "[QR MATOU-PRINT-TEST]" in page and "32:" in page
 
     spare_url = f"tcp://127.0.0.1:{printers_['spare'].port}"
-    result = runner.invoke(print_test, ["--url", spare_url, "--core", url])
+    result = runner.invoke(print_test, ["--url", spare_url, "--core", url], input="305917\n")
     assert result.exit_code == 0 and "status ok" in result.output and ": printed" in result.output
+    result = runner.invoke(print_test, ["--url", spare_url, "--core", url], input="111111\n")
+    assert result.exit_code == 1 and "wrong PIN" in result.output and len(printers_["spare"].tickets) == 1
+    target = tmp_path / "device-file"
+    target.write_bytes(b"")
+    result = runner.invoke(print_test, ["--url", f"file://{target}", "--core", url], input="305917\n")
+    assert result.exit_code == 1 and "--direct" in result.output and target.read_bytes() == b""
+    result = runner.invoke(print_test, ["--url", f"file://{target}", "--direct"])  # the console may
+    assert result.exit_code == 0 and b"TEST" in target.read_bytes() and target.read_bytes().endswith(b"\x1dr\x01")
     result = runner.invoke(print_test, ["--url", spare_url, "--core", f"http://127.0.0.1:{free_port()}"])
     assert result.exit_code == 0 and "core not running: printing directly" in result.output
     assert len(printers_["spare"].tickets) == 2

@@ -57,10 +57,19 @@ class Core:
         return self.http.post(self.url + path, json=body or {}, headers=headers, timeout=60)
 
     def login(self, pin: str = PIN) -> str:
-        """Set the technician PIN if none is set, else log in; returns a session token."""
-        if not self.get("/v1/technician/state").json()["pin_set"]:
+        """Set the technician PIN if none is set (through the API on a fresh device, else as
+        `edge technician set-pin` does on the console), else log in; returns a session token."""
+        state = self.get("/v1/technician/state").json()
+        if not state["pin_set"] and state["fresh"]:
             return self.post("/v1/technician/pin", {"pin": pin}).json()["session"]
+        if not state["pin_set"]:
+            set_console_pin(self.service, pin)
         return self.post("/v1/technician/login", {"pin": pin}).json()["session"]
+
+
+def set_console_pin(service: EdgeService, pin: str = PIN) -> None:
+    """What `edge technician set-pin` does on the device's console: the PIN straight into the database."""
+    service.technician.auth.set_pin(pin)
 
 
 class NotAPrinter:

@@ -135,3 +135,17 @@ async def test_wrong_pins_lock_the_screen_with_a_growing_wait(fresh_core, ui):
         await ui.wait_for(pilot, lambda: "try again in" in ui.screen_text(app), what="still locked")
         assert not isinstance(app.screen, HomeScreen)
         assert "305917" not in ui.screen_text(app) and "●" not in ui.text_of(app, "#pin-display")
+
+
+async def test_over_ssh_a_device_in_use_without_a_pin_points_to_the_console(fresh_core, ui):
+    """The technician app over SSH no longer offers to set the first PIN on a device in use: the
+    core refuses it (403 pin_from_console), and the screen names the console command."""
+    placed = fresh_core.http.post(fresh_core.url + "/v1/orders", timeout=10, json={
+        "client_token": uuid.uuid4().hex, "lines": [{"item_id": "har_gow", "qty": 1}]})
+    assert placed.status_code == 201
+    app = create_technician_app(fresh_core.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await ui.wait_for(pilot, lambda: "No technician PIN" in ui.screen_text(app), what="the refusal")
+        assert "edge technician set-pin" in ui.screen_text(app)
+        assert not app.screen.query_one("#pin-pad").display
+    assert not fresh_core.service.technician.auth.pin_set()

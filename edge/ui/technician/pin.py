@@ -2,9 +2,10 @@
 
 - a PIN is set on this device (or the store has technician PINs): enter it; wrong PINs count
   towards the core's lockout, which the screen shows ("try again in 30 s");
-- no PIN yet and the device was never used (`fresh`), or we run over SSH / on the console:
+- no PIN yet and the device was never used (`fresh`: no enrollment, printer, settings or order):
   choose a PIN (6-12 digits, twice) — the first provisioning step;
-- no PIN but the device is in use, from the kiosk: refused, with the way to set one over SSH.
+- no PIN but the device is set up (a demo, a device in use): refused, with the way to set one on
+  the device's console (`edge technician set-pin`); the core refuses it through the API too.
 """
 
 from __future__ import annotations
@@ -51,13 +52,13 @@ class PinScreen(TechScreen):
             self.mode = "login"
             if state.get("locked_for_s"):
                 self._message(f"锁定中 Locked: try again in {state['locked_for_s']} s")
-        elif state["fresh"] or not self.tech.from_kiosk:
+        elif state["fresh"]:
             self.mode = "set"
             self._message("首次设置 First setup: choose the PIN technicians will use on this device")
         else:
             self.mode = "refused"
-            self._message("Set one over SSH: `edge technician set-pin`, or ask the operator for the store's "
-                          "technician PIN (`edge-upstream staff set --role technician`)")
+            self._message("Set one on the device's console (or over SSH): `edge technician set-pin`, or ask the "
+                          "operator for the store's technician PIN (`edge-upstream staff set --role technician`)")
         self._show()
 
     def _show(self) -> None:
