@@ -190,6 +190,9 @@ class CashierDesk:
         result = check_staff_pin(self.ledger, manager_id, pin, roles=MANAGER_ROLES)
         if result.ok:
             return result.staff
+        if result.reason == "busy":
+            raise ActionRefused(429, "busy", "another PIN for this manager is being checked: try again",
+                                **result.doc())
         if result.reason == "locked":
             raise ActionRefused(423, "locked", f"too many wrong PINs: locked for {result.retry_after_s} s",
                                 **result.doc())
