@@ -38,7 +38,7 @@ from edge.protocol import pins
 FREE_FAILURES = 5
 BASE_LOCK_S = 30
 MAX_LOCK_S = 3600
-MANAGER_ROLES = ("manager", "owner")
+MANAGER_ROLES = pins.MANAGER_ROLES  # their PINs are 6-12 digits (edge/protocol/pins.py)
 UNKNOWN_STAFF = "?"
 BUSY_WAIT_S = 5.0  # a guess waits this long at most for the one in flight for the same id
 
