@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -86,7 +87,7 @@ class Sessions:
         self._open: dict[str, tuple[Staff, float]] = {}
 
     def open(self, staff: Staff) -> str:
-        token = new_id()
+        token = secrets.token_urlsafe(32)  # the shape the log redactor masks (edge/technician/redact.py)
         with self._lock:
             self._open[token] = (staff, time.monotonic())
         return token
