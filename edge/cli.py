@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from edge.config import Config, ConfigError, config_template, default_config_path, load_config
+from edge.protocol.private_files import private_process
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help="Config file (default: $EDGE_CONFIG, else the user config dir).")
@@ -51,6 +52,7 @@ def init(path: str | None, force: bool) -> None:
 @click.option("-v", "--verbose", is_flag=True)
 def core(config_path: str | None, verbose: bool) -> None:
     """Run the core daemon: database, printers, local API on 127.0.0.1."""
+    private_process()  # its data dir holds keys and PIN hashes: whatever the caller's umask
     _logging(verbose)
     from edge.core.server import serve
 
@@ -78,6 +80,7 @@ def run(config_path: str | None, lang: str | None) -> None:
     """Start the core in the background and the kiosk UI in this terminal."""
     from edge.launcher import Processes, wait_for_core
 
+    private_process()
     config = _config(config_path)
     args = ["core"] + (["--config", config_path] if config_path else [])
     with Processes(config.data_dir / "logs") as processes:
@@ -104,6 +107,7 @@ def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, n
     from edge.demo.setup import PIN_FILE, start_demo, technician_pin
     from edge.launcher import Processes
 
+    private_process()  # the demo's databases, keys and logs: its user's only
     root = Path(demo_dir).resolve()
     with Processes(root / "logs") as processes:
         url, core_process = start_demo(processes, root, core_port, printer_port, upstream_port)

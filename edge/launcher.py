@@ -12,6 +12,8 @@ from pathlib import Path
 
 import requests
 
+from edge.protocol.private_files import create_private, private_dir, private_file
+
 
 def _die_with_parent() -> None:
     """In the child: ask Linux to SIGTERM us when the launcher dies, even by kill -9."""
@@ -37,8 +39,11 @@ class Processes:
     def spawn(self, name: str, args: list[str], env: dict[str, str] | None = None,
               module: str = "edge") -> subprocess.Popen:
         """Start `python -m <module> <args>` with its output in <log_dir>/<name>.log."""
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{name}.log", "ab")
+        private_dir(self.log_dir)
+        log_path = self.log_dir / f"{name}.log"
+        create_private(log_path)
+        private_file(log_path)
+        log = open(log_path, "ab")
         process = subprocess.Popen([sys.executable, "-m", module, *args], stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
                                    preexec_fn=_die_with_parent if sys.platform == "linux" else None)

@@ -418,7 +418,7 @@ step_dirs() {
     ensure_dir "$PREFIX/share" 0755 root:root
     # The config holds no secrets (keys live in the data dir), so the kiosk user may read it.
     ensure_dir "$CONFIG_DIR" 0755 root:root
-    ensure_dir "$DATA_DIR" 0750 "$SERVICE_USER:$SERVICE_USER"
+    ensure_dir "$DATA_DIR" 0700 "$SERVICE_USER:$SERVICE_USER"
     ensure_dir "$DATA_DIR/keys" 0700 "$SERVICE_USER:$SERVICE_USER"
     ensure_dir "$DATA_DIR/backups" 0700 "$SERVICE_USER:$SERVICE_USER"
     local key

@@ -17,6 +17,7 @@ import click
 
 from edge.money import parse_yuan
 from edge.orders import new_id
+from edge.protocol.private_files import private_process
 from upstream.enroll import add_store, make_token, require_store, revoke
 from upstream.errors import ApiError
 from upstream.gateway.cli import gateway_group
@@ -70,6 +71,7 @@ def cli() -> None:
                    " limits (repeatable; default: none, the header is ignored).")
 def serve(database: str | None, host: str, port: int, trusted_proxies: tuple[str, ...]) -> None:
     """Serve the upstream API (ingest, enrollment, downstream, phone orders)."""
+    private_process()  # its database holds every store's keys and PIN hashes
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         trusted = parse_trusted(" ".join(trusted_proxies))

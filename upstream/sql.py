@@ -15,6 +15,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+from edge.protocol.private_files import DIR_MODE, create_private, private_sqlite
+
 DDL_TOKENS = {
     "sqlite": {"id": "INTEGER PRIMARY KEY AUTOINCREMENT"},
     "postgresql": {"id": "BIGSERIAL PRIMARY KEY"},
@@ -46,13 +48,18 @@ class Database:
             conn = psycopg.connect(self.url, autocommit=True, row_factory=dict_row, connect_timeout=10)
         else:
             path = self.url.removeprefix("sqlite:///").removeprefix("sqlite://")
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            on_disk = path != ":memory:" and not path.startswith("file:")
+            if on_disk:  # every store's keys and PIN hashes: 0600, a new dir 0700, whatever the umask
+                Path(path).parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+                create_private(path)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.row_factory = _dict_row
+            if on_disk:
+                private_sqlite(path)
         with self._lock:
             self._connections.append(conn)
         return conn

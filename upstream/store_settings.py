@@ -11,7 +11,7 @@ import tomllib
 from edge.menu import MenuError, menu_from_dict, menu_to_dict
 from edge.orders import new_id
 from edge.protocol.canonical import canonical_json
-from edge.protocol.pins import hash_pin
+from edge.protocol.pins import check_new_pin, hash_pin
 from edge.protocol.signing import b64e
 from edge.tables import make_table_url, unb64url
 from upstream.enroll import require_store
@@ -65,6 +65,7 @@ def settings_doc(db: Database, store_id: str) -> tuple[dict, str]:
 def set_staff(db: Database, store_id: str, staff_id: str, name: str, role: str, pin: str) -> None:
     require_store(db, store_id)
     try:
+        check_new_pin(pin, role)  # managers and technicians: 6-12 digits
         pin_hash = hash_pin(pin)
     except ValueError as exc:
         raise ApiError(422, "bad_pin", str(exc), "pin") from None

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -86,7 +87,7 @@ class Sessions:
         self._open: dict[str, tuple[Staff, float]] = {}
 
     def open(self, staff: Staff) -> str:
-        token = new_id()
+        token = secrets.token_urlsafe(32)  # the shape the log redactor masks (edge/technician/redact.py)
         with self._lock:
             self._open[token] = (staff, time.monotonic())
         return token
@@ -190,6 +191,9 @@ class CashierDesk:
         result = check_staff_pin(self.ledger, manager_id, pin, roles=MANAGER_ROLES)
         if result.ok:
             return result.staff
+        if result.reason == "busy":
+            raise ActionRefused(429, "busy", "another PIN for this manager is being checked: try again",
+                                **result.doc())
         if result.reason == "locked":
             raise ActionRefused(423, "locked", f"too many wrong PINs: locked for {result.retry_after_s} s",
                                 **result.doc())

@@ -55,6 +55,8 @@ async def login(desk: Cashier, doc: Annotated[LoginBody, json_body(LoginBody)]):
     result, token = await run_in_threadpool(desk.login, doc.staff_id, doc.pin)
     if token:
         return {"session": token, "staff": result["staff"]}
+    if result["reason"] == "busy":
+        return error(429, "busy", "another PIN for this staff member is being checked: try again", "pin", **result)
     if result["reason"] == "locked":
         return error(423, "locked", f"too many wrong PINs: try again in {result['retry_after_s']} s", "pin", **result)
     return error(401, result["reason"], "wrong PIN" if result["reason"] == "bad_pin" else "unknown staff",

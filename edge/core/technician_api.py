@@ -2,7 +2,7 @@
 
     GET  /v1/doctor                          the doctor's checks {"ok", "checks": [{name, ok, detail, fix}]}
     GET  /v1/technician/state                what the provisioning screens show (no secrets)
-    POST /v1/technician/login {pin}          -> {session}; 401 wrong_pin {tries_left}; 429 locked {retry_after_s}
+    POST /v1/technician/login {pin}          -> {session}; 401 wrong_pin {tries_left}; 429 locked / busy {retry_after_s}
     POST /v1/technician/logout
     POST /v1/technician/pin {pin}            set the device's technician PIN: a session is needed once one
                                              exists; the first one only on a fresh device (403 pin_from_console
@@ -70,6 +70,8 @@ async def login(desk: Technician, doc: Annotated[PinBody, json_body(PinBody)]):
     result = await run_in_threadpool(desk.auth.login, doc.pin)
     if result.ok:
         return {"session": result.session}
+    if result.busy:
+        raise Refused(429, "busy", "another PIN is being checked: try again", retry_after_s=result.retry_after_s)
     if result.retry_after_s:
         raise Refused(429, "locked", f"too many wrong PINs: try again in {result.retry_after_s} s",
                       retry_after_s=result.retry_after_s)

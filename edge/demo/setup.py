@@ -116,8 +116,9 @@ def start_demo(processes, root: Path, core_port: int, printer_port: int, upstrea
     the device enrolled, and the core. `processes` is an edge.launcher.Processes.
     Returns (core URL, core process)."""
     from edge.launcher import wait_for_core, wait_for_port
+    from edge.protocol.private_files import private_dir
 
-    root.mkdir(parents=True, exist_ok=True)
+    private_dir(root)  # config, both databases, logs, tickets: the demo user's only
     config_file = root / "edge.toml"
     config_file.write_text(demo_config_text(root / "data", core_port, printer_port), encoding="utf-8")
     for station, port in printer_ports(printer_port).items():

@@ -2,6 +2,8 @@
 
 WAL + synchronous=FULL: an acknowledged commit survives power loss (WAL + NORMAL does not).
 foreign_keys=ON and a busy_timeout so that a second connection waits instead of failing.
+The database holds keys and PIN hashes: its dir is made 0700 and its files 0600, whatever the
+umask (edge/protocol/private_files.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from edge.protocol.private_files import create_private, private_dir, private_sqlite
+
 BUSY_TIMEOUT_MS = 5000
 REQUIRED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": BUSY_TIMEOUT_MS}
 
@@ -25,7 +29,8 @@ class StorageError(RuntimeError):
 def open_connection(path: str | Path) -> sqlite3.Connection:
     """A raw sqlite3 connection with the device pragmas set and checked."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
+    create_private(path)  # 0600 before SQLite writes a byte (its -wal and -shm take the same mode)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -35,6 +40,7 @@ def open_connection(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     check_pragmas(conn)
+    private_sqlite(path)  # files made by an older version, or under another umask
     return conn
 
 

@@ -1,13 +1,19 @@
 """Staff on the device: PINs checked against the scrypt hashes synced from upstream (`staff_pins`),
 a lockout with a growing delay that survives a restart, and who-did-it records.
 
-- `check_pin(db, staff_id, pin)`: the scrypt check runs outside any transaction (it takes tens of
-  milliseconds); the failure counter is one atomic UPDATE … RETURNING, so two terminals typing
-  at once cannot lose a failure. After `FREE_FAILURES` (5) wrong PINs in a row the staff id is
-  locked for 30 s, then 60 s, 120 s … (capped at 1 h) after each further failure; a locked id is
-  refused without looking at the PIN. A right PIN clears the counter. The lock is stored as a
-  wall-clock time in `pin_failures`, so a restart of the core does not reset it; a lock further
-  away than the cap (the clock was turned back) counts as the cap.
+- `check_pin(db, staff_id, pin)`: every guess is counted BEFORE its PIN is looked at: one step
+  (the write lock + one transaction) reads the lockout and, if the id is not locked, counts the
+  attempt as a failure (and sets the lock if this is the 5th); only then is the scrypt hash
+  checked, outside the lock (it takes tens of milliseconds), and a right PIN clears the counter
+  in a second step. So a burst of concurrent guesses checks at most `FREE_FAILURES` PINs before
+  the lock. Besides, one guess at a time per staff id (`GUESSES`): a guess that arrives while
+  another for the same id is being checked waits for it (at most `BUSY_WAIT_S`, then it is refused
+  as `busy` without being looked at or counted). After `FREE_FAILURES` (5) wrong PINs in a row the
+  staff id is locked for 30 s, then 60 s, 120 s … (capped at 1 h) after each further failure; a
+  locked id is refused without looking at the PIN. The lock is stored as a wall-clock time in
+  `pin_failures`, so a restart of the core does not reset it (nor does a crash during a check: the
+  guess was already counted); a lock further away than the cap (the clock was turned back) counts
+  as the cap.
 - `record_action(db, staff, action, target, detail, at_ms)`: one row in `staff_actions`, written in
   the transaction of the change it records (void, refund, reprint, sold out …).
 
@@ -17,21 +23,24 @@ Shared with the technician mode (`roles=("technician",)`); manager-only steps us
 from __future__ import annotations
 
 import json
+import threading
 import time
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Hashable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
 import sqlite_utils
 
 from edge.ledger.steps import Ledger
-from edge.protocol.pins import verify_pin
+from edge.protocol import pins
 
 FREE_FAILURES = 5
 BASE_LOCK_S = 30
 MAX_LOCK_S = 3600
-MANAGER_ROLES = ("manager", "owner")
+MANAGER_ROLES = pins.MANAGER_ROLES  # their PINs are 6-12 digits (edge/protocol/pins.py)
 UNKNOWN_STAFF = "?"
+BUSY_WAIT_S = 5.0  # a guess waits this long at most for the one in flight for the same id
 
 
 class StaffDoc(TypedDict):
@@ -67,7 +76,7 @@ class Staff:
 @dataclass(frozen=True)
 class PinCheck:
     ok: bool
-    reason: str  # ok | bad_pin | locked | unknown_staff | not_allowed
+    reason: str  # ok | bad_pin | locked | busy | unknown_staff | not_allowed
     staff: Staff | None = None
     failures: int = 0
     retry_after_s: int = 0  # > 0: locked for this long
@@ -106,25 +115,52 @@ def _remaining_lock_s(db: sqlite_utils.Database, key: str, now: int) -> int:
     return int(-(-min(row[0] - now, MAX_LOCK_S * 1000) // 1000))
 
 
+class OneGuessAtATime:
+    """At most one PIN check in flight per key (a staff id, the device's technician login): the
+    others wait for it, for at most `wait_s`."""
+
+    def __init__(self) -> None:
+        self._held: set[Hashable] = set()
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def turn(self, key: Hashable, wait_s: float | None = None) -> Iterator[bool]:
+        """Yields True with the key held, False if another check held it for `wait_s` (default
+        `BUSY_WAIT_S`)."""
+        with self._changed:
+            mine = self._changed.wait_for(lambda: key not in self._held,
+                                          timeout=BUSY_WAIT_S if wait_s is None else wait_s)
+            if mine:
+                self._held.add(key)
+        try:
+            yield mine
+        finally:
+            if mine:
+                with self._changed:
+                    self._held.discard(key)
+                    self._changed.notify_all()
+
+
+GUESSES = OneGuessAtATime()  # one per process: the core is the only process that checks PINs
+
+
 def check_pin(db: sqlite_utils.Database, staff_id: str, pin: str, *, roles: tuple[str, ...] | None = None,
-              lock: AbstractContextManager[Any] | None = None, at_ms: int | None = None) -> PinCheck:
+              lock: AbstractContextManager[Any] | None = None, at_ms: int | None = None,
+              guesses: OneGuessAtATime = GUESSES) -> PinCheck:
     """Check `pin` for `staff_id` with the lockout. `lock`: held around each database step (the
     core's write lock), never around the scrypt computation."""
     lock = lock or nullcontext()
     now = at_ms if at_ms is not None else now_ms()
     key = staff_id if isinstance(staff_id, str) and 0 < len(staff_id) <= 64 else UNKNOWN_STAFF
-    with lock:
-        waiting = _remaining_lock_s(db, key, now)
-        row = db.execute("SELECT staff_id, name, role, pin_hash FROM staff_pins WHERE staff_id = ?",
-                         [key]).fetchone()
-    if waiting:
-        return PinCheck(False, "locked", retry_after_s=waiting, attempts_left=0)
-    good = (row is not None and isinstance(pin, str) and pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12
-            and verify_pin(pin, row[3]))
-    with lock, db.atomic():
-        if good:
-            db.execute("DELETE FROM pin_failures WHERE staff_id = ?", [key])
-        else:
+    with guesses.turn(("staff", key)) as mine:
+        if not mine:
+            return PinCheck(False, "busy", retry_after_s=1, attempts_left=0)
+        with lock, db.atomic():  # read the lock and count this guess, in one step
+            waiting = _remaining_lock_s(db, key, now)
+            if waiting:
+                return PinCheck(False, "locked", retry_after_s=waiting, attempts_left=0)
+            row = db.execute("SELECT staff_id, name, role, pin_hash FROM staff_pins WHERE staff_id = ?",
+                             [key]).fetchone()
             failures = db.execute(
                 "INSERT INTO pin_failures (staff_id, failures, last_failure_ms) VALUES (?, 1, ?)"
                 " ON CONFLICT (staff_id) DO UPDATE SET failures = failures + 1,"
@@ -133,6 +169,11 @@ def check_pin(db: sqlite_utils.Database, staff_id: str, pin: str, *, roles: tupl
             delay = lock_seconds(failures)
             if delay:
                 db.execute("UPDATE pin_failures SET locked_until_ms = ? WHERE staff_id = ?", [now + delay * 1000, key])
+        good = (row is not None and isinstance(pin, str) and pin.isascii() and pin.isdigit()
+                and 4 <= len(pin) <= 12 and pins.verify_pin(pin, row[3]))
+        if good:
+            with lock, db.atomic():
+                db.execute("DELETE FROM pin_failures WHERE staff_id = ?", [key])
     if not good:
         reason = "unknown_staff" if row is None else "bad_pin"
         return PinCheck(False, "locked" if delay else reason, failures=failures, retry_after_s=delay,

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, UTC
 from pathlib import Path
 
+from edge.protocol.private_files import private_dir
+
 BACKUP_RE = re.compile(r"^edge-(\d{6,})-(\d{8}T\d{6}Z)\.sqlite$")
 PARTIAL_SUFFIX = ".partial"
 RESERVE_BYTES = 64 * 1024 * 1024
@@ -130,7 +132,7 @@ def backup_database(db_path: str | Path, backup_dir: str | Path, keep: int = DEF
     db_path, backup_dir = Path(db_path), Path(backup_dir)
     if not db_path.is_file():
         raise BackupError(f"{db_path}: no database to back up (has the core ever run with this config?)")
-    backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(backup_dir)
     for stale in backup_dir.glob(f"edge-*.sqlite{PARTIAL_SUFFIX}"):
         stale.unlink(missing_ok=True)  # left by a backup that was killed half-way
     removed = _make_room(backup_dir, _live_size(db_path), keep, reserve_bytes)

@@ -9,7 +9,11 @@ proves themselves with either
   as an scrypt hash into `staff_pins` like the cashiers' PINs: it opens only that store's devices.
 
 Five wrong PINs in a row lock the technician login for 30 s, and every further wrong PIN doubles
-the delay (60 s, 2 min, … at most 1 h). While locked no PIN is even checked. The counter lives
+the delay (60 s, 2 min, … at most 1 h). While locked no PIN is even checked. Each guess is counted
+before its PIN is checked (one step reads the lock and counts it; the scrypt check runs after,
+outside the lock; a right PIN then clears the counter), and one guess at a time is checked per
+device (others wait for it, as the staff PINs do: edge/ledger/staff.py), so a burst of concurrent
+guesses checks at most five. The counter lives
 in the database, so restarting the core does not reset it; a right PIN (or `edge technician
 set-pin` over SSH) does. A successful login gives a random session token (held in the core's
 memory only) that expires after `[technician] session_minutes` without use.
@@ -27,9 +31,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from edge.ledger.staff import FREE_FAILURES as FREE_TRIES
-from edge.ledger.staff import MAX_LOCK_S, lock_seconds
+from edge.ledger.staff import GUESSES, MAX_LOCK_S, lock_seconds
 from edge.ledger.steps import Ledger
-from edge.protocol.pins import hash_pin, verify_pin
+from edge.protocol import pins
+from edge.protocol.pins import hash_pin
 
 MAX_SESSIONS = 8
 KEY_HASH, KEY_FAILURES, KEY_LOCKED = "technician_pin_hash", "technician_failures", "technician_locked_until_ms"
@@ -53,6 +58,7 @@ class Login:
     session: str | None = None
     tries_left: int = 0  # before the next lock
     retry_after_s: int = 0  # > 0: locked, try again after this long
+    busy: bool = False  # another guess was being checked for too long: this one was not looked at
 
 
 def _get(db, key: str) -> str | None:
@@ -108,22 +114,25 @@ class TechnicianAuth:
         return self._new_session()
 
     def login(self, pin: str) -> Login:
-        now_ms = int(self.clock() * 1000)
-        with self.ledger.reading() as db:
-            until = int(_get(db, KEY_LOCKED) or 0)
-            if until > now_ms:  # a lock further away than the cap: the clock was turned back
-                return Login(False, retry_after_s=-(-min(until - now_ms, MAX_LOCK_S * 1000) // 1000))
-            hashes = [h for h in [_get(db, KEY_HASH), *self._store_hashes(db)] if h]
-        good = isinstance(pin, str) and pin.isdigit() and len(pin) <= 12 and any(verify_pin(pin, h) for h in hashes)
-        with self.ledger.step() as db:
-            if good:
-                _put(db, KEY_FAILURES, "0")
-                _put(db, KEY_LOCKED, "0")
-            else:
+        with GUESSES.turn(("technician",)) as mine:
+            if not mine:
+                return Login(False, retry_after_s=1, busy=True)
+            now_ms = int(self.clock() * 1000)
+            with self.ledger.step() as db:  # read the lock and count this guess, in one step
+                until = int(_get(db, KEY_LOCKED) or 0)
+                if until > now_ms:  # a lock further away than the cap: the clock was turned back
+                    return Login(False, retry_after_s=-(-min(until - now_ms, MAX_LOCK_S * 1000) // 1000))
+                hashes = [h for h in [_get(db, KEY_HASH), *self._store_hashes(db)] if h]
                 failures = int(_get(db, KEY_FAILURES) or 0) + 1
                 delay = lock_seconds(failures)
                 _put(db, KEY_FAILURES, str(failures))
                 _put(db, KEY_LOCKED, str(now_ms + delay * 1000 if delay else 0))
+            good = (isinstance(pin, str) and pin.isdigit() and len(pin) <= 12
+                    and any(pins.verify_pin(pin, h) for h in hashes))
+            if good:
+                with self.ledger.step() as db:
+                    _put(db, KEY_FAILURES, "0")
+                    _put(db, KEY_LOCKED, "0")
         if good:
             return Login(True, session=self._new_session())
         return Login(False, tries_left=max(0, FREE_TRIES - failures), retry_after_s=delay)

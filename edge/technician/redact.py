@@ -7,6 +7,10 @@ What it removes, whatever the text is (config, logs, JSON, journal):
   millisecond times — stay readable.)
 - secrets by name: the value of any key / field whose name says secret, token, password, key,
   PIN, hash, signature, cookie or authorization (`key = "…"`, `"key": "…"`, `key: …`, `key=…`);
+- staff and technician sessions: the value of `X-Staff-Session` / `X-Technician-Session` (as a
+  header line or a field) and of a `session` field, and any bare session token: the core makes
+  them with `secrets.token_urlsafe(32)`, 43 characters of base64url, so any such word holding
+  both upper- and lower-case letters is masked (a public key or digest of that shape too);
 - PEM blocks (`-----BEGIN … PRIVATE KEY-----`), credentials in URLs (`https://user:pass@host`),
   and the signed MT1 codes (enrollment tokens, vouchers) after their kind letter.
 
@@ -23,7 +27,9 @@ MASK = "[redacted]"
 _DIGIT_RUN = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){15,}(?![0-9])")
 _SECRET_NAME = (r"[A-Za-z0-9_.-]*(?:secret|token|passw(?:or)?d|passwd|private|(?<![a-z])keys?(?![a-z])"
                 r"|(?<![a-z])pins?(?![a-z])|hash|signature|(?<![a-z])sig(?![a-z])|cookie|authorization"
-                r"|credential)[A-Za-z0-9_.-]*")
+                r"|credential)[A-Za-z0-9_.-]*"
+                # "session", "X-Staff-Session", "session_id" — not "session_minutes"
+                r"|[A-Za-z0-9_.-]*session(?:[_-]?(?:ids?|tokens?))?")
 # "name": "value"  /  'name': 'value'  (JSON, Python reprs)
 _QUOTED_FIELD = re.compile(r"""(?P<head>(?P<q>["'])(?P<name>""" + _SECRET_NAME + r""")(?P=q)\s*:\s*)"""
                            r"""(?!"\[redacted)(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^,}\]\s]+)""",
@@ -37,6 +43,9 @@ _HEADER = re.compile(r"(?P<head>\b(?:authorization|proxy-authorization|cookie|se
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.DOTALL)
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
 _SIGNED_CODE = re.compile(r"\bMT[0-9][A-Z]\.[A-Za-z0-9_.-]+")
+# a bare secrets.token_urlsafe(32): 43 base64url characters, upper and lower case in it
+_SESSION_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]{0,42}[A-Z])(?=[A-Za-z0-9_-]{0,42}[a-z])"
+                            r"[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 
 
 @dataclass
@@ -44,7 +53,8 @@ class Redactor:
     """Counts what it removed, for the bundle's manifest."""
 
     counts: dict[str, int] = field(default_factory=lambda: {"digit runs": 0, "secret fields": 0, "pem blocks": 0,
-                                                            "url credentials": 0, "signed codes": 0})
+                                                            "url credentials": 0, "signed codes": 0,
+                                                            "session tokens": 0})
 
     def _sub(self, pattern: re.Pattern, what: str, text: str, replace) -> str:
         result, n = pattern.subn(replace, text)
@@ -58,6 +68,7 @@ class Redactor:
         text = self._sub(_HEADER, "secret fields", text, lambda m: m["head"] + MASK)
         text = self._sub(_QUOTED_FIELD, "secret fields", text, lambda m: m["head"] + f'"{MASK}"')
         text = self._sub(_BARE_FIELD, "secret fields", text, lambda m: m["head"] + MASK)
+        text = self._sub(_SESSION_TOKEN, "session tokens", text, MASK)
         return self._sub(_DIGIT_RUN, "digit runs", text, "[digits redacted]")
 
     def bytes(self, data: bytes) -> bytes:

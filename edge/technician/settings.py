@@ -26,6 +26,7 @@ import tomllib
 from pathlib import Path
 
 from edge.config import Config, ConfigError, PrinterConfig
+from edge.protocol.private_files import create_private, private_dir
 
 log = logging.getLogger(__name__)
 FILE_NAME = "provisioned.toml"
@@ -150,12 +151,13 @@ def save_settings(config: Config, changes: dict) -> tuple[Config, dict]:
     if tomllib.loads(text) != {k: v for k, v in doc.items() if v or k in ("printers", "stations")}:
         raise SettingsError("settings did not survive a round trip")  # pragma: no cover - a bug guard
     path = settings_path(config)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    create_private(partial)
     with open(partial, "w", encoding="utf-8") as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
-    os.chmod(partial, 0o640)
     os.replace(partial, path)
     return new, doc

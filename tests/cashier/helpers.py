@@ -19,7 +19,7 @@ STORE, KID = "s1", "k1"
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(100, 132))
 CASHIER = ("c1", "王收银", "cashier", "1234")
-MANAGER = ("m1", "李经理", "manager", "9876")
+MANAGER = ("m1", "李经理", "manager", "928374")  # refund-capable: 6-12 digits
 FAR = 4_000_000_000  # expiry far in the future (Unix s)
 
 

@@ -91,3 +91,33 @@ def test_login_api_locks_after_five_wrong_pins(served):
     assert api.call("GET", "/v1/cashier/session", session=session).json()["staff"]["role"] == "manager"
     api.call("POST", "/v1/cashier/logout", session=session)
     assert api.call("GET", "/v1/cashier/session", session=session).status_code == 401
+
+
+def test_a_guess_waits_for_the_one_in_flight_and_is_refused_busy_if_it_takes_too_long(tmp_path, monkeypatch):
+    from edge.ledger import staff
+
+    service = open_service(tmp_path / "d", start=False)
+    monkeypatch.setattr(staff, "BUSY_WAIT_S", 0.2)
+    guesses = staff.OneGuessAtATime()
+    with guesses.turn(("staff", "c1")):  # a check of c1's PIN is in flight
+        busy = check_pin(service.db, "c1", CASHIER[3], guesses=guesses)
+        other = check_pin(service.db, "m1", MANAGER[3], guesses=guesses)  # other ids are not held up
+    assert (busy.ok, busy.reason, busy.retry_after_s) == (False, "busy", 1)
+    assert pin_state(service.db, "c1")["failures"] == 0, "a refused guess is not counted"
+    assert other.ok
+    assert check_pin(service.db, "c1", CASHIER[3], guesses=guesses).ok  # the turn was given back
+    service.close()
+
+
+def test_a_guess_is_counted_before_its_pin_is_checked(tmp_path, monkeypatch):
+    from edge.ledger import staff
+
+    service = open_service(tmp_path / "d", start=False)
+    seen = []
+    real = staff.pins.verify_pin
+    monkeypatch.setattr(staff.pins, "verify_pin",
+                        lambda pin, stored: seen.append(pin_state(service.db, "c1")["failures"]) or real(pin, stored))
+    assert check_pin(service.db, "c1", CASHIER[3]).ok
+    assert seen == [1], "while the hash is checked, the guess already counts"
+    assert pin_state(service.db, "c1")["failures"] == 0, "a right PIN clears the counter"
+    service.close()

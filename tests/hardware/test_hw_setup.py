@@ -72,7 +72,7 @@ def test_install_into_a_scratch_root(tmp_path):
     assert not (root / "etc/systemd/journald.conf.d/61-matou-volatile.conf").exists()
     assert mode(root / "usr/local/bin/edge") == 0o755
     assert mode(root / "opt/matou/bin/matou-web-kiosk") == 0o755
-    assert mode(root / "var/lib/matou") == 0o750
+    assert mode(root / "var/lib/matou") == 0o700
     assert mode(root / "var/lib/matou/keys") == 0o700
     assert mode(root / "var/lib/matou/backups") == 0o700
     config = (root / "etc/matou/edge.toml").read_text()
@@ -112,7 +112,7 @@ def test_rerun_repairs_modes_and_keeps_the_technicians_config(tmp_path):
     run_setup("--root", str(tmp_path), "--app-venv", str(VENV))
     assert "size=13" in foot.read_text()
     assert mode(key) == 0o600
-    assert mode(tmp_path / "var/lib/matou") == 0o750
+    assert mode(tmp_path / "var/lib/matou") == 0o700
     assert config.read_text() == '[device]\nname = "counter-7"\n'
     assert "ExecStart=" in unit.read_text()
 
