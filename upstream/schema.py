@@ -119,6 +119,11 @@ STEPS: list[str] = [
         tries INTEGER NOT NULL DEFAULT 0, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL, final_ms BIGINT);
     CREATE INDEX gateway_refunds_by_attempt ON gateway_refunds (attempt_id)
     """,
+    # the key that signs enrollment codes (upstream/code_signing.py); devices pin its public half
+    """
+    CREATE TABLE signing_keys (
+        name TEXT PRIMARY KEY, private_pem TEXT NOT NULL, public_key TEXT NOT NULL, created_ms BIGINT NOT NULL)
+    """,
 ]
 
 
