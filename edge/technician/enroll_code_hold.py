@@ -67,6 +67,10 @@ class EnrollCodeHolder:
             with self._lock:
                 self.last_problem = str(error)
             return
+        except Exception as error:  # noqa: BLE001 - a code that cannot be checked is not held; the scan loop goes on
+            with self._lock:
+                self.last_problem = f"enrollment code not checked ({type(error).__name__}): scan it again"
+            return
         with self._lock:
             self._held, self.last_problem = (text, time.monotonic()), None
 
