@@ -81,6 +81,7 @@ def main() -> None:
     up_port, core_port = free_port(), free_port()
     processes = []
     try:
+        from upstream.code_signing import public_key
         from upstream.enroll import add_store, make_token
         from upstream.schema import open_database
         from upstream.store_settings import publish_menu_file
@@ -94,7 +95,9 @@ def main() -> None:
                                f"http://127.0.0.1:{up_port}/v1/health"))
         config = root / "edge.toml"
         config.write_text(f'[device]\ndata_dir = "{root / "data"}"\n[core]\nport = {core_port}\n[menu]\n'
-                          f'file = "{MENU_FILE}"\n[payments]\nmode = "pay_first"\n', encoding="utf-8")
+                          f'file = "{MENU_FILE}"\n[payments]\nmode = "pay_first"\n'
+                          f'[upstream]\nallowed_urls = ["http://127.0.0.1:{up_port}"]\n'
+                          f'public_key = "{public_key(db)}"\n', encoding="utf-8")
         from edge.config import load_config
         from edge.sync.enroll import enroll
 

@@ -39,7 +39,11 @@ ORDER = {"client_token": "bench-template", "table": "12", "lines": [
 
 
 def device_with_queue(root: Path, n: int, upstream: BackgroundUpstream):
-    config = parse_config(f'[device]\ndata_dir = "{root}"\n[menu]\nfile = "{MENU_FILE}"\n', "<bench>", environ={})
+    from upstream.code_signing import public_key
+
+    trust = f'[upstream]\nallowed_urls = ["{upstream.url}"]\npublic_key = "{public_key(upstream.db)}"\n'
+    config = parse_config(f'[device]\ndata_dir = "{root}"\n[menu]\nfile = "{MENU_FILE}"\n' + trust, "<bench>",
+                          environ={})
     service = EdgeService(config).open(start_printing=False)
     service.place_order(ORDER)
     db = service.db

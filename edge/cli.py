@@ -37,13 +37,20 @@ def cli() -> None:
 @click.option("--path", type=click.Path(dir_okay=False), default=None,
               help=f"Where to write it (default: {default_config_path()}).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init(path: str | None, force: bool) -> None:
+@click.option("--upstream", "upstreams", multiple=True,
+              help="An upstream base URL enrollment codes may name ([upstream] allowed_urls; repeatable).")
+@click.option("--upstream-key", default="", help="The upstream's public key (`edge-upstream public-key`).")
+def init(path: str | None, force: bool, upstreams: tuple[str, ...], upstream_key: str) -> None:
     """Write a commented config file to edit."""
     target = Path(path) if path else default_config_path()
     if target.exists() and not force:
         raise click.ClickException(f"{target} exists; use --force to overwrite it")
+    try:
+        text = config_template(upstreams, upstream_key)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(config_template(), encoding="utf-8")
+    target.write_text(text, encoding="utf-8")
     click.echo(f"wrote {target}; edit it, then start the core with `edge core --config {target}`")
 
 

@@ -14,7 +14,6 @@ the one way to the clear text (for the payment flow, or a technician's explicit 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -145,10 +144,15 @@ class CodeContext:
 
 
 # MT1 signed codes: MT1<V|P|E>.<kid>.<payload: base64url of a JSON object>.<sig: 22 base64url chars>
+# Enrollment codes: MT1E.1.<payload>.<Ed25519 signature: 86 base64url chars>, signed by the
+# upstream; their signature is verified by the device's enrollment (edge.protocol.enroll_code),
+# here only their form. MT1E.0 (the old, checksummed form) is refused.
 SIGNED_LETTERS = {"voucher": "V", "pickup": "P", "enroll": "E"}
-ENROLL_KID = "0"
+ENROLL_KID = "1"
+OLD_ENROLL = "old unsigned enrollment code: issue a new one"
 ROLES = ("kiosk", "cashier", "kitchen")
-_SIGNED = re.compile(r"MT([0-9])([A-Z])\.([^.]{1,16})\.([A-Za-z0-9_-]{1,400})\.([A-Za-z0-9_-]{22})", re.ASCII)
+_SIGNED = re.compile(r"MT([0-9])([A-Z])\.([^.]{1,16})\.([A-Za-z0-9_-]{1,600})\.([A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{86})",
+                     re.ASCII)
 
 
 Validator = Callable[[object], bool]  # one payload field's check: True when the value is acceptable
@@ -171,16 +175,12 @@ _FIELDS: dict[str, dict[str, Validator]] = {
     # https to any host; plain http only to this machine (demo, tests), as edge.protocol.enroll_code accepts
     "enroll": {"u": _text(r"(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost|\[::1\]))(:[0-9]{1,5})?"
                           r"(/[A-Za-z0-9._~/-]*)?"),
-               "t": _text(r"[A-Za-z0-9_-]{22,64}"), "s": _STORE, "r": lambda v: v in ROLES, "x": _EXPIRY},
+               "t": _text(r"[A-Za-z0-9_-]{22,64}"), "s": _STORE, "r": lambda v: v in ROLES, "x": _EXPIRY,
+               "k": _text(r"[A-Za-z0-9_-]{43}")},
 }
 _PUBLIC = {"voucher": {"s": "store", "id": "voucher_id", "v": "value", "x": "expires"},
            "pickup": {"s": "store", "o": "order_id", "n": "ticket_no"},
            "enroll": {"u": "upstream", "s": "store", "r": "role", "x": "expires"}}
-
-
-def _enroll_checksum(head: str) -> str:
-    """Enrollment codes are read by a device that holds no key yet: a checksum, not a MAC."""
-    return b64url(hashlib.sha256(b"matou-enroll-v1\n" + head.encode("ascii")).digest()[:16])
 
 
 def _valid_fields(fields: object, kind: str) -> TypeGuard[dict[str, Any]]:
@@ -188,13 +188,14 @@ def _valid_fields(fields: object, kind: str) -> TypeGuard[dict[str, Any]]:
 
 
 def make_signed_code(kind: str, fields: Mapping[str, Any], kid: str = ENROLL_KID, key: bytes | None = None) -> str:
-    """Encode a voucher / pickup code (MAC under `key`, id `kid`) or an enrollment code (checksum)."""
+    """Encode a voucher / pickup code (MAC under `key`, id `kid`). Enrollment codes are signed by the
+    upstream: edge.protocol.enroll_code.make_enroll_code."""
+    if kind == "enroll":
+        raise ValueError("enrollment codes are signed by the upstream (edge.protocol.enroll_code)")
     if kind not in SIGNED_LETTERS or not _valid_fields(dict(fields), kind) or not KID_RE.fullmatch(kid):
         raise ValueError(f"invalid {kind} code fields")
     body = json.dumps(dict(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    head = f"MT1{SIGNED_LETTERS[kind]}.{ENROLL_KID if kind == 'enroll' else kid}.{b64url(body)}"
-    if kind == "enroll":
-        return f"{head}.{_enroll_checksum(head)}"
+    head = f"MT1{SIGNED_LETTERS[kind]}.{kid}.{b64url(body)}"
     keyring = TableKeyring({kid: key or b""})  # validates the key
     return f"{head}.{mac(keyring[kid], head.encode('ascii'))}"
 
@@ -214,6 +215,10 @@ def _check_signed(text: str, keys: Mapping[str, bytes] | None,
     if match[1] != "1":
         return kind, "unsupported code version", {}
     kid, head, sig = match[3], text.rsplit(".", 1)[0], match[5]
+    if kind == "enroll" and kid == "0":
+        return kind, OLD_ENROLL, {}
+    if (len(sig) == 86) != (kind == "enroll"):
+        return kind, f"malformed {'enrollment' if kind == 'enroll' else kind} code", {}
     try:
         fields: object = json.loads(unb64url(match[4]).decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
@@ -221,8 +226,8 @@ def _check_signed(text: str, keys: Mapping[str, bytes] | None,
     if not _valid_fields(fields, kind):
         return kind, f"malformed {'enrollment' if kind == 'enroll' else kind} code", {}
     if kind == "enroll":
-        if kid != ENROLL_KID or not macs_equal(sig, _enroll_checksum(head)):
-            return kind, "damaged enrollment code", {}
+        if kid != ENROLL_KID:
+            return kind, "unknown enrollment code version", {}
     else:
         if store_id is not None and fields["s"] != store_id:
             return kind, f"{kind} code for another store", {}

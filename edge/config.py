@@ -81,6 +81,30 @@ class TechnicianConfig:
 
 
 @dataclass(frozen=True)
+class UpstreamConfig:
+    # Set at install (hardware/setup.sh --upstream URL --upstream-key KEY; docs/technician.md
+    # "Enrollment"): the upstream base URLs an enrollment code may name, and the upstream's
+    # Ed25519 public key (`edge-upstream public-key`) every enrollment code must be signed by.
+    # A string is read as a comma-separated list (the EDGE_UPSTREAM_ALLOWED_URLS override).
+    allowed_urls: tuple[str, ...] = ()
+    public_key: str = ""
+
+    def __post_init__(self) -> None:
+        urls = self.allowed_urls
+        if isinstance(urls, str):
+            urls = tuple(u.strip() for u in urls.split(","))
+        if not isinstance(urls, (list, tuple)) or not all(isinstance(u, str) for u in urls):
+            raise ConfigError(f"[upstream] allowed_urls must be a list of URLs, got {self.allowed_urls!r}")
+        urls = tuple(u.strip().rstrip("/") for u in urls if u.strip())
+        for url in urls:
+            if not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", url):
+                raise ConfigError(f"[upstream] allowed_urls: {url!r} is not an http(s) base URL")
+        object.__setattr__(self, "allowed_urls", urls)
+        if self.public_key and not re.fullmatch(r"[A-Za-z0-9_-]{43}", self.public_key):
+            raise ConfigError("[upstream] public_key must be the 43-character key `edge-upstream public-key` prints")
+
+
+@dataclass(frozen=True)
 class PrinterConfig:
     url: str
     profile: str = "80mm-gb18030"
@@ -104,6 +128,7 @@ class Config:
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
     technician: TechnicianConfig = field(default_factory=TechnicianConfig)
+    upstream: UpstreamConfig = field(default_factory=UpstreamConfig)
     printers: dict[str, PrinterConfig] = field(default_factory=dict)
     stations: dict[str, str] = field(default_factory=dict)  # station id -> printer name
     source: str | None = None
@@ -122,7 +147,8 @@ class Config:
 
 
 SECTIONS = {"device": DeviceConfig, "core": CoreConfig, "ui": UiConfig, "menu": MenuConfig,
-            "scanner": ScannerConfig, "payments": PaymentsConfig, "technician": TechnicianConfig}
+            "scanner": ScannerConfig, "payments": PaymentsConfig, "technician": TechnicianConfig,
+            "upstream": UpstreamConfig}
 
 
 def default_config_path() -> Path:
@@ -296,6 +322,14 @@ session_minutes = 15
 min_free_mib = 256
 scan_timeout_ms = 400
 
+[upstream]
+# Set at install (hardware/setup.sh --upstream URL --upstream-key KEY). The upstream base URLs
+# an enrollment code may name: a code for any other upstream is refused.
+allowed_urls = [{allowed_urls}]
+# The upstream's public key (`edge-upstream public-key`): enrollment codes must be signed by it.
+# Empty: the first enrollment pins the key of the (allowed) upstream it enrolls with.
+public_key = "{public_key}"
+
 # Which printer each kitchen station prints on (station ids come from the menu).
 [stations]
 #dimsum = "kitchen"
@@ -304,5 +338,8 @@ scan_timeout_ms = 400
 '''
 
 
-def config_template() -> str:
-    return CONFIG_TEMPLATE.format(data_dir=platformdirs.user_data_dir(APP_NAME))
+def config_template(upstream_urls: tuple[str, ...] = (), upstream_key: str = "") -> str:
+    """The commented config `edge init` writes; `upstream_*` fill the [upstream] section (checked)."""
+    UpstreamConfig(tuple(upstream_urls), upstream_key)
+    return CONFIG_TEMPLATE.format(data_dir=platformdirs.user_data_dir(APP_NAME),
+                                  allowed_urls=", ".join(f'"{u}"' for u in upstream_urls), public_key=upstream_key)

@@ -28,6 +28,8 @@ SOURCE=$REPO
 WHEEL=""
 PICAMERA=0
 START=1
+UPSTREAMS=()
+UPSTREAM_KEY=""
 
 SERVICE_USER=matou
 KIOSK_USER=matou-kiosk
@@ -65,6 +67,10 @@ Usage: setup.sh [options]
                       old for touch (Debian 12), else terminal
   --volatile-logs     keep the journal in RAM only (no log writes to the SD card)
   --picamera          Pi CSI camera: install python3-picamera2, venv sees system packages
+  --upstream URL      an upstream base URL enrollment codes may name (repeatable); written to
+                      [upstream] allowed_urls of a new edge.toml: codes for any other are refused
+  --upstream-key KEY  the upstream's public key (edge-upstream public-key): enrollment codes
+                      must be signed by it ([upstream] public_key of a new edge.toml)
   --source DIR        install the app from this source tree (default: $REPO)
   --wheel FILE        install the app from this wheel instead
   --app-venv DIR      use an existing venv with the app installed, as it is (units run
@@ -227,6 +233,8 @@ parse_args() {
             --kiosk=*) KIOSK=${1#*=} ;;
             --volatile-logs) VOLATILE_LOGS=1 ;;
             --picamera) PICAMERA=1 ;;
+            --upstream) UPSTREAMS+=("${2:?--upstream needs a URL}"); shift ;;
+            --upstream-key) UPSTREAM_KEY=${2:?--upstream-key needs a key}; shift ;;
             --source) SOURCE=${2:?--source needs a directory}; shift ;;
             --wheel) WHEEL=${2:?--wheel needs a file}; shift ;;
             --app-venv) APP_VENV=${2:?--app-venv needs a directory}; shift ;;
@@ -483,11 +491,17 @@ step_config() {
     if [[ -f $(t "$cfg") ]]; then
         ok "$cfg exists (kept as it is)"
         fix_mode "$cfg" 0644 root:root
+        if ((${#UPSTREAMS[@]})) || [[ -n $UPSTREAM_KEY ]]; then
+            warn "$cfg kept: set the upstream allow-list and key in its [upstream] section by hand"
+        fi
     elif ((!APP)) && [[ ! -x $VENV_HOST/bin/edge ]]; then
         skip "$cfg: no app to write it (--no-app); later: edge init --path $cfg"
         return 0
     else
-        run "$VENV_HOST/bin/edge" init --path "$(t "$cfg")"
+        local upstream_args=() url
+        for url in "${UPSTREAMS[@]}"; do upstream_args+=(--upstream "$url"); done
+        [[ -n $UPSTREAM_KEY ]] && upstream_args+=(--upstream-key "$UPSTREAM_KEY")
+        run "$VENV_HOST/bin/edge" init --path "$(t "$cfg")" "${upstream_args[@]}"
         run sed -i 's|^data_dir = ""|data_dir = "'"$DATA_DIR"'"|' "$(t "$cfg")"
         run chmod 0644 "$(t "$cfg")"
         CHANGED+=("$cfg")

@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from upstream import enroll, ingest, phone_orders, proxies, store_settings
+from upstream import code_signing, enroll, ingest, phone_orders, proxies, store_settings
 from upstream.errors import ApiError, now_ms
 from upstream.gateway.api import add_payment_routes, gateway_from_env
 from upstream.sql import Database
@@ -60,7 +60,9 @@ def create_app(db: Database, gateway=None, *, trusted_proxies=None, clock=now_ms
         doc = parse_json(await read_body(request, MAX_SMALL_BODY))
         device, created = await run_in_threadpool(enroll.register, db, doc)
         return JSONResponse({"device_id": device["device_id"], "store_id": device["store_id"], "role": device["role"],
-                             "name": device["name"], "server_time_ms": now_ms()}, status_code=201 if created else 200)
+                             "name": device["name"], "server_time_ms": now_ms(),
+                             "upstream_key": await run_in_threadpool(code_signing.public_key, db)},
+                            status_code=201 if created else 200)
 
     @app.post("/v1/ingest")
     async def post_ingest(request: Request):

@@ -18,6 +18,7 @@ import click
 from edge.money import parse_yuan
 from edge.orders import new_id
 from edge.protocol.private_files import private_process
+from upstream.code_signing import public_key
 from upstream.enroll import add_store, make_token, require_store, revoke
 from upstream.errors import ApiError
 from upstream.gateway.cli import gateway_group
@@ -182,13 +183,25 @@ def menu_publish(database, store, file):
               help="Where to write the QR PNG (default: enroll-<store>-<role>.png here).")
 def enroll_token(database, url, store, role, png):
     """Make a one-time enrollment code (10 min), shown as a QR here and as a PNG."""
-    text, expires = _run(make_token, _db(database), store, role, url)
+    db = _db(database)
+    text, expires = _run(make_token, db, store, role, url)
     path = qr_png(text, Path(png or f"enroll-{store}-{role}.png"))
     click.echo(qr_terminal(text))
     click.echo(text)
     click.echo(f"one-time code for store {store}, role {role}; valid until {_when(expires)} (10 min)")
+    click.echo(f"signed by upstream key {public_key(db)} (devices pin it: `edge-upstream public-key`)")
     click.echo(f"PNG: {path}")
     click.echo("show it to the device's camera, or run on the device: edge enroll '<the text above>'")
+
+
+@cli.command("public-key")
+@DB_OPTION
+def print_public_key(database):
+    """Print the public key that signs this upstream's enrollment codes (made on first use).
+
+    The installer pins it on every device: hardware/setup.sh --upstream-key KEY, i.e.
+    `public_key` in the [upstream] section of edge.toml."""
+    click.echo(public_key(_db(database)))
 
 
 @cli.group()

@@ -12,9 +12,10 @@ import re
 import secrets
 
 from edge.orders import new_id
-from edge.protocol.enroll_code import ROLES, EnrollCode, upstream_url_allowed
+from edge.protocol.enroll_code import ROLES, make_enroll_code, upstream_url_allowed
 from edge.protocol.signing import (HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIME, MAX_SKEW_MS, b64d, b64e,
                                    verify_signature)
+from upstream.code_signing import signing_key
 from upstream.errors import ApiError, now_ms
 from upstream.sql import Database
 
@@ -43,7 +44,7 @@ def require_store(db: Database, store_id: str) -> dict:
 
 def make_token(db: Database, store_id: str, role: str, upstream_url: str,
                ttl_ms: int = TOKEN_TTL_MS) -> tuple[str, int]:
-    """A one-time enrollment code text and its expiry (ms)."""
+    """A one-time enrollment code text, signed by the upstream's key, and its expiry (ms)."""
     require_store(db, store_id)
     if role not in ROLES:
         raise ApiError(422, "bad_role", f"role must be one of {', '.join(ROLES)}", "role")
@@ -55,7 +56,7 @@ def make_token(db: Database, store_id: str, role: str, upstream_url: str,
         db.execute("INSERT INTO enroll_tokens (token_sha256, store_id, role, created_ms, expires_ms)"
                    " VALUES (?, ?, ?, ?, ?)",
                    [hashlib.sha256(token.encode()).hexdigest(), store_id, role, now_ms(), expires])
-    return EnrollCode(upstream_url.rstrip("/"), store_id, role, token, expires // 1000 + 1).text(), expires
+    return make_enroll_code(signing_key(db), upstream_url, store_id, role, token, expires // 1000 + 1), expires
 
 
 def register(db: Database, doc: object) -> tuple[dict, bool]:

@@ -131,6 +131,11 @@ STEPS: list[str] = [
         first_ms BIGINT NOT NULL, last_ms BIGINT NOT NULL, PRIMARY KEY (store_id, table_no, reason));
     CREATE INDEX phone_orders_by_table ON phone_orders (store_id, table_no, created_ms)
     """,
+    # the key that signs enrollment codes (upstream/code_signing.py); devices pin its public half
+    """
+    CREATE TABLE signing_keys (
+        name TEXT PRIMARY KEY, private_pem TEXT NOT NULL, public_key TEXT NOT NULL, created_ms BIGINT NOT NULL)
+    """,
 ]
 
 

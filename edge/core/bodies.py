@@ -336,6 +336,15 @@ class SettingsBody(Body):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
+class EnrollBody(Body):
+    """POST /v1/technician/enroll: `confirm`, the id of the held code the technician saw and
+    confirmed (the state's enroll_code.id); needed when the device is enrolled already."""
+
+    confirm: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
+
+    invalid: ClassVar = Refusal(422, "bad_request", "send {} or {\"confirm\": \"<enroll_code.id>\"}", "confirm")
+
+
 class PrinterScanBody(Body):
     """POST /v1/technician/printers/scan: a subnet (default: the device's own) and ports."""
 

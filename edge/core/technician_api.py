@@ -8,7 +8,8 @@
                                              exists; the first one only on a fresh device (403 pin_from_console
                                              otherwise: `edge technician set-pin` on the device's console)
     POST /v1/technician/settings {device?, scanner?, printers?, stations?}   -> provisioned.toml, applied at once
-    POST /v1/technician/enroll               enroll with the last enrollment code the scanner saw
+    POST /v1/technician/enroll {confirm?}    enroll with the held enrollment code; on an enrolled device
+                                             only with confirm = the held code's id (409 confirm_reenroll)
     POST /v1/technician/printers/scan {subnet?, ports?}   LAN scan for port 9100 (own subnet, at most a /24)
     POST /v1/technician/printers/probe {url}              one printer's DLE EOT status
 
@@ -26,7 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from edge.core.bodies import PinBody, PrinterScanBody, ProbeBody, SettingsBody
+from edge.core.bodies import EnrollBody, PinBody, PrinterScanBody, ProbeBody, SettingsBody
 from edge.core.depends import Service, Technician, json_body
 from edge.technician.auth import PinRefused
 from edge.technician.technician_desk import Refused, TechnicianDesk
@@ -104,8 +105,8 @@ async def settings(desk: Technician, request: Request, doc: Annotated[SettingsBo
 
 
 @router.post("/v1/technician/enroll")
-async def enroll(desk: Technician, request: Request):
-    return await guarded(desk, request, desk.enroll)
+async def enroll(desk: Technician, request: Request, doc: Annotated[EnrollBody, json_body(EnrollBody)]):
+    return await guarded(desk, request, desk.enroll, doc.confirm)
 
 
 @router.post("/v1/technician/printers/scan")

@@ -21,11 +21,16 @@ DEMO_STORE = "demo"
 PIN_FILE = "technician-pin"
 
 
-def demo_config_text(data_dir: Path, core_port: int = 8765, base_port: int = 9101) -> str:
+def demo_config_text(data_dir: Path, core_port: int = 8765, base_port: int = 9101,
+                     upstream_url: str = "", upstream_key: str = "") -> str:
+    """The demo's edge.toml; with `upstream_url`, its [upstream] allows that (loopback) upstream only
+    and pins `upstream_key`, as hardware/setup.sh --upstream / --upstream-key would."""
     printers = "\n".join(
         f'[printers.{station}]\nurl = "tcp://127.0.0.1:{base_port + n}"\nprofile = "80mm-gb18030"\n'
         for n, station in enumerate(STATION_PORTS))
     stations = "\n".join(f'{station} = "{station}"' for station in STATION_PORTS)
+    upstream = (f'[upstream]\nallowed_urls = ["{upstream_url}"]\npublic_key = "{upstream_key}"\n\n'
+                if upstream_url else "")
     return f'''# Matou demo: 粤点茶楼, a Cantonese dim-sum restaurant (written by `edge demo`).
 [device]
 name = "demo-kiosk"
@@ -43,7 +48,7 @@ file = "{MENU_FILE}"
 # pay_later: "pay at the counter" orders print at once; "pay by code" orders print once paid
 mode = "pay_later"
 
-{printers}
+{upstream}{printers}
 [stations]
 {stations}
 '''
@@ -68,6 +73,11 @@ def prepare_upstream(database: Path, upstream_url: str) -> None:
         return
     _run(["stores", "add", DEMO_STORE, "--name", "粤点茶楼", "--database", str(database)], "upstream")
     _run(["menu", "publish", DEMO_STORE, str(MENU_FILE), "--database", str(database)], "upstream")
+
+
+def upstream_public_key(database: Path) -> str:
+    """The key the demo's upstream signs enrollment codes with (`edge-upstream public-key`)."""
+    return _run(["public-key", "--database", str(database)], "upstream").strip()
 
 
 def enroll_device(root: Path, database: Path, upstream_url: str, config_file: Path) -> None:
@@ -120,14 +130,18 @@ def start_demo(processes, root: Path, core_port: int, printer_port: int, upstrea
 
     private_dir(root)  # config, both databases, logs, tickets: the demo user's only
     config_file = root / "edge.toml"
-    config_file.write_text(demo_config_text(root / "data", core_port, printer_port), encoding="utf-8")
+    database, upstream_url, upstream_key = root / "upstream.sqlite", "", ""
+    if upstream_port:
+        upstream_url = f"http://127.0.0.1:{upstream_port}"
+        prepare_upstream(database, upstream_url)
+        upstream_key = upstream_public_key(database)
+    config_file.write_text(demo_config_text(root / "data", core_port, printer_port, upstream_url, upstream_key),
+                           encoding="utf-8")
     for station, port in printer_ports(printer_port).items():
         processes.spawn(f"printer-{station}", ["printer-sim", "--port", str(port), "--name", station,
                                                "--out", str(root / "tickets" / station)])
         wait_for_port("127.0.0.1", port)
     if upstream_port:
-        database, upstream_url = root / "upstream.sqlite", f"http://127.0.0.1:{upstream_port}"
-        prepare_upstream(database, upstream_url)
         upstream = processes.spawn("upstream", ["serve", "--database", str(database), "--port", str(upstream_port)],
                                    module="upstream", env={"EDGE_UPSTREAM_GATEWAY": "sandbox"})
         wait_for_core(upstream_url, upstream, what="the upstream")

@@ -126,13 +126,17 @@ def retry_dead_command(config_path):
 @CONFIG_OPTION
 @click.argument("text")
 @click.option("--name", default=None, help="Device name upstream (default: [device] name).")
-def enroll_command(config_path, text, name):
-    """Enroll this device with the code from `edge-upstream enroll-token` (the QR's text)."""
+@click.option("--replace", is_flag=True, help="The device is enrolled: enroll it again with this code.")
+def enroll_command(config_path, text, name, replace):
+    """Enroll this device with the code from `edge-upstream enroll-token` (the QR's text).
+
+    The code must be signed by the pinned upstream key and name an upstream on the allow-list
+    ([upstream] in edge.toml)."""
     from edge.protocol.enroll_code import EnrollError
     from edge.sync.enroll import enroll
 
     try:
-        e = enroll(_config(config_path), text, name)
+        e = enroll(_config(config_path), text, name, replace=replace)
     except EnrollError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"enrolled: device {e.device_id} in store {e.store_id} as {e.role}; upstream {e.upstream_url}")

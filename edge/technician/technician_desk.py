@@ -1,7 +1,9 @@
 """The technician's state and actions, behind the technician API (edge/core/technician_api.py):
 the PIN login, the enrollment code held from the scanner, what the screens show, settings saved
 and handed to the core to run with (printers and camera restarted there), enrollment with the
-held code.
+held code. Only codes this device may trust are held (signed by the pinned upstream key, for
+an upstream on the install's allow-list: edge/sync/enroll.py); an enrolled device is enrolled
+again only when a logged-in technician confirms the held code by its id.
 
     desk = TechnicianDesk(ledger, config=..., menu=..., apply_settings=..., wake_sync=...)
     # built by the core's wiring (edge/core/service.py): service.technician
@@ -16,7 +18,7 @@ from edge.ledger.steps import Ledger
 from edge.menu import Menu
 from edge.printer_profiles import PROFILES
 from edge.refusal import Refused as BaseRefused
-from edge.sync.enroll import EnrollError, enroll
+from edge.sync.enroll import EnrollCode, EnrollError, check_trust, enroll, parse_enroll_code, pinned_key
 from edge.sync.state import load_enrollment
 from edge.technician.auth import TechnicianAuth
 from edge.technician.enroll_code_hold import EnrollCodeHolder
@@ -39,7 +41,7 @@ class TechnicianDesk:
         self._apply_settings, self._wake_sync = apply_settings, wake_sync
         minutes = getattr(getattr(config(), "technician", None), "session_minutes", 15)
         self.auth = TechnicianAuth(ledger, session_s=minutes * 60)
-        self.codes = EnrollCodeHolder()
+        self.codes = EnrollCodeHolder(vet=self.vet_code)
 
     # -- reads ---------------------------------------------------------------------------------
     def _enrollment(self) -> dict | None:
@@ -47,6 +49,15 @@ class TechnicianDesk:
             e = load_enrollment(db)
         return None if e is None else {"device_id": e.device_id, "store_id": e.store_id, "role": e.role,
                                        "upstream": e.upstream_url, "status": e.status, "reason": e.reason}
+
+    def vet_code(self, text: str) -> EnrollCode:
+        """The code if this device may enroll with it (signature, allow-list, pinned key), else EnrollError."""
+        code = parse_enroll_code(text)
+        config = self._config()
+        with self.ledger.reading() as db:
+            pinned = pinned_key(config, db)
+        check_trust(code, config.upstream.allowed_urls, pinned)
+        return code
 
     def fresh(self) -> bool:
         """Never set up (out of the box): no technician PIN (the device's or the store's), not
@@ -69,6 +80,8 @@ class TechnicianDesk:
             "fresh": self.fresh(), "pin_set": self.auth.pin_set(), "locked_for_s": self.auth.locked_for_s(),
             "device": {"name": config.device.name, "ticket_prefix": config.device.ticket_prefix},
             "enrollment": self._enrollment(),
+            "upstream": {"allowed_urls": list(config.upstream.allowed_urls),
+                         "pinned_key": (pinned[:8] if (pinned := self._pinned()) else None)},
             "enroll_code": held.to_json() if held else None, "enroll_code_problem": self.codes.last_problem,
             "printers": {n: {"url": p.url, "profile": p.profile} for n, p in config.printers.items()},
             "stations": dict(config.stations),
@@ -100,14 +113,34 @@ class TechnicianDesk:
         """Run with `new` from now on (the core restarts printers and camera as needed)."""
         self._apply_settings(new)
 
-    def enroll(self) -> dict:
-        text = self.codes.take()
-        if text is None:
+    def _pinned(self) -> str | None:
+        with self.ledger.reading() as db:
+            return pinned_key(self._config(), db)
+
+    def enroll(self, confirm: str | None = None) -> dict:
+        """Enroll with the held code. On an enrolled device only with `confirm`, the id of the held
+        code the technician was shown (the state's enroll_code.id) and confirmed on the screen."""
+        held = self.codes.summary()
+        if held is None:
             raise Refused(409, "no_code", "no enrollment code scanned in the last 10 minutes: show the QR code "
                                           "from `edge-upstream enroll-token` to the camera")
+        current = self._enrollment()
+        if confirm is None and current is not None:
+            raise Refused(409, "confirm_reenroll",
+                          f"this device is enrolled with store {current['store_id']} ({current['upstream']}):"
+                          f" moving it to store {held.store_id} ({held.upstream_url}) needs a technician's"
+                          " confirmation on the technician screen", "confirm")
+        text = self.codes.take(confirm)
+        if text is None:
+            raise Refused(409, "code_changed", "the held enrollment code is not the one confirmed (a new code was"
+                                               " scanned or it expired): check it and confirm again", "confirm")
+        try:
+            self.vet_code(text)  # the allow-list or the pinned key may have changed since it was held
+        except EnrollError as error:
+            raise Refused(422, "enroll_refused", str(error)) from None
         try:
             config = self._config()
-            e = enroll(config, text, name=config.device.name)
+            e = enroll(config, text, name=config.device.name, replace=current is not None)
         except EnrollError as error:
             self.codes.put_back(text)  # keep it: the network may be back in a minute
             raise Refused(422, "enroll_failed", str(error)) from None

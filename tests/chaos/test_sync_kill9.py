@@ -16,6 +16,7 @@ from edge.config import load_config
 from edge.demo.setup import MENU_FILE
 from edge.sync.enroll import enroll
 from tests.support import kill9
+from tests.support.upstream_trust import trusting
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.fixtures import (enroll_code, order_doc, sqlite_upstream, sqlite_upstream_db,  # noqa: F401
                                  upstream_event_count)
@@ -34,7 +35,7 @@ def test_kill_9_mid_batch_and_between_commit_and_ack(tmp_path, sqlite_upstream):
     for n in range(ORDERS):
         service.place_order(order_doc(n))
     service.close()
-    enroll(config, enroll_code(sqlite_upstream.db, proxy.url))
+    enroll(trusting(config, proxy.url, sqlite_upstream.db), enroll_code(sqlite_upstream.db, proxy.url))
     # half of the answers are held back after upstream committed: the kill window
     proxy.set("hold_response", path="/v1/ingest", p=0.5, seconds=0.4)
     rng = random.Random(9)

@@ -201,3 +201,20 @@ def test_an_app_venv_is_used_as_it_is(tmp_path):
     result = run_setup("--root", str(tmp_path), "--app-venv", str(VENV), "--kiosk", "web")
     assert diff(before, snapshot(site)) == []
     assert "pip install" not in "\n".join(line for line in result.stdout.splitlines() if line.startswith("    +"))
+
+
+def test_the_install_sets_the_upstream_allow_list_and_pinned_key(tmp_path):
+    """--upstream / --upstream-key go to [upstream] of a new config (docs/technician.md "Enrollment")."""
+    key = "A6EHv_POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg"
+    run_setup("--root", str(tmp_path), "--app-venv", str(VENV), "--kiosk", "none",
+              "--upstream", "https://up.example.com", "--upstream", "https://backup.example.com:8443/matou",
+              "--upstream-key", key)
+    from edge.config import load_config
+
+    upstream = load_config(tmp_path / "etc/matou/edge.toml", environ={}).upstream
+    assert upstream.allowed_urls == ("https://up.example.com", "https://backup.example.com:8443/matou")
+    assert upstream.public_key == key
+    again = run_setup("--root", str(tmp_path), "--app-venv", str(VENV), "--kiosk", "none",
+                      "--upstream", "https://other.example.com")
+    assert "set the upstream allow-list and key in its [upstream] section by hand" in again.stderr
+    assert load_config(tmp_path / "etc/matou/edge.toml", environ={}).upstream == upstream  # kept as it is

@@ -73,9 +73,10 @@ def device_config(data_dir: Path, mode: str = "pay_first", printers: dict | None
 
 def enroll_device(config, upstream_db, url: str) -> None:
     from edge.sync.enroll import enroll
+    from tests.support.upstream_trust import trusting
     from upstream.enroll import make_token
 
-    enroll(config, make_token(upstream_db, STORE, "kiosk", url)[0])
+    enroll(trusting(config, url, upstream_db), make_token(upstream_db, STORE, "kiosk", url)[0])
 
 
 def open_device(config, failpoint=None, **manager) -> EdgeService:

@@ -19,6 +19,7 @@ from edge.ledger.steps import Ledger
 
 from edge.demo.setup import MENU_FILE
 from tests.support import free_port, kill9
+from tests.support.upstream_trust import trust_section
 
 
 class Proc:
@@ -76,7 +77,8 @@ class Stack:
                              root / "upstream.log", f"http://127.0.0.1:{self.up_port}/v1/health").start()
         self.config_file = root / "edge.toml"
         self.config_file.write_text(f'[device]\ndata_dir = "{root / "data"}"\n[core]\nport = {self.core_port}\n'
-                                    f'[menu]\nfile = "{MENU_FILE}"\n[payments]\nmode = "pay_first"\n',
+                                    f'[menu]\nfile = "{MENU_FILE}"\n[payments]\nmode = "pay_first"\n'
+                                    + trust_section(f"http://127.0.0.1:{self.up_port}", self.up_db),
                                     encoding="utf-8")
         from edge.config import load_config
         from edge.sync.enroll import enroll

@@ -16,6 +16,7 @@ from edge.sync.backoff import Backoff
 from edge.sync.enroll import enroll
 from edge.sync.worker import SyncWorker
 from tests.conftest import make_config
+from tests.support.upstream_trust import trusting
 from upstream.enroll import add_store, make_token
 from upstream.schema import open_database
 from upstream.server import BackgroundUpstream
@@ -128,7 +129,7 @@ def make_device(tmp_path):
         service = EdgeService(config).open(start_printing=start_printing)
         device = Device(config, service)
         if url is not None:
-            enroll(config, enroll_code(db, url, role=role))
+            enroll(trusting(config, url, db), enroll_code(db, url, role=role))
         made.append(device)
         return device
 

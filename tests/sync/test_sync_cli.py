@@ -11,13 +11,16 @@ from edge.core.service import EdgeService
 from edge.demo.setup import MENU_FILE
 from edge.sync.cli import enroll_command, main_group, sync_group
 from edge.ledger.outbox import append_event
+from tests.support.upstream_trust import trust_section
 from tests.sync.fixtures import enroll_code, order_doc, upstream_event_count
 
 
 @pytest.fixture
-def config_file(tmp_path):
+def config_file(tmp_path, sqlite_upstream):
+    """The device's config as installed: its upstream allowed and its key pinned."""
     path = tmp_path / "edge.toml"
-    path.write_text(f'[device]\ndata_dir = "{tmp_path / "data"}"\n[menu]\nfile = "{MENU_FILE}"\n', encoding="utf-8")
+    path.write_text(f'[device]\ndata_dir = "{tmp_path / "data"}"\n[menu]\nfile = "{MENU_FILE}"\n'
+                    + trust_section(sqlite_upstream.url, sqlite_upstream.db), encoding="utf-8")
     return path
 
 
@@ -71,5 +74,7 @@ def test_enroll_refusals_are_clear(config_file, sqlite_upstream):
     assert result.exit_code == 1 and "not an enrollment code" in result.output
     text = enroll_code(sqlite_upstream.db, sqlite_upstream.url)
     run("enroll", "--config", config_file, text)
-    again = run("enroll", "--config", config_file, text, ok=False)
+    again = run("enroll", "--config", config_file, text, ok=False)  # enrolled: only with --replace
+    assert again.exit_code == 1 and "enrolled already" in again.output and "Traceback" not in again.output
+    again = run("enroll", "--config", config_file, text, "--replace", ok=False)
     assert again.exit_code == 1 and "used already" in again.output and "Traceback" not in again.output

@@ -14,6 +14,7 @@ from edge.sync.outbox import MAX_BATCH_BYTES, batch_body, next_batch
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.fixtures import enroll_code, upstream_event_count
 from tests.support import wait_for
+from tests.support.upstream_trust import trusting
 
 
 @pytest.fixture
@@ -95,7 +96,9 @@ def test_401_403_stop_syncing_orders_go_on_and_reenrollment_resumes(proxy, sqlit
     time.sleep(1.0)
     assert len(proxy.requests("/v1/ingest")) == count, "no requests after a 403"
     assert device.worker.status()["pending"] == 4
-    enroll(device.config, enroll_code(sqlite_upstream.db, proxy.url))
+    # re-enrolling an enrolled (revoked) device from its console: --replace, with a trusted code
+    enroll(trusting(device.config, proxy.url, sqlite_upstream.db), enroll_code(sqlite_upstream.db, proxy.url),
+           replace=True)
     wait_for(lambda: device.worker.status()["pending"] == 0, timeout=15, what="sync after re-enrollment")
     assert upstream_event_count(sqlite_upstream.db) == (5, 5)
 

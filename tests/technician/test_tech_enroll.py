@@ -12,6 +12,7 @@ import requests
 
 from tests.sync.fixtures import STORE, enroll_code
 from tests.support import wait_for as wait_until
+from tests.support.upstream_trust import trust_section
 
 
 def listen(core) -> tuple[list[str], threading.Event]:
@@ -32,7 +33,7 @@ def listen(core) -> tuple[list[str], threading.Event]:
 
 
 def test_enroll_with_the_last_scanned_code_never_lets_the_token_out(core_at, sqlite_upstream, sqlite_upstream_db):
-    core = core_at()
+    core = core_at(trust_section(sqlite_upstream.url, sqlite_upstream_db))
     session = core.login()
     nothing = core.post("/v1/technician/enroll", {}, session)
     assert nothing.status_code == 409 and "enrollment code" in nothing.json()["error"]["message"]
@@ -65,10 +66,11 @@ def test_enroll_with_the_last_scanned_code_never_lets_the_token_out(core_at, sql
     assert not checks["enrollment"]["ok"] and "revoked (stolen)" in checks["enrollment"]["detail"]
 
 
-def test_a_damaged_enrollment_code_is_not_held_and_says_why(core_at):
+def test_an_old_unsigned_enrollment_code_is_not_held_and_says_why(core_at):
     core = core_at()
     core.http.post(core.url + "/v1/scans", json={"text": "MT1E.0.eyJ1IjoiaHR0cDovL2V2aWwifQ.AAAAAAAAAAAAAAAAAAAAAA"},
                    timeout=5)
     state = wait_until(lambda: (s := core.get("/v1/technician/state").json())["enroll_code_problem"] and s,
                        what="the problem")
-    assert state["enroll_code"] is None and "damaged" in state["enroll_code_problem"]
+    assert state["enroll_code"] is None and "old unsigned" in state["enroll_code_problem"]
+    assert "new one" in state["enroll_code_problem"]

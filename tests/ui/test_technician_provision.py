@@ -17,6 +17,7 @@ from edge.ui.technician.technician_home import HomeScreen
 from edge.ui.technician.printers import PrintersScreen, PrinterSetupScreen
 from edge.ui.technician.provision import DoneScreen, EnrollScreen
 from tests.sync.fixtures import STORE, enroll_code, sqlite_upstream, sqlite_upstream_db  # noqa: F401 - fixtures
+from tests.support.upstream_trust import trust_section
 from tests.technician.helpers import PIN, Core, write_config
 
 SIZE = (80, 24)
@@ -30,6 +31,14 @@ def loopback_only(monkeypatch):
 @pytest.fixture
 def fresh_core(tmp_path):
     core = Core(write_config(tmp_path / "dev")).start()
+    yield core
+    core.stop()
+
+
+@pytest.fixture
+def installed_core(tmp_path, sqlite_upstream, sqlite_upstream_db):  # noqa: F811 - fixtures
+    """A fresh device whose install allows (and pins the key of) the test's upstream."""
+    core = Core(write_config(tmp_path / "dev", trust_section(sqlite_upstream.url, sqlite_upstream_db))).start()
     yield core
     core.stop()
 
@@ -53,7 +62,8 @@ def test_edge_ui_mode_technician_makes_the_technician_app(fresh_core):
         create_app(fresh_core.url, mode="banana")
 
 
-async def test_fresh_device_is_provisioned_end_to_end(fresh_core, sim, sqlite_upstream, sqlite_upstream_db, ui):
+async def test_fresh_device_is_provisioned_end_to_end(installed_core, sim, sqlite_upstream, sqlite_upstream_db, ui):
+    fresh_core = installed_core
     app = create_technician_app(fresh_core.url, scan_subnet="127.0.0.1/32", scan_ports=[sim.port])
     async with app.run_test(size=SIZE) as pilot:
         await ui.wait_for(pilot, lambda: "First setup" in ui.screen_text(app), what="first setup")

@@ -132,10 +132,23 @@ def test_table_codes():
     assert classify("https://example.com/menu").reason == "unknown code"
 
 
+# docs/protocol.md "Enrollment codes": upstream key = Ed25519 private bytes 0x00..0x1f, token tok_AAAA…
+ENROLL_VECTOR = ("MT1E.1.eyJrIjoiQTZFSHZfUE9FTDRkY04wWTUwdkFtV2ZrMWpDYnBRMWZIZHlHWkJKVk1iZyIsInIiOiJraW9zayIsInMiOiJ"
+                 "zMSIsInQiOiJ0b2tfQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUEiLCJ1IjoiaHR0cHM6Ly91cC5leGFtcGxlLmNvbSIsIngiOjE5"
+                 "MDAwMDAwMDB9.gYZojLP45UQSIERdjhscnE700BM_vrmPQJTflbd9uZWXKK9HSVKSh1xPNH-ZPNoZ2tkqwWLoo395bFxO9BO-CA")
+
+
 def signed(kind, **fields):
+    if kind == "enroll":  # signed by the upstream's Ed25519 key (edge.protocol.enroll_code)
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from edge.protocol.enroll_code import make_enroll_code
+
+        doc = {"u": "https://up.example.com", "t": "t" * 32, "s": "s1", "r": "kiosk", "x": 1_900_000_000} | fields
+        return make_enroll_code(Ed25519PrivateKey.from_private_bytes(bytes(range(32))), doc["u"], doc["s"], doc["r"],
+                                doc["t"], doc["x"])
     base = {"voucher": {"s": "s1", "id": "V123", "v": 1500, "x": 1_900_000_000},
-            "pickup": {"s": "s1", "o": "a" * 26, "n": "A017"},
-            "enroll": {"u": "https://up.example.com", "t": "t" * 32, "s": "s1", "r": "kiosk", "x": 1_900_000_000}}
+            "pickup": {"s": "s1", "o": "a" * 26, "n": "A017"}}
     return make_signed_code(kind, base[kind] | fields, "k1", KEY)
 
 
@@ -166,7 +179,9 @@ def test_signed_codes_refused_with_reasons():
         good.replace("MT1V", "MT2V"): "unsupported code version",
         "MT1V.k1.not-json.AAAAAAAAAAAAAAAAAAAAAA": "malformed voucher code",
         "MT1Q.k1.abc.AAAAAAAAAAAAAAAAAAAAAA": "malformed signed code",
-        flip(signed("enroll"), len(signed("enroll")) - 3): "damaged enrollment code",
+        signed("enroll").replace("MT1E.1.", "MT1E.0.", 1): "old unsigned enrollment code: issue a new one",
+        signed("enroll").replace("MT1E.1.", "MT1E.7.", 1): "unknown enrollment code version",
+        signed("enroll")[:-64]: "malformed enrollment code",  # a 22-character tail: the old checksum's size
         flip(signed("enroll"), 12): "malformed enrollment code",
     }
     for text, reason in cases.items():
@@ -179,8 +194,8 @@ def test_signed_codes_refused_with_reasons():
 def test_signed_code_payload_is_checked_before_use():
     with pytest.raises(ValueError):
         make_signed_code("voucher", {"s": "s1", "id": "V1", "v": 0, "x": 1}, "k1", KEY)  # value 0
-    with pytest.raises(ValueError):
-        make_signed_code("enroll", {"u": "http://plain.example", "t": "t" * 32, "s": "s1", "r": "kiosk", "x": 1})
+    with pytest.raises(ValueError, match="signed by the upstream"):
+        make_signed_code("enroll", {"u": "https://up.example", "t": "t" * 32, "s": "s1", "r": "kiosk", "x": 1})
     with pytest.raises(ValueError):
         make_signed_code("voucher", {"s": "s1", "id": "V1", "v": 5, "x": 1}, "k1", b"short")
 
@@ -205,25 +220,20 @@ def test_documented_vectors():
                ".1C4EMIkvsW23fgJ0YzQW1g")
     pickup = ("MT1P.k1.eyJuIjoiQTAxNyIsIm8iOiJhYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5eiIsInMiOiJzMSJ9"
               ".FI1jD_N-OBINPsA7MHyWIQ")
-    enroll = ("MT1E.0.eyJyIjoia2lvc2siLCJzIjoiczEiLCJ0IjoidG9rX0FBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQSIsInUiOiJodHRwc"
-              "zovL3VwLmV4YW1wbGUuY29tIiwieCI6MTkwMDAwMDAwMH0.NZhBazOH8h5VVWPtAKXwzg")
+    enroll = ENROLL_VECTOR
     assert classify_in(voucher, context).fields == {"store": "s1", "voucher_id": "V123", "value": 1500,
                                                     "expires": 1_900_000_000}
     assert classify_in(pickup, context).fields["ticket_no"] == "A017"
     assert classify(enroll).fields == {"upstream": "https://up.example.com", "store": "s1", "role": "kiosk",
                                        "expires": 1_900_000_000}
+    assert signed("enroll", t="tok_" + "A" * 26) == enroll  # Ed25519 signatures are deterministic
     assert make_signed_code("voucher", {"s": "s1", "id": "V123", "v": 1500, "x": 1_900_000_000}, "k1",
                             bytes(range(32))) == voucher
 
 
 def test_enroll_codes_for_a_loopback_upstream_are_recognised_but_not_plain_http_elsewhere():
     """The demo's upstream is http://127.0.0.1: its enrollment QR must classify as enroll."""
-    from edge.codes import classify, make_signed_code
-
-    head = {"t": "A" * 22, "s": "demo", "r": "kiosk", "x": 2**39}
-    import pytest
-
-    local = make_signed_code("enroll", {**head, "u": "http://127.0.0.1:8800"})
+    local = signed("enroll", u="http://127.0.0.1:8800")
     assert classify(local).kind == "enroll"
-    with pytest.raises(ValueError):  # plain http across a network is not a valid enrollment code
-        make_signed_code("enroll", {**head, "u": "http://upstream.example.com"})
+    elsewhere = classify(signed("enroll", u="http://upstream.example.com"))
+    assert (elsewhere.kind, elsewhere.claimed) == ("unknown", "enroll")  # plain http across a network

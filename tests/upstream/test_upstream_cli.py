@@ -13,7 +13,7 @@ from upstream.cli import cli
 
 COMMANDS = [["serve"], ["stores", "add"], ["stores", "list"], ["menu", "publish"], ["enroll-token"],
             ["devices", "list"], ["devices", "revoke"], ["orders", "list"], ["staff", "set"], ["tables", "code"],
-            ["tables", "rotate-key"], ["tables", "refusals"], ["stores", "limits"], ["alarms"]]
+            ["tables", "rotate-key"], ["tables", "refusals"], ["stores", "limits"], ["alarms"], ["public-key"]]
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda a: "-".join(a))
@@ -45,6 +45,11 @@ def test_operator_flow(upstream_db, tmp_path):
 
     decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(png))]
     assert decoded == [code_line]
+    key = run(upstream_db, "public-key").output.strip()
+    assert len(key) == 43 and f"signed by upstream key {key}" in out  # what the installer pins on devices
+    from edge.protocol.enroll_code import parse_enroll_code
+
+    assert parse_enroll_code(code_line).upstream_key == key
     server = BackgroundUpstream(upstream_db).start()
     try:
         client = raw_device(server, store="s9")

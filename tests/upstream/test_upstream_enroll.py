@@ -1,4 +1,4 @@
-"""Enrollment tokens: one-time, 10 minutes, scoped to store + role; the code format."""
+"""Enrollment tokens: one-time, 10 minutes, scoped to store + role; the code format (signed by the upstream)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import pytest
 import requests
 
 from edge.codes import classify, make_signed_code
-from edge.protocol.enroll_code import EnrollError, parse_enroll_code
+from edge.protocol.enroll_code import EnrollError, make_enroll_code, parse_enroll_code
 from edge.protocol.signing import generate_key, public_key_text
 from edge.sync.enroll import enroll
 from tests.conftest import make_config
+from tests.support.upstream_trust import trusting
 from tests.sync.fixtures import enroll_code
+from upstream.code_signing import public_key
 from upstream.enroll import make_token
 
 
@@ -24,7 +26,7 @@ def post(server, token, key=None):
 
 
 def test_device_enrolls_with_its_own_key_and_signs(upstream, tmp_path):
-    config = make_config(tmp_path / "dev")
+    config = trusting(make_config(tmp_path / "dev"), upstream.url, upstream.db)
     e = enroll(config, enroll_code(upstream.db, upstream.url, role="cashier"))
     assert (e.store_id, e.role, e.status) == ("s1", "cashier", "enrolled")
     mode = stat.S_IMODE(os.stat(e.key_file).st_mode)
@@ -75,20 +77,30 @@ def test_token_ttl_is_ten_minutes_and_scoped(upstream):
         make_token(upstream.db, "s1", "boss", upstream.url)
 
 
-def test_code_format_is_the_mt1_enrollment_code_of_edge_codes():
-    from edge.protocol.enroll_code import EnrollCode
-
-    ours = EnrollCode("https://up.example.com", "s1", "kiosk", "a" * 26, 1_800_000_000).text()
-    theirs = make_signed_code("enroll", {"u": "https://up.example.com", "t": "a" * 26, "s": "s1", "r": "kiosk",
-                                         "x": 1_800_000_000})
-    assert ours == theirs
-    scanned = classify(ours)
+def test_code_format_is_the_mt1_enrollment_code_of_edge_codes(upstream):
+    text, _ = make_token(upstream.db, "s1", "kiosk", "https://up.example.com")
+    assert text.startswith("MT1E.1.") and len(text.rsplit(".", 1)[1]) == 86  # a 64-byte Ed25519 signature
+    assert len(text) < 400, "small enough for a scannable QR"
+    code = parse_enroll_code(text)
+    assert code.upstream_key == public_key(upstream.db)  # signed by the upstream's own key
+    scanned = classify(text)
     assert scanned.kind == "enroll" and scanned.fields["store"] == "s1"
+    with pytest.raises(ValueError, match="signed by the upstream"):
+        make_signed_code("enroll", {"u": "https://up.example.com", "t": "a" * 26, "s": "s1", "r": "kiosk",
+                                    "x": 1_800_000_000})
+
+
+def test_the_signing_key_is_made_once_and_kept_in_the_database(upstream):
+    first = public_key(upstream.db)
+    assert first == public_key(upstream.db) and len(first) == 43
+    assert upstream.db.scalar("SELECT count(*) FROM signing_keys") == 1
 
 
 @pytest.mark.parametrize("text,reason", [
     ("hello", "not an enrollment code"),
-    ("MT1E.0.eyJ1IjoiaHR0cDovL2V2aWwuZXhhbXBsZS5jb20ifQ.AAAAAAAAAAAAAAAAAAAAAA", "damaged"),
+    ("MT1E.0.eyJ1IjoiaHR0cDovL2V2aWwuZXhhbXBsZS5jb20ifQ.AAAAAAAAAAAAAAAAAAAAAA", "old unsigned.*new one"),
+    ("MT1E.2.eyJ1IjoiaHR0cDovL2V2aWwuZXhhbXBsZS5jb20ifQ." + "A" * 86, "unknown enrollment code version"),
+    ("MT1E.1.eyJ1IjoiaHR0cDovL2V2aWwuZXhhbXBsZS5jb20ifQ." + "A" * 86, "names no upstream key"),
 ])
 def test_bad_codes_are_refused_locally(text, reason):
     with pytest.raises(EnrollError, match=reason):
@@ -96,16 +108,15 @@ def test_bad_codes_are_refused_locally(text, reason):
 
 
 def test_plain_http_only_to_loopback():
-    from edge.protocol.enroll_code import EnrollCode
-
+    key = generate_key()
     with pytest.raises(EnrollError, match="https"):
-        parse_enroll_code(EnrollCode("http://10.0.0.5:8800", "s1", "kiosk", "a" * 26, 1).text())
-    assert parse_enroll_code(EnrollCode("http://127.0.0.1:8800", "s1", "kiosk", "a" * 26, 1).text())
+        parse_enroll_code(make_enroll_code(key, "http://10.0.0.5:8800", "s1", "kiosk", "a" * 26, 1))
+    assert parse_enroll_code(make_enroll_code(key, "http://127.0.0.1:8800", "s1", "kiosk", "a" * 26, 1))
 
 
 def test_reused_code_fails_on_the_device_with_a_clear_message(upstream, tmp_path):
     text = enroll_code(upstream.db, upstream.url)
-    enroll(make_config(tmp_path / "a"), text)
+    enroll(trusting(make_config(tmp_path / "a"), upstream.url, upstream.db), text)
     with pytest.raises(EnrollError, match="used already"):
-        enroll(make_config(tmp_path / "b"), text)
+        enroll(trusting(make_config(tmp_path / "b"), upstream.url, upstream.db), text)
     assert not list((tmp_path / "b" / "keys").glob("*.key")), "a refused enrollment leaves no key behind"

@@ -107,13 +107,23 @@ class DeviceScreen(WizardStep):
 
 
 class EnrollScreen(WizardStep):
-    """Show the enrollment QR to the camera; the core keeps the code, we enroll with it."""
+    """Show the enrollment QR to the camera; the core keeps the code, we enroll with it.
+
+    On an enrolled device "Enroll" only asks: the screen shows where the device is enrolled and
+    where the code would move it, and only "Confirm" (sending the held code's id) enrolls again."""
 
     TITLE_KEY = "enroll"
     DEFAULT_CSS = """
     EnrollScreen #enroll-help { height: auto; margin-bottom: 1; }
     EnrollScreen #enroll-current, EnrollScreen #enroll-code { height: auto; margin-bottom: 1; }
+    EnrollScreen #reenroll-box { height: auto; display: none; border: heavy $warning; padding: 0 1; }
+    EnrollScreen #reenroll-box.shown { display: block; }
+    EnrollScreen #reenroll-box Label { height: auto; }
+    EnrollScreen #reenroll-buttons { height: 3; }
     """
+    enrolled: dict | None = None
+    held: dict | None = None
+    asked: dict | None = None  # the held code the confirmation box asks about
 
     def compose(self) -> ComposeResult:
         yield self.header()
@@ -124,6 +134,11 @@ class EnrollScreen(WizardStep):
             yield Label("…", id="enroll-current")
             yield Label("等待扫码 Waiting for the code…", id="enroll-code")
             yield Label("", id="enroll-message", classes="message")
+            with Vertical(id="reenroll-box"):
+                yield Label("", id="reenroll-question")
+                with Horizontal(id="reenroll-buttons"):
+                    yield TouchButton("取消 Cancel", id="reenroll-cancel")
+                    yield TouchButton("确认重新开通 Confirm re-enrollment", id="reenroll-confirm", variant="warning")
         yield self.nav("next", TouchButton(bilingual("enroll"), id="enroll", variant="success", disabled=True))
 
     def on_mount(self) -> None:
@@ -135,6 +150,9 @@ class EnrollScreen(WizardStep):
 
     def _state(self, state: dict) -> None:
         e, code = state.get("enrollment"), state.get("enroll_code")
+        self.enrolled, self.held = e, code
+        if self.asked and (not code or code["id"] != self.asked["id"]):
+            self._ask(None)  # the code changed or expired: ask again about the new one
         self.query_one("#enroll-current", Label).update(
             f"现在 Now: store {e['store_id']}, role {e['role']}, {e['status']} ({e['upstream']})" if e else
             "现在 Now: 未开通 not enrolled")
@@ -151,11 +169,39 @@ class EnrollScreen(WizardStep):
     def on_button_pressed(self, event) -> None:
         if event.button.id == "enroll":
             event.stop()
-            event.button.disabled = True
-            self.query_one("#enroll-message", Label).update("正在开通 Enrolling…")
-            self.call(self.client.enroll, done=self._enrolled, failed=self._failed_enroll)
+            if self.enrolled and self.held:
+                self._ask(self.held)
+                return
+            self._start(None)
+            return
+        if event.button.id == "reenroll-confirm" and self.asked:
+            event.stop()
+            self._start(self.asked["id"])
+            self._ask(None)
+            return
+        if event.button.id == "reenroll-cancel":
+            event.stop()
+            self._ask(None)
             return
         super().on_button_pressed(event)
+
+    def _ask(self, code: dict | None) -> None:
+        """Show (or hide) the re-enrollment question about `code`, the held code."""
+        self.asked = code
+        box = self.query_one("#reenroll-box", Vertical)
+        box.set_class(code is not None, "shown")
+        if code and self.enrolled:
+            e = self.enrolled
+            self.query_one("#reenroll-question", Label).update(
+                f"⚠ 本设备已开通 This device is enrolled with store {e['store_id']} ({e['upstream']}).\n"
+                f"重新开通到 Move it to store {code['store_id']}, role {code['role']}, upstream {code['upstream']}"
+                f" (key {code.get('upstream_key', '?')}…)?\n"
+                "它的订单和付款将发往新的上游 Its orders and payments will go to the new upstream.")
+
+    def _start(self, confirm: str | None) -> None:
+        self.query_one("#enroll", TouchButton).disabled = True
+        self.query_one("#enroll-message", Label).update("正在开通 Enrolling…")
+        self.call(self.client.enroll, confirm, done=self._enrolled, failed=self._failed_enroll)
 
     def _enrolled(self, e: dict) -> None:
         label = self.query_one("#enroll-message", Label)

@@ -41,8 +41,9 @@ class TechnicianClient(CoreClient):
     def settings(self, doc: dict) -> dict:
         return self._call("POST", "/v1/technician/settings", doc)
 
-    def enroll(self) -> dict:
-        return self._call("POST", "/v1/technician/enroll")
+    def enroll(self, confirm: str | None = None) -> dict:
+        """Enroll with the held code; `confirm`: its id, needed to re-enroll an enrolled device."""
+        return self._call("POST", "/v1/technician/enroll", {"confirm": confirm} if confirm else {})
 
     def _slow(self, path: str, body: dict, timeout: float) -> dict:
         """A long call on its own connection (the screens keep polling meanwhile)."""
