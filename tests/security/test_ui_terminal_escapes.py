@@ -271,3 +271,13 @@ def test_cli_error_from_the_core_is_printed_cleaned(hostile_core):
                                       "job\x1b]0;pwned\x07\x1b[2J"])
     assert result.exit_code != 0
     assert_clean(result.output, "error")
+
+
+def test_screens_take_label_and_static_from_the_literal_widgets():
+    """A guard: a screen that imported Textual's own Label or Static would show data as markup."""
+    root = Path(__file__).resolve().parents[2] / "edge" / "ui"
+    offenders = [str(path.relative_to(root)) for path in root.rglob("*.py") if path.name != "plain.py"
+                 for line in path.read_text(encoding="utf-8").splitlines()
+                 if line.startswith("from textual.widgets import")
+                 and {"Label", "Static"} & {name.strip() for name in line.split("import", 1)[1].split(",")}]
+    assert offenders == []
