@@ -273,6 +273,34 @@ def test_cli_error_from_the_core_is_printed_cleaned(hostile_core):
     assert_clean(result.output, "error")
 
 
+def test_events_of_the_core_reach_the_ui_cleaned(escapes_core):
+    """The event stream (printer problems, scans) over real HTTP: the UI's client yields it cleaned."""
+    import threading
+
+    from edge.ui.core_client import CoreClient
+
+    client, got = CoreClient(escapes_core.url), []
+
+    def follow() -> None:
+        for kind, data in client.events():
+            if kind == "printer":
+                got.append(data)
+                return
+
+    reader = threading.Thread(target=follow, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 30
+    while escapes_core.service.events.subscriber_count < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    escapes_core.service.events.publish("printer", {"printer": "k\x1b]0;pwned\x07", "state": "problem",
+                                                    "detail": "paper \x1b[2J\u202eout\x9b5m"})
+    reader.join(timeout=30)
+    client.close()
+    assert len(got) == 1
+    assert {k: got[0][k] for k in ("printer", "state", "detail")} == {"printer": "k", "state": "problem",
+                                                                      "detail": "paper out"}
+
+
 def test_screens_take_label_and_static_from_the_literal_widgets():
     """A guard: a screen that imported Textual's own Label or Static would show data as markup."""
     root = Path(__file__).resolve().parents[2] / "edge" / "ui"
