@@ -15,7 +15,7 @@ SYSTEM_PACKAGES := python3-venv $(ZBAR) postgresql systemd shellcheck foot fonts
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo )
 
 # mypy --strict (pyproject [tool.mypy]): the pure domain and the ledger
-MYPY_STRICT := edge/money.py edge/menu.py edge/cart.py edge/orders.py edge/codes.py edge/tables.py edge/ledger
+MYPY_STRICT := edge/money.py edge/menu.py edge/cart.py edge/orders.py edge/codes.py edge/tables.py edge/screen_text.py edge/ledger
 
 .PHONY: run demo test lint system-deps install clean bench emupos
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import click
 
 from edge.config import Config, ConfigError, config_template, default_config_path, load_config
 from edge.protocol.private_files import private_process
+from edge.screen_text import terminal_json
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help="Config file (default: $EDGE_CONFIG, else the user config dir).")
@@ -175,7 +175,7 @@ def status(config_path: str | None, url: str | None) -> None:
         answer = requests.get(f"{base}/v1/status", timeout=5)
     except requests.RequestException as error:
         raise click.ClickException(f"cannot reach the core at {base}: {error}") from None
-    click.echo(json.dumps(answer.json(), ensure_ascii=False, indent=2))
+    click.echo(terminal_json(answer.json(), indent=2))
 
 
 def _register_commands() -> None:

@@ -19,6 +19,7 @@ from edge.money import parse_yuan
 from edge.orders import new_id
 from edge.protocol.private_files import private_process
 from upstream.code_signing import public_key
+from edge.screen_text import clean_line, terminal_json
 from upstream.enroll import add_store, make_token, require_store, revoke
 from upstream.errors import ApiError
 from upstream.gateway.cli import gateway_group
@@ -108,10 +109,10 @@ def stores_list(database, as_json):
     """List stores."""
     rows = _db(database).query("SELECT store_id, name, menu_version, created_ms FROM stores ORDER BY store_id")
     if as_json:
-        click.echo(json.dumps({"stores": rows}, ensure_ascii=False))
+        click.echo(terminal_json({"stores": rows}))
         return
     for r in rows:
-        click.echo(f"{r['store_id']:<20} {r['name']:<24} menu {r['menu_version'] or '-'}")
+        click.echo(clean_line(f"{r['store_id']:<20} {r['name']:<24} menu {r['menu_version'] or '-'}"))
 
 
 LIMIT_HELP = {"max_dish_qty": "most of one dish per order", "max_items": "most items per order",
@@ -263,8 +264,8 @@ def devices_list(database, store, as_json):
         return
     for r in rows:
         status = "revoked" if r["revoked_ms"] else "enrolled"
-        click.echo(f"{r['device_id']}  {r['store_id']:<12} {r['role']:<8} {r['name']:<16} {status:<9}"
-                   f" seen {_when(r['last_seen_ms'])}  events {r['events_stored']}")
+        click.echo(clean_line(f"{r['device_id']}  {r['store_id']:<12} {r['role']:<8} {r['name']:<16} {status:<9}"
+                              f" seen {_when(r['last_seen_ms'])}  events {r['events_stored']}"))  # names: device-sent
 
 
 @devices.command("revoke")
@@ -357,11 +358,11 @@ def orders_list(database, store, limit, as_json):
     _run(require_store, db, store)
     rows = list_orders(db, store, limit)
     if as_json:
-        click.echo(json.dumps({"store": store, "orders": rows}, ensure_ascii=False))
+        click.echo(terminal_json({"store": store, "orders": rows}))
         return
     for o in rows:
-        click.echo(f"{o['ticket_no'] or '-':<6} {o['id']}  {o['source']:<6} {o['status']:<15} "
-                   f"{o['total'] / 100:>8.2f}  table {o['table'] or '-'}{'  LATE' if o['late'] else ''}")
+        click.echo(clean_line(f"{o['ticket_no'] or '-':<6} {o['id']}  {o['source']:<6} {o['status']:<15} "
+                              f"{o['total'] / 100:>8.2f}  table {o['table'] or '-'}{'  LATE' if o['late'] else ''}"))
     click.echo(f"{len(rows)} orders")
 
 
@@ -375,10 +376,10 @@ def alarms(database, store, as_json):
     rows = db.query("SELECT * FROM alarms" + (" WHERE store_id = ?" if store else "") + " ORDER BY id DESC LIMIT 200",
                     [store] if store else [])
     if as_json:
-        click.echo(json.dumps({"alarms": rows}, ensure_ascii=False))
+        click.echo(terminal_json({"alarms": rows}))
         return
     for r in rows:
-        click.echo(f"{_when(r['at_ms'])} {r['kind']:<15} {r['detail']}")
+        click.echo(clean_line(f"{_when(r['at_ms'])} {r['kind']:<15} {r['detail']}"))
 
 
 cli.add_command(gateway_group, "gateway")

@@ -8,12 +8,12 @@ device's redemptions) and nothing is printed.
 
 from __future__ import annotations
 
-import json
 import time
 
 import click
 
 from edge.config import ConfigError, load_config
+from edge.screen_text import clean_block, clean_line, terminal_json
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help="Config file (default: $EDGE_CONFIG, else the user config dir).")
@@ -48,7 +48,7 @@ def _call(base: str, method: str, path: str, body: dict | None = None, session: 
         doc = {}
     if answer.status_code not in ok:
         message = doc.get("error", {}).get("message") if isinstance(doc.get("error"), dict) else answer.text[:200]
-        raise click.ClickException(message or f"HTTP {answer.status_code}")
+        raise click.ClickException(clean_line(str(message or f"HTTP {answer.status_code}")))
     return doc
 
 
@@ -67,13 +67,13 @@ def vouchers_group() -> None:
 
 def _show_check(doc: dict, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        click.echo(terminal_json(doc, indent=2))
         return
     v = doc.get("voucher") or {}
     value = f"{v['value'] / 100:.2f}" if v.get("value") is not None else "?"
     where = {True: "online", False: "offline", None: "not asked upstream"}[doc.get("online")]
-    click.echo(f"{doc['status']}: voucher {v.get('voucher_id', '?')} ¥{value} ({where})"
-               + (f" - {doc['reason']}" if doc.get("reason") else ""))
+    click.echo(clean_line(f"{doc['status']}: voucher {v.get('voucher_id', '?')} ¥{value} ({where})"
+                          + (f" - {doc['reason']}" if doc.get("reason") else "")))
 
 
 @vouchers_group.command("verify")
@@ -155,9 +155,9 @@ def day(config_path: str | None, core_url: str | None, day: str | None, print_it
         job = _call(base, "POST", "/v1/cashier/reports/day/print", {"date": doc["day"]})["job"]
         doc["print_job"] = job
     if as_json:
-        click.echo(json.dumps({k: v for k, v in doc.items() if k != "text"}, ensure_ascii=False, indent=2))
+        click.echo(terminal_json({k: v for k, v in doc.items() if k != "text"}, indent=2))
     else:
-        click.echo(doc["text"])
+        click.echo(clean_block(doc["text"]))
         if print_it:
             click.echo(f"queued for printing (job {doc['print_job']})")
 

@@ -5,11 +5,12 @@ printed ('-' reads it from stdin, out of the shell history)."""
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 
 import click
+
+from edge.screen_text import clean_line, terminal_json
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help="Config file (default: $EDGE_CONFIG, else the user config dir).")
@@ -44,7 +45,7 @@ def _call(method: str, url: str, body: dict | None = None, timeout: float = 35.0
 
 def _refused(doc: dict) -> click.ClickException:
     err = doc.get("error", {})
-    return click.ClickException(f"{err.get('code', 'error')}: {err.get('message', '')}")
+    return click.ClickException(clean_line(f"{err.get('code', 'error')}: {err.get('message', '')}"))
 
 
 def _yuan(fen: int) -> str:
@@ -53,8 +54,8 @@ def _yuan(fen: int) -> str:
 
 def _line(view: dict) -> str:
     left = f"  {view['deadline_in_ms'] / 1000:.0f}s left" if view.get("deadline_in_ms") else ""
-    return (f"{view.get('ticket_no') or '-':<6} {view['attempt_id']}  {view['channel']:<8} {_yuan(view['amount']):>9}"
-            f"  {view['state']:<10} {view['message']['en']}{left}")
+    return clean_line(f"{view.get('ticket_no') or '-':<6} {view['attempt_id']}  {view['channel']:<8} "
+                      f"{_yuan(view['amount']):>9}  {view['state']:<10} {view['message']['en']}{left}")
 
 
 def _resolve_order(base: str, order: str) -> str:
@@ -96,7 +97,7 @@ def pay_command(config_path, url, order, code, timeout, as_json):
         time.sleep(0.3)
         status, fresh = _call("GET", f"{base}/v1/payments/{view['attempt_id']}")
         view = fresh if status == 200 else view
-    click.echo(json.dumps(view, ensure_ascii=False) if as_json else _line(view))
+    click.echo(terminal_json(view) if as_json else _line(view))
     sys.exit(0 if view["paid"] else (1 if view["final"] else 2))
 
 
@@ -118,7 +119,7 @@ def payments_list(config_path, url, unresolved, limit, as_json):
     if status >= 400:
         raise _refused(doc)
     if as_json:
-        click.echo(json.dumps(doc, ensure_ascii=False))
+        click.echo(terminal_json(doc))
         return
     for view in doc["attempts"]:
         click.echo(_line(view))
@@ -134,7 +135,7 @@ def payments_show(config_path, url, attempt_id):
     status, doc = _call("GET", f"{_base(config_path, url)}/v1/payments/{attempt_id}")
     if status >= 400:
         raise _refused(doc)
-    click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    click.echo(terminal_json(doc, indent=2))
 
 
 def _action(config_path, url, path: str, body: dict | None = None) -> dict:

@@ -10,12 +10,12 @@ a usb://, serial:// or file:// printer the core does not know).
 
 from __future__ import annotations
 
-import json
 import os
 
 import click
 
 from edge.config import ConfigError, load_config
+from edge.screen_text import clean_line, terminal_json
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help="Config file (default: $EDGE_CONFIG, else the user config dir).")
@@ -46,7 +46,7 @@ def _call(method: str, url: str, **kwargs):
             message = answer.json()["error"]["message"]
         except (ValueError, KeyError, TypeError):
             message = answer.text[:200]
-        raise click.ClickException(message)
+        raise click.ClickException(clean_line(str(message)))
     return answer.json()
 
 
@@ -67,9 +67,10 @@ def _technician_login(core: str) -> str:
 
 
 def _table(rows: list[list[str]], header: list[str]) -> None:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    rows = [[clean_line(str(cell)) for cell in row] for row in rows]  # names and errors: no terminal sequences
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
 @click.group("printers")
@@ -85,7 +86,7 @@ def status(config_path: str | None, core_url: str | None, as_json: bool) -> None
     """Each printer: ok / problem / unknown (no reply is never "ok"), why, and its queue."""
     doc = _call("GET", f"{_core(config_path, core_url)}/v1/printers")
     if as_json:
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        click.echo(terminal_json(doc, indent=2))
         return
     rows = []
     for name, p in doc["printers"].items():
@@ -112,7 +113,7 @@ def jobs(config_path: str | None, core_url: str | None, printer: str | None, sta
     params = {"limit": limit, **({"printer": printer} if printer else {}), **({"state": state} if state else {})}
     doc = _call("GET", f"{_core(config_path, core_url)}/v1/print-jobs", params=params)
     if as_json:
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        click.echo(terminal_json(doc, indent=2))
         return
     rows = []
     for j in doc["jobs"]:
@@ -134,7 +135,7 @@ def reprint(config_path: str | None, core_url: str | None, job_id: str) -> None:
     """Print JOB again, marked 补打 REPRINT."""
     doc = _call("POST", f"{_core(config_path, core_url)}/v1/print-jobs/{job_id}/reprint")
     job = doc["job"]
-    click.echo(f"queued reprint {job['id']} of {job_id} on printer {job['printer']}")
+    click.echo(clean_line(f"queued reprint {job['id']} of {job_id} on printer {job['printer']}"))
 
 
 @click.command("print-test")
@@ -180,10 +181,11 @@ def print_test(config_path: str | None, core_url: str | None, printer_url: str, 
 
         doc = print_test_direct(printer_url, profile)
     if as_json:
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        click.echo(terminal_json(doc, indent=2))
         return
     status = doc.get("status") or {}
-    click.echo(f"printer {printer_url}: status {status.get('state', 'unknown')} ({status.get('detail', '')})")
-    click.echo(f"test page ({doc.get('profile')}, {doc.get('via')}): {doc['outcome']}")
+    click.echo(clean_line(f"printer {printer_url}: status {status.get('state', 'unknown')} "
+                          f"({status.get('detail', '')})"))
+    click.echo(clean_line(f"test page ({doc.get('profile')}, {doc.get('via')}): {doc['outcome']}"))
     click.echo("read the page: 1 ok -> *-gb18030, only 2 ok -> *-gbk, only 3 ok -> *-raster; "
                "the longest ruler on one line gives the width (48: 80mm, 42: 76mm, 32: 58mm)")

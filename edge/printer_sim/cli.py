@@ -15,6 +15,7 @@ import click
 
 from edge.printer_sim.escpos_decode import DecodedTicket
 from edge.printer_sim.simulator import FAULTS, PrinterSimulator
+from edge.screen_text import clean_block
 
 
 @click.command("printer-sim")
@@ -39,7 +40,7 @@ def printer_sim(host: str, port: int, out_dir: Path | None, name: str, echo: boo
     def show(ticket: DecodedTicket, number: int, path: Path | None) -> None:
         ending = "cut" if ticket.cut else "not cut"
         click.echo(f"──── ticket {number:04d} ({ending}, {len(ticket.raw)} bytes) ────")
-        click.echo(ticket.text)
+        click.echo(clean_block(ticket.text))  # what a network client sent: no terminal sequences
 
     sim = PrinterSimulator(host, port, out_dir, name, on_ticket=show if echo else None, png=png and bool(out_dir))
     control = None

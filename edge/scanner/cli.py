@@ -6,7 +6,6 @@ Register with `cli.add_command(scan)` and `cli.add_command(tables)` in edge/cli.
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
@@ -19,6 +18,7 @@ from edge.scanner.decode import Decoder, DecoderUnavailable, to_gray
 from edge.scanner.loop import ScanLoop
 from edge.scanner.sources import open_source
 from edge.scanner.tablecards import make_cards
+from edge.screen_text import clean_line, terminal_json
 from edge.tables import Keyring, parse_key, table_range
 
 
@@ -46,7 +46,7 @@ def _context(store: str | None, keys: tuple[str, ...]) -> CodeContext:
 def _line(code: ScannedCode, show: bool) -> str:
     text = f" = {code.reveal()}" if show else ""
     reason = f" [{code.reason}]" if code.reason else ""
-    return f"{code.kind:8} {code.masked}{text} ({code.symbology}){reason}"
+    return clean_line(f"{code.kind:8} {code.masked}{text} ({code.symbology}){reason}")  # a code's text is anyone's
 
 
 def _scan_images(paths: list[str], context: CodeContext, as_json: bool, show: bool) -> int:
@@ -60,7 +60,7 @@ def _scan_images(paths: list[str], context: CodeContext, as_json: bool, show: bo
         failed += image is None
         if as_json:
             doc = {"path": path, "codes": [c.to_json(show_clear=show) for c in codes]}
-            click.echo(json.dumps(doc | ({"error": "cannot read image"} if image is None else {}), ensure_ascii=False))
+            click.echo(terminal_json(doc | ({"error": "cannot read image"} if image is None else {})))
         elif image is None:
             click.echo(f"{path}: cannot read image")
         else:
@@ -76,7 +76,7 @@ def _scan_live(spec: str, loop_video: bool, context: CodeContext, as_json: bool,
 
     def on_scan(code: ScannedCode) -> None:
         with lock:
-            click.echo(json.dumps(code.to_json(show_clear=show) | {"reason": code.reason}, ensure_ascii=False)
+            click.echo(terminal_json(code.to_json(show_clear=show) | {"reason": code.reason})
                        if as_json else _line(code, show))
 
     def on_status(status: str) -> None:
@@ -96,7 +96,7 @@ def _scan_live(spec: str, loop_video: bool, context: CodeContext, as_json: bool,
     finally:
         loop.stop()
     if stats:
-        click.echo(json.dumps(loop.stats.snapshot(), ensure_ascii=False), err=as_json)
+        click.echo(terminal_json(loop.stats.snapshot()), err=as_json)
 
 
 @click.command("scan")

@@ -10,11 +10,11 @@ module level: `edge --help` imports this module and stays free of sqlite_utils a
 
 from __future__ import annotations
 
-import json
 
 import click
 
 from edge.config import ConfigError, load_config
+from edge.screen_text import clean_line, terminal_json
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help="Config file (default: $EDGE_CONFIG, else the user config dir).")
@@ -54,18 +54,19 @@ def status(config_path, as_json):
     finally:
         db.close()
     if as_json:
-        click.echo(json.dumps(doc, ensure_ascii=False))
+        click.echo(terminal_json(doc))
         return
     click.echo(f"state:      {doc['state']}")
     if doc["enrollment"]:
         e = doc["enrollment"]
-        click.echo(f"device:     {e['device_id']} (store {e['store_id']}, role {e['role']}) -> {e['upstream']}")
+        click.echo(clean_line(f"device:     {e['device_id']} (store {e['store_id']}, role {e['role']}) -> "
+                              f"{e['upstream']}"))
     click.echo(f"not synced: {doc['pending']}")
     click.echo(f"dead:       {doc['dead']}" + ("  (see `edge sync dead`)" if doc["dead"] else ""))
     click.echo(f"last ok:    {doc['last_ok'] or 'never'}")
-    click.echo(f"last error: {doc['last_error'] or '-'}")
+    click.echo(clean_line(f"last error: {doc['last_error'] or '-'}"))  # upstream's words
     for alarm in doc["alarms"]:
-        click.echo(f"ALARM {alarm['kind']}: {alarm['detail']}")
+        click.echo(clean_line(f"ALARM {alarm['kind']}: {alarm['detail']}"))
 
 
 @sync_group.command("now")
@@ -82,11 +83,11 @@ def now(config_path, as_json, timeout, batch):
     _db(config).close()
     result = SyncWorker(config, pull=False, max_events=batch).run_once(deadline_s=timeout)
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
+        click.echo(terminal_json(result))
     else:
         click.echo(f"sent {result.get('sent', 0)}; not synced {result['pending']}; dead {result['dead']}")
     if not result["ok"]:
-        raise click.ClickException(f"sync did not finish: {result['error']}")
+        raise click.ClickException(clean_line(f"sync did not finish: {result['error']}"))
 
 
 @sync_group.command("dead")
@@ -102,10 +103,10 @@ def dead(config_path, as_json):
     finally:
         db.close()
     if as_json:
-        click.echo(json.dumps({"dead": rows}, ensure_ascii=False))
+        click.echo(terminal_json({"dead": rows}))
         return
     for r in rows:
-        click.echo(f"#{r['device_seq']} {r['type']} {r['event_id']}: {r['code']}: {r['reason']}")
+        click.echo(clean_line(f"#{r['device_seq']} {r['type']} {r['event_id']}: {r['code']}: {r['reason']}"))
     click.echo(f"{len(rows)} dead")
 
 

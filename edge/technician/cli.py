@@ -12,12 +12,13 @@ Only click is imported at module level (keeps `edge --help` fast).
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 
 import click
+
+from edge.screen_text import clean_line, terminal_json
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
                              help="Config file (default: $EDGE_CONFIG, else the user config dir).")
@@ -45,10 +46,10 @@ def doctor(config_path: str | None, as_json: bool) -> None:
     config = _config(config_path)
     found = run_doctor(config, core_status(config.core_url))
     if as_json:
-        click.echo(json.dumps([c.to_json() for c in found], ensure_ascii=False, indent=2))
+        click.echo(terminal_json([c.to_json() for c in found], indent=2))
     else:
         for check in found:
-            click.echo(format_line(check))
+            click.echo(clean_line(format_line(check)))
         problems = sum(not c.ok for c in found)
         click.echo(f"{problems} problem(s) in {len(found)} checks" if problems else f"all {len(found)} checks OK")
     sys.exit(1 if any(not c.ok for c in found) else 0)
@@ -126,11 +127,11 @@ def scan_printers(config_path: str | None, subnet: str | None, ports: tuple[int,
     except ScanRefused as error:
         raise click.ClickException(str(error)) from None
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        click.echo(terminal_json(result, indent=2))
         return
     for found in result["found"]:
         label = "printer" if found["printer"] else "not a printer?"
-        click.echo(f"{found['url']:<28} {label:<15} {found['state']}: {found['detail']}")
+        click.echo(clean_line(f"{found['url']:<28} {label:<15} {found['state']}: {found['detail']}"))
     click.echo(f"{len(result['found'])} open of {result['scanned']} addresses in {result['network']} "
                f"({result['took_s']} s); add one with the technician screen or [printers.NAME] url")
 

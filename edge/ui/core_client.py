@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 import requests
 from requests.adapters import HTTPAdapter
 
+from edge.screen_text import clean_document
+
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 15.0
@@ -93,6 +95,12 @@ def json_body(method: str, body: dict | None) -> dict | None:
     return {} if body is None and method != "GET" else body
 
 
+def screen_safe(doc: object) -> object:
+    """A JSON answer of the core as the screens may show it: no escape sequence, control or bidi
+    override in any text (edge/screen_text.py). Markup is the widgets' job (they show text literally)."""
+    return clean_document(doc)
+
+
 class CoreClient:
     """One core at `base_url`. Thread-safe enough for one UI: each call is one request."""
 
@@ -117,7 +125,7 @@ class CoreClient:
         except requests.RequestException as error:
             raise self._offline(error) from None
         try:
-            doc = answer.json()
+            doc = screen_safe(answer.json())
         except ValueError:
             doc = None
         if answer.status_code in ok and isinstance(doc, dict):
@@ -174,7 +182,8 @@ class CoreClient:
                 raise CoreError("bad_answer", f"event stream: HTTP {answer.status_code}", answer.status_code)
             if on_open:
                 on_open()
-            yield from parse_sse(split_lines(answer.iter_content(chunk_size=None)))
+            for kind, data in parse_sse(split_lines(answer.iter_content(chunk_size=None))):
+                yield kind, screen_safe(data)
         except requests.RequestException as error:
             raise self._offline(error) from None
         finally:

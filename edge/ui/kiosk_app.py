@@ -34,6 +34,7 @@ from edge.ui.screens.placed import PlacedScreen
 from edge.ui.technician.kiosk_entry import LongPress, open_technician
 from edge.ui.technician.technician_app import create_technician_app
 from edge.ui.wedge_keys import WedgeKeys
+from edge.ui.widgets.plain import PlainNotices
 from edge.ui.worker_messages import (CoreEvent, CoreState, MenuFailed, MenuLoaded, OrderFailed, OrderPlaced,
                                      ScanFailed, StartOver, StatusLoaded)
 
@@ -41,7 +42,7 @@ CAMERA_PROBLEMS = {"camera offline": "camera_offline", "source ended": "camera_e
 NOTICE_S = 6.0
 
 
-class KioskApp(CoreEvents, WedgeKeys, App):
+class KioskApp(PlainNotices, CoreEvents, WedgeKeys, App):
     CSS_PATH = "app.tcss"
     TITLE = "Matou kiosk"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False),

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-SHARED = ("edge.money", "edge.menu", "edge.cart", "edge.orders", "edge.codes", "edge.tables")
+SHARED = ("edge.money", "edge.menu", "edge.cart", "edge.orders", "edge.codes", "edge.tables", "edge.screen_text")
 DEVICE = ("edge.db", "edge.migrations", "edge.config", "edge.sync", "edge.core", "edge.payments", "edge.ledger",
           "edge.cashier", "edge.technician", "edge.printer", "edge.scanner", "edge.ui",
           "edge.launcher", "edge.demo", "edge.maintenance", "edge.cli", "edge.refusal")

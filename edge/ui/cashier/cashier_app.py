@@ -16,11 +16,12 @@ from edge.ui.cashier.login import LoginScreen
 from edge.ui.core_client import CoreError
 from edge.ui.core_events import CoreEvents
 from edge.ui.wedge_keys import WedgeKeys
+from edge.ui.widgets.plain import PlainNotices
 from edge.ui.worker_messages import CoreEvent, CoreState
 
 
 
-class CashierApp(CoreEvents, WedgeKeys, App):
+class CashierApp(PlainNotices, CoreEvents, WedgeKeys, App):
     CSS_PATH = "cashier.tcss"
     TITLE = "Matou cashier"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]

@@ -13,7 +13,7 @@ import time
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input
 
 from edge.ui.cashier.cashier_screen import CashierBar, CashierScreen, HomeLike, fen, status_word, when
 from edge.ui.cashier.order import OrderScreen
@@ -22,6 +22,7 @@ from edge.ui.cashier.soldout import SoldOutScreen
 from edge.ui.scans import masked_code
 from edge.ui.screens.payments import UnresolvedPaymentsScreen
 from edge.ui.widgets.buttons import ToggleButton, TouchButton
+from edge.ui.widgets.plain import Label
 
 VOUCHER_REASONS = {"voucher code for another store": "v_wrong_store", "forged voucher code": "v_forged",
                    "unknown key id": "v_unknown_key", "store keys not loaded": "v_no_keys"}

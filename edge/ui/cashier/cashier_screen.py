@@ -14,12 +14,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from edge.money import format_fen
 from edge.ui.cashier.cashier_texts import t
 from edge.ui.core_client import CoreError
 from edge.ui.widgets.buttons import TouchButton
+from edge.ui.widgets.plain import Label
 
 
 def fen(value: object) -> str:

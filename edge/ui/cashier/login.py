@@ -6,11 +6,12 @@ from __future__ import annotations
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from edge.ui.cashier.cashier_home import HomeScreen
 from edge.ui.cashier.cashier_screen import CashierScreen, HomeLike
 from edge.ui.widgets.buttons import ToggleButton, TouchButton
+from edge.ui.widgets.plain import Label
 
 PIN_MAX = 12
 

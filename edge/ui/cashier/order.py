@@ -6,11 +6,12 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input
 
 from edge.money import parse_yuan
 from edge.ui.cashier.cashier_screen import CashierBar, CashierDialog, CashierScreen, fen, status_word, when
 from edge.ui.widgets.buttons import ToggleButton, TouchButton
+from edge.ui.widgets.plain import Label
 
 JOB_KINDS = {"kitchen": ("厨房单", "Kitchen"), "change": ("加/退菜单", "Change"), "receipt": ("小票", "Receipt"),
              "report": ("日结单", "Report"), "test": ("测试页", "Test")}

@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button
 
 from edge.ui.cashier.cashier_screen import CashierBar, CashierScreen
 from edge.ui.widgets.buttons import TouchButton
+from edge.ui.widgets.plain import Label, Static
 
 
 class ReportScreen(CashierScreen):

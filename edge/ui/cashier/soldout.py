@@ -6,10 +6,11 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from edge.ui.cashier.cashier_screen import CashierBar, CashierScreen
 from edge.ui.widgets.buttons import ToggleButton, TouchButton, safe_id
+from edge.ui.widgets.plain import Label
 
 
 class SoldOutScreen(CashierScreen):

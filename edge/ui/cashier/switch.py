@@ -18,13 +18,14 @@ from collections.abc import Callable
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from edge.ui.cashier.cashier_client import CashierClient
 from edge.ui.cashier.cashier_screen import CashierMixin, CashierScreen
 from edge.ui.cashier.cashier_texts import t
 from edge.ui.cashier.login import LoginScreen
 from edge.ui.widgets.buttons import TouchButton
+from edge.ui.widgets.plain import Label
 
 IDLE_CHECK_S = 1.0
 DEFAULT_IDLE_S = 120.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from edge.money import format_fen
 from edge.ui.i18n import name, t
@@ -17,6 +17,7 @@ from edge.ui.order_draft import MAX_QTY, CartLine
 from edge.ui.screens.checkout import CheckoutScreen
 from edge.ui.screens.kiosk_screen import KioskScreen
 from edge.ui.widgets.buttons import TouchButton
+from edge.ui.widgets.plain import Label
 from edge.ui.widgets.topbar import TopBar
 
 

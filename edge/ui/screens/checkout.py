@@ -15,12 +15,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, ItemGrid, Vertical, VerticalScroll
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from edge.money import format_fen
 from edge.ui.i18n import name
 from edge.ui.screens.kiosk_screen import KioskScreen
 from edge.ui.widgets.buttons import ToggleButton, TouchButton, safe_id
+from edge.ui.widgets.plain import Label
 from edge.ui.widgets.topbar import TopBar
 
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back")

@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from edge.ui.core_client import CoreError
 from edge.ui.i18n import t
 from edge.ui.widgets.buttons import TouchButton
+from edge.ui.widgets.plain import Label
 
 PLAIN_WORDS = {"offline": "err_offline", "sold_out": "err_sold_out", "unknown_item": "err_sold_out",
                "storage": "err_storage", "token_reused": "err_token_reused"}

@@ -7,13 +7,14 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, ItemGrid, VerticalScroll
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from edge.money import format_delta, format_fen
 from edge.ui.order_draft import MAX_QTY
 from edge.ui.i18n import both, name
 from edge.ui.screens.kiosk_screen import KioskScreen
 from edge.ui.widgets.buttons import ToggleButton, TouchButton, safe_id
+from edge.ui.widgets.plain import Label
 from edge.ui.widgets.topbar import TopBar
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, ItemGrid, Vertical, VerticalScroll
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from edge.money import format_fen
 from edge.ui.i18n import name, other_name, t
@@ -16,6 +16,7 @@ from edge.ui.screens.checkout import CheckoutScreen
 from edge.ui.screens.item import ItemScreen
 from edge.ui.screens.kiosk_screen import KioskScreen
 from edge.ui.widgets.buttons import TouchButton, safe_id
+from edge.ui.widgets.plain import Label
 from edge.ui.widgets.topbar import TopBar
 from edge.ui.worker_messages import StartOver
 

@@ -12,12 +12,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Digits, Label
+from textual.widgets import Button, Digits
 
 from edge.money import format_fen
 from edge.ui.core_client import CoreError
 from edge.ui.i18n import translator
 from edge.ui.screens.placed import PlacedScreen
+from edge.ui.widgets.plain import Label
 
 PAYMENT_KINDS = ("alipay", "wechat", "unionpay")
 WORDS = {

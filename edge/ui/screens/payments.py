@@ -11,11 +11,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from edge.money import format_fen
 from edge.ui.core_client import CoreError
 from edge.ui.i18n import translator
+from edge.ui.widgets.plain import Label
 
 WORDS = {
     "title": ("未完成付款", "Unresolved payments"), "none": ("没有未完成的付款", "No unresolved payments"),

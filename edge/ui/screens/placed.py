@@ -9,12 +9,13 @@ from __future__ import annotations
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
-from textual.widgets import Button, Digits, Label
+from textual.widgets import Button, Digits
 
 from edge.money import format_fen
 from edge.ui.i18n import t
 from edge.ui.screens.kiosk_screen import KioskScreen
 from edge.ui.widgets.buttons import TouchButton
+from edge.ui.widgets.plain import Label
 from edge.ui.widgets.topbar import TopBar
 
 

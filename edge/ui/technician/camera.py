@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Label
 
 from edge.ui.technician.wizard import WizardStep
 from edge.ui.widgets.buttons import ToggleButton
+from edge.ui.widgets.plain import Label
 
 SOURCES = (("", "无 None"), ("0", "USB 0"), ("1", "USB 1"), ("picamera", "Pi 摄像头"))
 POLL_S = 0.5

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Label, Static
 
 from edge.ui.technician.technician_screen import TechScreen, bilingual
 from edge.ui.widgets.buttons import TouchButton
+from edge.ui.widgets.plain import Label, Static
 
 
 class DiagnosticsScreen(TechScreen):

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Label
 
 from edge.ui.technician.technician_screen import Keypad, TechScreen, bilingual, leave_technician
 from edge.ui.widgets.buttons import TouchButton
+from edge.ui.widgets.plain import Label
 
 MAX_DIGITS = 12
 

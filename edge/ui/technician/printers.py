@@ -11,12 +11,12 @@ import re
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical, VerticalScroll
-from textual.widgets import Label
 
 from edge.ui.technician.stations import StationsScreen
 from edge.ui.technician.technician_screen import Keypad, TechScreen, bilingual
 from edge.ui.technician.wizard import WizardStep
 from edge.ui.widgets.buttons import ToggleButton, TouchButton, safe_id
+from edge.ui.widgets.plain import Label
 
 ADDRESS_RE = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::(\d{1,5}))?$")
 

@@ -14,11 +14,11 @@ import time
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Label
 
 from edge.ui.technician.technician_screen import Keypad, bilingual
 from edge.ui.technician.wizard import WizardStep
 from edge.ui.widgets.buttons import ToggleButton, TouchButton
+from edge.ui.widgets.plain import Label
 
 NAME_BASES = ("counter", "kiosk", "cashier", "kitchen")
 LETTERS = string.ascii_uppercase

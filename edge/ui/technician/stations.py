@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Label
 
 from edge.ui.technician.technician_screen import bilingual
 from edge.ui.technician.wizard import WizardStep
 from edge.ui.widgets.buttons import TouchButton, safe_id
+from edge.ui.widgets.plain import Label
 
 NONE = "—"
 

@@ -9,9 +9,10 @@ from textual.binding import Binding
 from edge.ui.technician.screens import SCREENS
 from edge.ui.technician.technician_client import TechnicianClient
 from edge.ui.technician.technician_screen import TechnicianSession
+from edge.ui.widgets.plain import PlainNotices
 
 
-class TechnicianApp(App):
+class TechnicianApp(PlainNotices, App):
     TITLE = "Matou technician"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
-from textual.widgets import Label
 
 from edge.ui.technician.camera import CameraScreen
 from edge.ui.technician.diagnostics import DiagnosticsScreen
@@ -13,6 +12,7 @@ from edge.ui.technician.printers import PrintersScreen
 from edge.ui.technician.provision import DeviceScreen
 from edge.ui.technician.technician_screen import TechScreen, bilingual, leave_technician
 from edge.ui.widgets.buttons import TouchButton
+from edge.ui.widgets.plain import Label
 
 
 class HomeScreen(TechScreen):

@@ -19,11 +19,11 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Label
 
 from edge.ui.core_client import CoreError
 from edge.ui.technician.technician_client import TechnicianClient
 from edge.ui.widgets.buttons import TouchButton
+from edge.ui.widgets.plain import Label
 
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("技术员", "Technician"),

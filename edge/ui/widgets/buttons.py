@@ -1,13 +1,15 @@
 """Touch buttons: every press counts (no 0.2 s "active" lock-out) and toggles show their state.
 
 A kiosk button is at least 3 rows high (Textual's default button with its borders); the
-`ToggleButton` is used for options, note chips and the dine-in / takeaway choice.
+`ToggleButton` is used for options, note chips and the dine-in / takeaway choice. A label is
+shown literally (a dish named "[red]Free[/red]" reads so), never as Textual markup.
 """
 
 from __future__ import annotations
 
 import re
 
+from textual.content import Content, ContentText
 from textual.reactive import reactive
 from textual.widgets import Button
 
@@ -22,9 +24,13 @@ class TouchButton(Button):
 
     def __init__(self, label: str, *, id: str | None = None, classes: str | None = None,
                  variant: str = "default", disabled: bool = False, value: str = ""):
-        super().__init__(label, variant=variant, id=id, classes=classes, disabled=disabled)
+        super().__init__(Content(label), variant=variant, id=id, classes=classes, disabled=disabled)
         self.active_effect_duration = 0.0
         self.value = value  # the menu id (item, option, chip, digit …) this button stands for
+
+    def validate_label(self, label: ContentText) -> Content:
+        """A new label (`button.label = text`) is literal text too."""
+        return Content(label) if isinstance(label, str) else super().validate_label(label)
 
 
 class ToggleButton(TouchButton):

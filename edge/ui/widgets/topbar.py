@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from edge.ui.i18n import t
 from edge.ui.widgets.buttons import TouchButton
+from edge.ui.widgets.plain import Label
 
 
 class TopBar(Horizontal):
