@@ -119,6 +119,13 @@ STEPS: list[str] = [
         tries INTEGER NOT NULL DEFAULT 0, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL, final_ms BIGINT);
     CREATE INDEX gateway_refunds_by_attempt ON gateway_refunds (attempt_id)
     """,
+    # the front door (upstream/ownership.py, upstream/clock.py): events stored but never applied
+    # because they would change another store's or device's rows; each device's measured clock skew
+    """
+    ALTER TABLE events ADD COLUMN quarantined TEXT;
+    ALTER TABLE devices ADD COLUMN clock_skew_ms BIGINT;
+    ALTER TABLE devices ADD COLUMN clock_checked_ms BIGINT
+    """,
 ]
 
 
