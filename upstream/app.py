@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from edge.protocol.signing import HEADER_DEVICE, HEADER_TIME
 from upstream import clock, enroll, ingest, phone_orders, store_settings
@@ -49,6 +50,13 @@ def create_app(db: Database, gateway=None) -> FastAPI:
         if exc.code == "clock_skew":  # the signature verified: the device's own clock, measured
             await run_in_threadpool(_note_clock, db, request.headers)
         return _error(exc)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):  # unknown paths, wrong methods
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+        answer = _error(ApiError(exc.status_code, code, str(exc.detail)))
+        answer.headers.update(exc.headers or {})
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(request: Request, exc: RequestValidationError):
