@@ -87,8 +87,8 @@ def test_numbers_no_column_can_hold_are_refused_before_any_projection(sqlite_ups
 
 def test_lone_surrogates_in_a_phone_order_are_a_4xx(sqlite_upstream):
     code = table_code(sqlite_upstream.db, STORE, "12", "order.example.com")
-    body = ('{"table_code": "%s", "client_token": "tok-1234", "notes": ["\\ud800"],'
-            ' "lines": [{"item_id": "har_gow", "qty": 1}]}' % code).encode()
+    body = ('{"table_code": "' + code + '", "client_token": "tok-1234", "notes": ["\\ud800"],'
+            ' "lines": [{"item_id": "har_gow", "qty": 1}]}').encode()
     assert_api_error(requests.post(sqlite_upstream.url + f"/v1/stores/{STORE}/orders", data=body, timeout=10), 400)
 
 

@@ -316,7 +316,7 @@ def test_oversized_and_chunked_streams_are_refused_and_memory_stays_bounded(live
             assert status in (expected if isinstance(expected, tuple) else (expected,)), (method, path, declared,
                                                                                           status)
         # a Content-Length that is not a number: refused (by the HTTP layer or by read_body)
-        for declared in ("1e3".encode(), "\u00b2".encode("latin-1"), b"-1"):
+        for declared in (b"1e3", "\u00b2".encode("latin-1"), b"-1"):
             status = _raw(live.port, _head(live, method, path, needs_signature, b"Content-Length: " + declared
                                            + b"\r\n"))
             assert 400 <= status < 500, (method, path, declared, status)
