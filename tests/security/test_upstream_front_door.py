@@ -95,7 +95,7 @@ def test_lone_surrogates_in_a_phone_order_are_a_4xx(sqlite_upstream):
 def test_a_signed_time_that_is_not_ascii_digits_is_a_401(sqlite_upstream):
     client = raw_device(sqlite_upstream)
     answer = requests.post(sqlite_upstream.url + "/v1/ingest", data=b"{}", timeout=10, headers={
-        "X-Matou-Device": client.device_id, "X-Matou-Time": "\u00b2".encode().decode("latin-1"),
+        "X-Matou-Device": client.device_id, "X-Matou-Time": "\u00b2",  # latin-1 byte 0xb2: str.isdigit() says yes
         "X-Matou-Signature": "AAAA"})
     assert_api_error(answer, 401)
 
