@@ -12,8 +12,12 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
+from edge.protocol.signing import HEADER_DEVICE, HEADER_TIME
+from upstream import clock as device_clock
 from upstream import code_signing, enroll, ingest, phone_orders, proxies, store_settings
 from upstream.errors import ApiError, now_ms
 from upstream.gateway.api import add_payment_routes, gateway_from_env
@@ -31,6 +35,13 @@ def _error(exc: ApiError) -> JSONResponse:
     return JSONResponse(exc.doc(), status_code=exc.status, headers=headers)
 
 
+def _note_clock(db: Database, headers) -> None:
+    try:
+        device_clock.note(db, headers[HEADER_DEVICE], int(headers[HEADER_TIME]) - now_ms(), now_ms())
+    except Exception:  # noqa: BLE001 - a note that fails never changes the answer
+        log.exception("could not note a device's clock skew")
+
+
 def create_app(db: Database, gateway=None, *, trusted_proxies=None, clock=now_ms) -> FastAPI:
     """`trusted_proxies`: addresses whose X-Forwarded-For is believed (upstream/proxies.py; None:
     $EDGE_UPSTREAM_TRUSTED_PROXIES, default none); `clock`: milliseconds, for the phone-order rate limits."""
@@ -40,7 +51,23 @@ def create_app(db: Database, gateway=None, *, trusted_proxies=None, clock=now_ms
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError):
+        if exc.code == "clock_skew":  # the signature verified: the device's own clock, measured
+            await run_in_threadpool(_note_clock, db, request.headers)
         return _error(exc)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):  # unknown paths, wrong methods
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+        answer = _error(ApiError(exc.status_code, code, str(exc.detail)))
+        answer.headers.update(exc.headers or {})
+        return answer
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        field = ".".join(str(part) for part in first.get("loc", ())[1:]) or None
+        return _error(ApiError(422, "bad_request", f"{field or 'a parameter'}: {first.get('msg', 'invalid')}"[:200],
+                               field))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):

@@ -9,7 +9,9 @@ transaction, once per stored event; replays are duplicates and never reach here)
     pickup.collected   orders.collected_ms
     menu.sold_out      估清: the store's published menu gets the item's sold_out flag and a new
                        ETag, so every device pulls it and phone orders of the item are refused;
-                       the latest change by device wall clock wins across devices
+                       the latest change wins across devices, by device wall clock but never
+                       later than the upstream received it (upstream/clock.py): a clock in the
+                       future cannot make a change permanent
     cashier.reprint, day.closed: kept in cashier_events (audit, day closes) only
 
 Every one of these events is also kept in cashier_events (who, what, when).
@@ -21,6 +23,7 @@ import hashlib
 import json
 
 from edge.protocol.canonical import canonical_json
+from upstream import clock
 from upstream.errors import ApiError, now_ms
 from upstream.sql import Database
 from upstream.vouchers import claim
@@ -40,7 +43,7 @@ def _text(value) -> str | None:
     return value[:64] if isinstance(value, str) else None
 
 
-def project(db: Database, device: dict, ev: dict) -> None:
+def project(db: Database, device: dict, ev: dict, received_ms: int) -> None:
     kind, p, at = ev["type"], ev["payload"], ev["occurred"]["wall_ms"]
     store, device_id = device["store_id"], device["device_id"]
     db.execute("INSERT INTO cashier_events (event_id, store_id, device_id, type, order_id, amount, staff_id,"
@@ -51,16 +54,17 @@ def project(db: Database, device: dict, ev: dict) -> None:
         _voucher(db, store, device_id, p, at)
     elif kind == "cashier.void" and _text(p.get("order_id")):
         db.execute("UPDATE orders SET voided = voided + ?, status = CASE WHEN ? THEN 'voided' ELSE status END"
-                   " WHERE order_id = ? AND store_id = ?",
-                   [_int(p.get("amount")), bool(p.get("full")), p["order_id"], store])
+                   " WHERE order_id = ? AND store_id = ? AND device_id = ?",
+                   [_int(p.get("amount")), bool(p.get("full")), p["order_id"], store, device_id])
     elif kind == "cashier.refund" and _text(p.get("order_id")):
-        db.execute("UPDATE orders SET refunded = refunded + ? WHERE order_id = ? AND store_id = ?",
-                   [_int(p.get("amount")), p["order_id"], store])
+        db.execute("UPDATE orders SET refunded = refunded + ? WHERE order_id = ? AND store_id = ? AND device_id = ?",
+                   [_int(p.get("amount")), p["order_id"], store, device_id])
     elif kind == "pickup.collected" and _text(p.get("order_id")):
-        db.execute("UPDATE orders SET collected_ms = ? WHERE order_id = ? AND store_id = ? AND collected_ms IS NULL",
-                   [at, p["order_id"], store])
+        db.execute("UPDATE orders SET collected_ms = ? WHERE order_id = ? AND store_id = ? AND device_id = ?"
+                   " AND collected_ms IS NULL", [at, p["order_id"], store, device_id])
     elif kind == "menu.sold_out" and _text(p.get("item_id")):
-        _sold_out(db, store, device_id, p["item_id"], bool(p.get("sold_out")), at)
+        _sold_out(db, store, device_id, p["item_id"], bool(p.get("sold_out")), clock.effective_ms(at, received_ms),
+                  received_ms)
 
 
 def _voucher(db: Database, store: str, device_id: str, p: dict, at: int) -> None:
@@ -83,13 +87,15 @@ def _voucher(db: Database, store: str, device_id: str, p: dict, at: int) -> None
                 f" on device {held['device_id']} (redemption {held['redemption_id']})", now_ms()])
 
 
-def _sold_out(db: Database, store: str, device_id: str, item_id: str, sold_out: bool, at: int) -> None:
+def _sold_out(db: Database, store: str, device_id: str, item_id: str, sold_out: bool, at: int,
+              received_ms: int) -> None:
+    # a mark dated after its arrival (stored before times were clamped) never blocks a newer change
     cursor = db.execute(
         "INSERT INTO sold_out_marks (store_id, item_id, sold_out, occurred_ms, device_id) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (store_id, item_id) DO UPDATE SET sold_out = excluded.sold_out,"
         " occurred_ms = excluded.occurred_ms, device_id = excluded.device_id"
-        " WHERE sold_out_marks.occurred_ms <= excluded.occurred_ms",
-        [store, item_id, int(sold_out), at, device_id])
+        " WHERE sold_out_marks.occurred_ms <= excluded.occurred_ms OR sold_out_marks.occurred_ms > ?",
+        [store, item_id, int(sold_out), at, device_id, received_ms])
     if cursor.rowcount != 1:
         return  # an older change than the one upstream holds
     row = db.one("SELECT menu_doc FROM stores WHERE store_id = ?", [store])

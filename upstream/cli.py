@@ -18,8 +18,9 @@ import click
 from edge.money import parse_yuan
 from edge.orders import new_id
 from edge.protocol.private_files import private_process
-from upstream.code_signing import public_key
 from edge.screen_text import clean_line, terminal_json
+from upstream.code_signing import public_key
+from upstream.clock import describe, is_off
 from upstream.enroll import add_store, make_token, require_store, revoke
 from upstream.errors import ApiError
 from upstream.gateway.cli import gateway_group
@@ -253,19 +254,22 @@ def devices() -> None:
 @click.option("--store", default=None)
 @click.option("--json", "as_json", is_flag=True)
 def devices_list(database, store, as_json):
-    """List devices: enrolled / revoked, last seen, events held."""
+    """List devices: enrolled / revoked, last seen, events held, clock (CLOCK OFF past 5 minutes)."""
     db = _db(database)
     rows = db.query("SELECT device_id, store_id, role, name, enrolled_ms, revoked_ms, revoked_reason, last_seen_ms,"
-                    " max_seq, events_stored FROM devices" + (" WHERE store_id = ?" if store else "")
-                    + " ORDER BY store_id, enrolled_ms", [store] if store else [])
+                    " max_seq, events_stored, clock_skew_ms, clock_checked_ms FROM devices"
+                    + (" WHERE store_id = ?" if store else "") + " ORDER BY store_id, enrolled_ms",
+                    [store] if store else [])
     if as_json:
-        click.echo(json.dumps({"devices": [{**r, "status": "revoked" if r["revoked_ms"] else "enrolled"}
-                                           for r in rows]}))
+        click.echo(json.dumps({"devices": [{**r, "status": "revoked" if r["revoked_ms"] else "enrolled",
+                                            "clock_off": is_off(r["clock_skew_ms"])} for r in rows]}))
         return
     for r in rows:
         status = "revoked" if r["revoked_ms"] else "enrolled"
+        skew = f"  clock {describe(r['clock_skew_ms'])}" if r["clock_skew_ms"] is not None else ""
         click.echo(clean_line(f"{r['device_id']}  {r['store_id']:<12} {r['role']:<8} {r['name']:<16} {status:<9}"
-                              f" seen {_when(r['last_seen_ms'])}  events {r['events_stored']}"))  # names: device-sent
+                              f" seen {_when(r['last_seen_ms'])}  events {r['events_stored']}{skew}"
+                              f"{'  CLOCK OFF' if is_off(r['clock_skew_ms']) else ''}"))  # names: device-sent
 
 
 @devices.command("revoke")
@@ -371,7 +375,8 @@ def orders_list(database, store, limit, as_json):
 @click.option("--store", default=None)
 @click.option("--json", "as_json", is_flag=True)
 def alarms(database, store, as_json):
-    """Conflicts, sequence gaps and restored-backup warnings."""
+    """Conflicts, sequence gaps, restored backups, foreign rows (an event of one device that would
+    change another store's or device's rows: not applied) and clocks off by more than 5 minutes."""
     db = _db(database)
     rows = db.query("SELECT * FROM alarms" + (" WHERE store_id = ?" if store else "") + " ORDER BY id DESC LIMIT 200",
                     [store] if store else [])

@@ -117,7 +117,7 @@ def authenticate(db: Database, method: str, path: str, body: bytes, headers) -> 
                                    headers.get(HEADER_SIGNATURE))
     if not device_id or not stamp or not signature:
         raise ApiError(401, "unsigned", f"requests must be signed ({HEADER_DEVICE}, {HEADER_TIME}, {HEADER_SIGNATURE})")
-    if not stamp.isdigit() or len(stamp) > 16:
+    if not (stamp.isascii() and stamp.isdigit()) or len(stamp) > 16:
         raise ApiError(401, "bad_signature", f"{HEADER_TIME} must be milliseconds since the epoch")
     now = now_ms()
     device = db.one("SELECT * FROM devices WHERE device_id = ?", [device_id])

@@ -10,18 +10,24 @@ transaction.
 - Late events (occurred more than a day before arrival) are accepted and flagged.
 - Sequence checks per device (device_seq): a gap or a regression (a device database restored
   from an old backup) raises an alarm and never blocks.
+- Projections change only the sending device's own rows (upstream/ownership.py): an event that
+  would change another store's or another device's order or payment is stored quarantined, not
+  applied, answered `rejected` (code `foreign_row`; the device keeps it as dead, never retries it
+  by itself) and alarmed (`foreign_row`). The same event sent again is answered the same way.
+- The batch's newest event time tells the device's clock skew (upstream/clock.py): kept per
+  device, alarmed when more than 5 minutes off, and returned in the answer.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 
 from edge.protocol.canonical import canonical_json
-from upstream import cashier_events
+from upstream import cashier_events, clock, ownership
 from upstream.errors import ApiError
 from upstream.sql import Database
+from upstream.web import parse_json
 
 MAX_EVENTS = 100
 MAX_BODY = 256 * 1024
@@ -30,6 +36,7 @@ ID_RE = re.compile(r"^[a-z2-7]{26}$")
 TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_INT = 2**63 - 1
+MAX_FEN = 10**12  # ¥10 billion: any amount of one event; sums of them stay far inside 64 bits
 
 
 def _int(value, low: int = 0, high: int = MAX_INT) -> bool:
@@ -111,16 +118,17 @@ def _check_payload(kind: str, p: dict, f: str) -> None:
     elif kind.startswith("order."):
         if not (isinstance(p.get("order_id"), str) and ID_RE.match(p["order_id"])):
             raise Invalid("bad_payload", "order_id must be an id", f + ".order_id")
+    if cashier_events.handles(kind):
+        for key in ("amount", "value"):
+            if key in p and p[key] is not None and not _int(p[key], 0, MAX_FEN):
+                raise Invalid("bad_payload", f"{key} must be integer fen 0-{MAX_FEN}", f"{f}.{key}")
 
 
 def parse_batch(body: bytes) -> list[dict]:
     """Validate a whole batch; raises ApiError (4xx) and stores nothing when anything is wrong."""
     if len(body) > MAX_BODY:
         raise ApiError(413, "too_large", f"a batch must be at most {MAX_BODY // 1024} KiB (got {len(body)} bytes)")
-    try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+    doc = parse_json(body)
     if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):
         raise ApiError(422, "bad_request", "the body must be {\"events\": [...]}", "events")
     events = doc["events"]
@@ -177,17 +185,26 @@ def _order_row(device: dict, ev: dict, late: bool) -> list:
 
 class Projector:
     """Projections in event order; runs of order.placed go to the database as one executemany
-    (pipelined on PostgreSQL), flushed before any other kind so the order per order is kept."""
+    (pipelined on PostgreSQL), flushed before any other kind so the order per order is kept.
+    An event that would change another store's or device's row is not applied: `add` says why."""
 
-    def __init__(self, db: Database, device: dict):
-        self.db, self.device, self.placed = db, device, []
+    def __init__(self, db: Database, device: dict, events: list[dict], now: int):
+        self.db, self.device, self.now, self.placed = db, device, now, []
+        self.owners = ownership.order_owners(db, [ev["payload"]["order_id"] for ev in events
+                                                  if ev["type"] == "order.placed"])
 
-    def add(self, ev: dict, late: bool) -> None:
+    def add(self, ev: dict, late: bool) -> str | None:
         if ev["type"] == "order.placed":
-            self.placed.append(_order_row(self.device, ev, late))
-            return
+            refusal = ownership.foreign(self.db, self.device, ev, self.owners)
+            if refusal is None:
+                self.placed.append(_order_row(self.device, ev, late))
+                self.owners.setdefault(ev["payload"]["order_id"], self.device)
+            return refusal
         self.flush()
-        _project(self.db, self.device, ev, late)
+        refusal = ownership.foreign(self.db, self.device, ev, self.owners)
+        if refusal is None:
+            _project(self.db, self.device, ev, late, self.now)
+        return refusal
 
     def flush(self) -> None:
         if self.placed:
@@ -195,7 +212,7 @@ class Projector:
             self.placed = []
 
 
-def _project(db: Database, device: dict, ev: dict, late: bool) -> None:
+def _project(db: Database, device: dict, ev: dict, late: bool, now: int) -> None:
     kind, p = ev["type"], ev["payload"]
     if kind == "order.placed":
         db.execute(ORDER_PLACED, _order_row(device, ev, late))
@@ -205,7 +222,8 @@ def _project(db: Database, device: dict, ev: dict, late: bool) -> None:
             " event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (attempt_id) DO UPDATE SET state = excluded.state,"
             " amount = excluded.amount, device_seq = excluded.device_seq, event_id = excluded.event_id"
-            " WHERE payments.device_seq < excluded.device_seq",
+            " WHERE payments.device_seq < excluded.device_seq AND payments.store_id = excluded.store_id"
+            " AND payments.device_id = excluded.device_id",
             [p["attempt_id"], device["store_id"], device["device_id"], p["order_id"], p["amount"],
              p.get("channel") if isinstance(p.get("channel"), str) else None, kind.split(".", 1)[1],
              ev["device_seq"], ev["event_id"]])
@@ -214,7 +232,7 @@ def _project(db: Database, device: dict, ev: dict, late: bool) -> None:
                    " WHERE order_id = ? AND device_id = ? AND status_seq < ?",
                    [kind.split(".", 1)[1], ev["device_seq"], p["order_id"], device["device_id"], ev["device_seq"]])
     elif cashier_events.handles(kind):
-        cashier_events.project(db, device, ev)  # vouchers, voids, refunds, pickups, 估清, day close
+        cashier_events.project(db, device, ev, now)  # vouchers, voids, refunds, pickups, 估清, day close
 
 
 EVENT_COLUMNS = ("event_id, device_id, store_id, device_seq, type, occurred_wall_ms, monotonic_ns, boot_id,"
@@ -246,7 +264,7 @@ def ingest(db: Database, device: dict, events: list[dict], now: int) -> dict:
         stored = 0
         regression = None
         inserted = _insert_events(db, device, events, now)
-        projector = Projector(db, device)
+        projector = Projector(db, device, events, now)
         first_copy: set[str] = set()
         for ev in events:
             late = ev["occurred"]["wall_ms"] < now - LATE_AFTER_MS
@@ -255,7 +273,7 @@ def ingest(db: Database, device: dict, events: list[dict], now: int) -> dict:
             first_copy.add(ev["event_id"])
             result = {"event_id": ev["event_id"], "device_seq": ev["device_seq"]}
             if new:
-                projector.add(ev, late)
+                refusal = projector.add(ev, late)
                 seq = ev["device_seq"]
                 if max_seq and seq > max_seq + 1:
                     _alarm(db, device, "seq_gap", f"events #{max_seq + 1}..#{seq - 1} of device {device['device_id']}"
@@ -264,11 +282,21 @@ def ingest(db: Database, device: dict, events: list[dict], now: int) -> dict:
                     regression = seq
                 max_seq = max(max_seq, seq)
                 stored += 1
-                result.update(status="stored", late=late)
+                if refusal is None:
+                    result.update(status="stored", late=late)
+                else:
+                    _quarantine(db, device, ev, refusal, now)
+                    result.update(_refused(refusal))
             else:
-                held = db.one("SELECT body_sha256 FROM events WHERE event_id = ?", [ev["event_id"]])
-                if held["body_sha256"] == body_hash:
-                    result.update(status="duplicate")
+                held = db.one("SELECT body_sha256, device_id, quarantined FROM events WHERE event_id = ?",
+                              [ev["event_id"]])
+                if held["body_sha256"] == body_hash and held["device_id"] != device["device_id"]:
+                    refusal = f"event {ev['event_id']} was sent by device {held['device_id']}, not by this device"
+                    _alarm(db, device, "foreign_row", f"device {device['device_id']} ({device['store_id']}) sent"
+                           f" {ev['type']} #{ev['device_seq']}: {refusal}; not applied", now)
+                    result.update(_refused(refusal))
+                elif held["body_sha256"] == body_hash:
+                    result.update(_refused(held["quarantined"]) if held["quarantined"] else {"status": "duplicate"})
                 else:
                     _alarm(db, device, "conflict", f"event {ev['event_id']} (#{ev['device_seq']}) arrived again with"
                            f" a different body ({body_hash[:12]} vs stored {held['body_sha256'][:12]});"
@@ -279,10 +307,24 @@ def ingest(db: Database, device: dict, events: list[dict], now: int) -> dict:
                                   " the stored one is kept")
             results.append(result)
         projector.flush()
+        skew = clock.batch_skew(events, now)
+        if skew is not None:
+            clock.note(db, device["device_id"], skew, now)
         if regression is not None:
             _alarm(db, device, "seq_regression", f"device {device['device_id']} sent new event #{regression} below"
                    " numbers it sent before: its database was probably restored from an older backup", now)
         db.execute("UPDATE devices SET max_seq = ?, last_seen_ms = ?, events_stored = events_stored + ?"
                    " WHERE device_id = ?", [max_seq, now, stored, device["device_id"]])
-    return {"results": results, "device": {"max_seq": max_seq}, "late": sum(1 for r in results if r.get("late")),
-            "server_time_ms": now}
+    return {"results": results, "device": {"max_seq": max_seq, "clock_skew_ms": skew},
+            "late": sum(1 for r in results if r.get("late")), "server_time_ms": now}
+
+
+def _refused(reason: str) -> dict:
+    return {"status": "rejected", "code": "foreign_row", "reason": f"{reason}: not applied (alarm raised upstream)"}
+
+
+def _quarantine(db: Database, device: dict, ev: dict, reason: str, now: int) -> None:
+    """Keep the event (evidence, permanent dedup) marked as never applied, and alarm."""
+    db.execute("UPDATE events SET quarantined = ? WHERE event_id = ?", [reason[:500], ev["event_id"]])
+    _alarm(db, device, "foreign_row", f"device {device['device_id']} ({device['store_id']}) sent {ev['type']}"
+           f" #{ev['device_seq']} (event {ev['event_id']}): {reason}; not applied", now)

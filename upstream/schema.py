@@ -136,6 +136,13 @@ STEPS: list[str] = [
     CREATE TABLE signing_keys (
         name TEXT PRIMARY KEY, private_pem TEXT NOT NULL, public_key TEXT NOT NULL, created_ms BIGINT NOT NULL)
     """,
+    # the front door (upstream/ownership.py, upstream/clock.py): events stored but never applied
+    # because they would change another store's or device's rows; each device's measured clock skew
+    """
+    ALTER TABLE events ADD COLUMN quarantined TEXT;
+    ALTER TABLE devices ADD COLUMN clock_skew_ms BIGINT;
+    ALTER TABLE devices ADD COLUMN clock_checked_ms BIGINT
+    """,
 ]
 
 
