@@ -17,6 +17,7 @@ import uuid
 import pytest
 
 from edge.sync.enroll import enroll
+from tests.support.upstream_trust import trust_section
 from tests.sync.fixtures import enroll_code, sqlite_upstream, sqlite_upstream_db  # noqa: F401 - fixtures
 from tests.technician.helpers import Core, write_config
 
@@ -79,8 +80,9 @@ def test_a_device_with_screen_settings_refuses_a_pin_from_the_api(core_at):
 
 
 def test_an_enrolled_device_refuses_a_pin_from_the_api(core_at, sqlite_upstream, sqlite_upstream_db):
-    core = core_at()
+    core = core_at(trust_section(sqlite_upstream.url, sqlite_upstream_db))
     enroll(core.service.config, enroll_code(sqlite_upstream_db, sqlite_upstream.url))
+    assert not core.get("/v1/technician/state").json()["fresh"]
     refused_without_a_session(core)
 
 
