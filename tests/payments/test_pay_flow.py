@@ -53,7 +53,10 @@ def test_long_network_loss_is_unresolved_then_refunded(device, gw_upstream, sand
     assert [a["attempt_id"] for a in unresolved] == [view["attempt_id"]]
     assert "cashier" in unresolved[0]["message"]["en"]
     done = final(device, view["attempt_id"], timeout=15)
-    assert done["state"] == "refunded" and not done["paid"]
+    # which way the money comes back depends on when the outage ends against the device's cancel
+    # tries: reversed at the gateway (closed) or refunded after the reconcile. Either way nothing is
+    # kept: checked below against the provider's ledger.
+    assert done["state"] in ("refunded", "closed") and not done["paid"], done
     settle_all(device, gw_upstream.db)
     net = check_invariants(device, gw_upstream.db, sandboxes.ledger)
     assert net[order["id"]] == 0 and device.order(order["id"])["status"] == "awaiting_payment"
