@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from edge.cli import cli
 from edge.config import load_config
-from tests.support import free_port, free_port_block
+from tests.support import free_port, free_port_block, wait_healthy
 
 
 @pytest.mark.parametrize("command", [["core"], ["printer-sim"], ["init"], ["run"], ["demo"], ["ui"],
@@ -52,15 +52,7 @@ def test_demo_prints_kitchen_tickets_per_station_and_syncs(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{core_port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{url}/v1/health", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                assert demo.poll() is None, demo.stdout.read()
-                assert time.monotonic() < deadline, "demo did not start"
-                time.sleep(0.1)
+        wait_healthy(f"{url}/v1/health", demo, 30, "demo")
         body = {"client_token": "demo-1", "service": "takeaway", "lines": [
             {"item_id": "har_gow", "qty": 2}, {"item_id": "fried_rice", "qty": 1, "options": ["large"]},
             {"item_id": "lemon_tea", "qty": 1, "options": ["iced", "sweet_less"]}]}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support import free_port
+from tests.support import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 EMUPOS = Path(os.environ.get("EDGE_EMUPOS", ROOT / ".venv-emupos" / "bin" / "emupos"))
@@ -72,13 +72,8 @@ class Emupos:
         raise RuntimeError("emupos did not start")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
 
     def restart(self, down_s: float = 0.5) -> None:
         """Power cycle: what the printer held is lost."""

@@ -11,17 +11,15 @@ import os
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from edge.config import load_config
 from edge.core.service import EdgeService
 from edge.maintenance.backup import backup_database
 from edge.technician.settings import save_settings, settings_path
-from tests.support import free_port, free_port_block
+from tests.support import free_port, free_port_block, wait_healthy
 from tests.technician.helpers import write_config
 
 
@@ -52,15 +50,7 @@ def test_a_fresh_demo_under_umask_022_is_readable_by_its_user_only(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             preexec_fn=lambda: os.umask(0o022))
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{core_port}/v1/health", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                assert demo.poll() is None, demo.stdout.read()
-                assert time.monotonic() < deadline, "the demo did not start"
-                time.sleep(0.2)
+        wait_healthy(f"http://127.0.0.1:{core_port}/v1/health", demo, 60, "the demo")
         data = root / "data"
         for database in (data / "edge.sqlite", root / "upstream.sqlite"):
             assert database.is_file(), database

@@ -29,6 +29,7 @@ from edge.protocol.enroll_code import parse_enroll_code
 from edge.protocol.signing import generate_key, public_key_text, sign_headers
 from upstream.enroll import add_store, make_token
 from upstream.schema import open_database
+from tests.support import stop_process
 from upstream.store_settings import publish_menu_file, table_code
 
 STORE = "s1"
@@ -110,12 +111,7 @@ class Upstream:
 
     def stop(self) -> None:
         self.session.close()
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
         self.log.close()
 
 

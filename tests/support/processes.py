@@ -1,5 +1,6 @@
-"""Real processes for the kill -9 tests: `edge core` started until healthy, kill -9 of a process,
-and a thread that kill -9s a target at random moments while the test keeps working."""
+"""Real processes for the tests: waiting until a started process answers its health check, stopping
+one politely, `edge core` started until healthy, kill -9 of a process, and a thread that kill -9s a
+target at random moments while the test keeps working."""
 
 from __future__ import annotations
 
@@ -21,6 +22,32 @@ def kill9(process: subprocess.Popen) -> bool:
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     return True
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float, what: str) -> None:
+    """Poll `url` until it answers OK; fails (with the process's output, if piped) when the process
+    dies first or `timeout` s pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if requests.get(url, timeout=1).ok:
+                return
+        except requests.RequestException:
+            assert process.poll() is None, process.stdout.read() if process.stdout else f"{what} exited"
+            assert time.monotonic() < deadline, f"{what} did not start"
+            time.sleep(0.1)
+
+
+def stop_process(process: subprocess.Popen, grace_s: float = 10) -> None:
+    """Terminate a child process and reap it; kill it if it does not stop within `grace_s`."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class CoreProcess:
