@@ -74,6 +74,16 @@ class PaymentsConfig:
 
 
 @dataclass(frozen=True)
+class CashierConfig:
+    # A void (退菜) worth more than this many fen needs a manager's id and PIN, like a refund.
+    void_manager_above_fen: int = 5000
+
+    def __post_init__(self) -> None:
+        if self.void_manager_above_fen < 0:
+            raise ConfigError(f"[cashier] void_manager_above_fen is 0 or more fen, got {self.void_manager_above_fen}")
+
+
+@dataclass(frozen=True)
 class TechnicianConfig:
     session_minutes: int = 15  # a technician session ends after this long without use
     min_free_mib: int = 256  # `edge doctor` reports a problem below this much free disk in the data dir
@@ -127,6 +137,7 @@ class Config:
     menu: MenuConfig = field(default_factory=MenuConfig)
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
+    cashier: CashierConfig = field(default_factory=CashierConfig)
     technician: TechnicianConfig = field(default_factory=TechnicianConfig)
     upstream: UpstreamConfig = field(default_factory=UpstreamConfig)
     printers: dict[str, PrinterConfig] = field(default_factory=dict)
@@ -147,8 +158,8 @@ class Config:
 
 
 SECTIONS = {"device": DeviceConfig, "core": CoreConfig, "ui": UiConfig, "menu": MenuConfig,
-            "scanner": ScannerConfig, "payments": PaymentsConfig, "technician": TechnicianConfig,
-            "upstream": UpstreamConfig}
+            "scanner": ScannerConfig, "payments": PaymentsConfig, "cashier": CashierConfig,
+            "technician": TechnicianConfig, "upstream": UpstreamConfig}
 
 
 def default_config_path() -> Path:
@@ -314,6 +325,10 @@ fps = 15
 # "pay_later": orders print at once (pay at the counter or by code afterwards);
 # "pay_first": an order prints only once paid (payment code, or cash taken by the cashier).
 mode = "pay_later"
+
+[cashier]
+# A void (退菜) worth more than this many fen needs a manager's id and PIN (5000 = ¥50).
+void_manager_above_fen = 5000
 
 [technician]
 # Technician mode (docs/technician.md): session length, the doctor's free-disk threshold,

@@ -9,8 +9,11 @@ and, for code payments, the payment side's refund.
 - Scanned voucher codes are held in memory for a few minutes (`RecentCodes`): the `scan` event
   carries only the voucher id, so a cashier screen redeems "voucher V123" and the core finds
   the code it saw. Nothing of a code is written anywhere but the redemption record.
-- Sessions: a staff member logs in with a PIN (edge/ledger/staff.py); actions name their session
-  (`X-Staff-Session`), so every void / refund / reprint / sold-out change records who did it.
+- Sessions: a cashier, manager or owner logs in with a PIN (edge/ledger/staff.py; a technician
+  may not: technicians have their own mode); actions name their session (`X-Staff-Session`), so
+  every void / refund / reprint / sold-out change / report print records who did it.
+- Voids need a reason; a void worth more than `[cashier] void_manager_above_fen` needs a
+  manager's id and PIN too (`manager_required`), like every refund.
 - A background thread fetches the store's code keys from upstream while online and asks
   upstream for the verdict on offline redemptions (double redemption across devices), then
   announces conflicts on the event stream (`voucher.conflict`).
@@ -38,7 +41,7 @@ from edge.ledger.code_keys import code_keyring, store_code_keys
 from edge.ledger.menu_store import load_menu
 from edge.ledger.outbox import append_event
 from edge.ledger.print_jobs import receipt_printer
-from edge.ledger.staff import MANAGER_ROLES, Staff, check_staff_pin, list_staff, record_action
+from edge.ledger.staff import CASHIER_ROLES, MANAGER_ROLES, Staff, check_staff_pin, list_staff, record_action
 from edge.ledger.steps import Ledger
 from edge.menu import Menu
 from edge.orders import new_id
@@ -173,10 +176,12 @@ class CashierDesk:
 
     # -- staff ------------------------------------------------------------------------------------
     def staff_list(self) -> list[dict]:
-        return [s.doc() for s in self.locked(list_staff)]
+        return [s.doc() for s in self.locked(list_staff, CASHIER_ROLES)]
 
     def login(self, staff_id: str, pin: str) -> tuple[dict, str | None]:
-        result = check_staff_pin(self.ledger, staff_id, pin)
+        """A session for a cashier, manager or owner with the right PIN; reason `not_allowed`
+        (no session) for a technician's right PIN."""
+        result = check_staff_pin(self.ledger, staff_id, pin, roles=CASHIER_ROLES)
         return result.doc(), self.sessions.open(result.staff) if result.ok else None
 
     def staff_of(self, token: str | None) -> Staff:
@@ -185,9 +190,9 @@ class CashierDesk:
             raise ActionRefused(401, "no_session", "log in with your PIN first (or again: the session ended)")
         return staff
 
-    def manager(self, manager_id: object, pin: object) -> Staff:
+    def manager(self, manager_id: object, pin: object, what: str = "a refund") -> Staff:
         if not isinstance(manager_id, str) or not isinstance(pin, str):
-            raise ActionRefused(403, "manager_pin", "a refund needs a manager's PIN (manager_id, manager_pin)")
+            raise ActionRefused(403, "manager_pin", f"{what} needs a manager's PIN (manager_id, manager_pin)")
         result = check_staff_pin(self.ledger, manager_id, pin, roles=MANAGER_ROLES)
         if result.ok:
             return result.staff
@@ -319,12 +324,21 @@ class CashierDesk:
         self.changed("pickup", order_id=order_id)
         return result
 
-    def void(self, staff: Staff, order_id: str, lines: object, reason: object) -> dict:
-        at, day = self.now()
+    def void(self, staff: Staff, order_id: str, lines: object, reason: object, manager_id: object = None,
+             manager_pin: object = None) -> dict:
+        """Void `lines` (None: everything left) for `reason` (required); above the store's
+        threshold a manager approves it with their id and PIN (checked before anything changes)."""
         if lines is not None and not isinstance(lines, list):
             raise ActionRefused(422, "bad_line", "'lines' is a list of {line_no, qty}, or null for everything")
+        if not order_actions.clean_reason(reason):
+            raise ActionRefused(422, "reason_required", "say why the dish is voided (a reason)", "reason")
+        self.locked(order_actions._order_row, order_id)  # 404 before asking for a PIN  # noqa: SLF001
+        approver = None
+        if manager_id is not None or manager_pin is not None:
+            approver = self.manager(manager_id, manager_pin, "this void")
+        at, day = self.now()
         result = self.locked(order_actions.void_lines, self._config(), self._menu(), at, day, order_id,
-                             lines, str(reason or ""), staff)
+                             lines, str(reason), staff, approver)
         self._wake_spool()
         self.changed("void", order_id=order_id)
         return result
@@ -371,10 +385,12 @@ class CashierDesk:
         return {**report.doc(), "category_names": names, "closed": closes,
                 "text": render_text(report, names, self._config().device.name)}
 
-    def print_report(self, day: str | None = None) -> dict:
-        day = self.day_of(day) or self.now()[1]
+    def print_report(self, staff: Staff, day: str | None = None) -> dict:
+        at, today = self.now()
+        day = self.day_of(day) or today
         with self.ledger.step() as db:
             job = self._report_job(db, day)
+            record_action(db, staff, "report_print", day, {"job_id": job}, at.wall_ms)
         self._wake_spool()
         return {"job": job}
 

@@ -26,6 +26,7 @@ from edge.ledger.outbox import append_event
 from edge.ledger.placement import order_view
 from edge.ledger.staff import Staff, record_action
 from edge.menu import Menu
+from edge.money import format_fen
 from edge.orders import new_id
 from edge.refusal import Refused
 
@@ -41,6 +42,9 @@ class ActionRefused(Refused):
 def _reason(text: object) -> str:
     value = "".join(c for c in str(text or "") if c.isprintable()).strip()
     return value[:MAX_REASON]
+
+
+clean_reason = _reason  # what a reason is once cleaned ("" when none was given)
 
 
 def money(db: sqlite_utils.Database, order_id: str) -> dict | None:
@@ -127,8 +131,10 @@ def _order_row(db, order_id: str) -> dict:
 
 
 def void_lines(db: sqlite_utils.Database, config: Config, menu: Menu | None, at: Instant, day: str,
-               order_id: str, wanted: list[dict] | None, reason: str, staff: Staff) -> dict:
-    """Void `wanted` ([{line_no, qty}], None = everything left) and print 退菜 tickets."""
+               order_id: str, wanted: list[dict] | None, reason: str, staff: Staff,
+               approved_by: Staff | None = None) -> dict:
+    """Void `wanted` ([{line_no, qty}], None = everything left) and print 退菜 tickets. A void
+    worth more than `[cashier] void_manager_above_fen` needs `approved_by` (a manager)."""
     order = _order_row(db, order_id)
     lines = {n: dict(line) for n, line in enumerate(db.query(
         "SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", [order_id]), 1)}
@@ -153,6 +159,11 @@ def void_lines(db: sqlite_utils.Database, config: Config, menu: Menu | None, at:
     if amount > m["net"]:
         raise ActionRefused(409, "already_refunded", f"only {m['net']} fen of this order is not refunded: "
                             f"voiding {amount} fen more is refused", net=m["net"])
+    above = config.cashier.void_manager_above_fen
+    if amount > above and approved_by is None:
+        raise ActionRefused(403, "manager_required", f"a void of {format_fen(amount)} is above {format_fen(above)}: "
+                            "a manager approves it with their id and PIN", "manager_pin", amount=amount,
+                            above=above)
     reason = _reason(reason)
     with db.atomic():
         voided = []
@@ -173,7 +184,7 @@ def void_lines(db: sqlite_utils.Database, config: Config, menu: Menu | None, at:
                    "lines": [{k: v[k] for k in ("line_no", "item_id", "qty", "amount")} for v in voided]}
         append_event(db, "cashier.void", payload, at)
         record_action(db, staff, "void", order_id, {"amount": amount, "lines": payload["lines"], "reason": reason},
-                      at.wall_ms)
+                      at.wall_ms, approved_by)
     return {**payload, "money": money(db, order_id)}
 
 

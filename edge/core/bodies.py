@@ -210,10 +210,13 @@ class PickupBody(Body):
 
 
 class VoidBody(Body):
-    """POST /v1/cashier/orders/{id}/void: lines [{line_no, qty}] or null for everything."""
+    """POST /v1/cashier/orders/{id}/void: lines [{line_no, qty}] or null for everything, the reason
+    (required), a manager's id and PIN above the store's threshold."""
 
     lines: object = None
     reason: object = None
+    manager_id: object = None
+    manager_pin: object = Field(None, repr=False)
 
 
 class RefundBody(Body):

@@ -1,11 +1,13 @@
 """Cashier endpoints of the core's local API (docs/cashier.md has the full list).
 
-Staff: GET /v1/cashier/staff, POST /v1/cashier/login {staff_id, pin} -> {session}, POST
-/v1/cashier/logout. Every action that changes something needs the header `X-Staff-Session`
-(who did it). Codes: POST /v1/cashier/vouchers/verify|redeem {code | voucher_id}, POST
+Staff: GET /v1/cashier/staff (cashiers, managers, owners), POST /v1/cashier/login {staff_id,
+pin} -> {session} (403 not_cashier for a technician), POST /v1/cashier/logout. Every action that
+changes something or prints needs the header `X-Staff-Session` (who did it); the payment and
+printing routers take it too (`LoggedIn`, `MaybeLoggedIn`).
+Codes: POST /v1/cashier/vouchers/verify|redeem {code | voucher_id}, POST
 /v1/cashier/vouchers/reconcile, GET /v1/cashier/vouchers, POST /v1/cashier/pickups {code |
 order_id}. Orders: GET /v1/cashier/orders?ticket=&table=&day=&since_ms=&until_ms=&open=,
-GET /v1/cashier/orders/{id}, POST …/{id}/void {lines | null, reason}, POST …/{id}/refund
+GET /v1/cashier/orders/{id}, POST …/{id}/void {lines | null, reason, manager_id?, manager_pin?}, POST …/{id}/refund
 {amount, reason, manager_id, manager_pin}, POST /v1/cashier/print-jobs/{id}/reprint, POST
 /v1/cashier/menu/items/{id}/sold-out {sold_out}. Day: GET /v1/cashier/reports/day?date=,
 POST /v1/cashier/reports/day/print {date}, POST /v1/cashier/reports/day/close {date, print}.
@@ -40,6 +42,16 @@ async def get_staff(request: Request, desk: Cashier) -> Staff:
 LoggedIn = Annotated[Staff, Depends(get_staff)]
 
 
+async def maybe_staff(request: Request, desk: Cashier) -> Staff | None:
+    """The staff member of the request's session; None when it names none (a customer). A session
+    header that names no open session is refused (401 no_session), never read as a customer."""
+    token = request.headers.get(SESSION_HEADER)
+    return None if token is None else desk.staff_of(token)
+
+
+MaybeLoggedIn = Annotated[Staff | None, Depends(maybe_staff)]
+
+
 async def run(fn, *args, status: int = 200, **kwargs) -> JSONResponse:
     """The desk's work in a thread; a refusal becomes the error answer (edge.core.errors)."""
     return JSONResponse(await run_in_threadpool(fn, *args, **kwargs), status_code=status)
@@ -59,6 +71,9 @@ async def login(desk: Cashier, doc: Annotated[LoginBody, json_body(LoginBody)]):
         return error(429, "busy", "another PIN for this staff member is being checked: try again", "pin", **result)
     if result["reason"] == "locked":
         return error(423, "locked", f"too many wrong PINs: try again in {result['retry_after_s']} s", "pin", **result)
+    if result["reason"] == "not_allowed":
+        return error(403, "not_cashier", "only a cashier, manager or owner may log into cashier mode "
+                     "(a technician uses technician mode)", "staff_id", **result)
     return error(401, result["reason"], "wrong PIN" if result["reason"] == "bad_pin" else "unknown staff",
                  "pin", **result)
 
@@ -128,7 +143,7 @@ def order(desk: Cashier, order_id: str):
 
 @router.post("/orders/{order_id}/void")
 async def void(desk: Cashier, order_id: str, doc: Annotated[VoidBody, json_body(VoidBody)], staff: LoggedIn):
-    return await run(desk.void, staff, order_id, doc.lines, doc.reason)
+    return await run(desk.void, staff, order_id, doc.lines, doc.reason, doc.manager_id, doc.manager_pin)
 
 
 @router.post("/orders/{order_id}/refund")
@@ -154,8 +169,8 @@ async def report(desk: Cashier, date: str | None = None):
 
 
 @router.post("/reports/day/print")
-async def print_report(desk: Cashier, doc: Annotated[DayBody, json_body(DayBody)]):
-    return await run(desk.print_report, doc.date, status=202)
+async def print_report(desk: Cashier, doc: Annotated[DayBody, json_body(DayBody)], staff: LoggedIn):
+    return await run(desk.print_report, staff, doc.date, status=202)
 
 
 @router.post("/reports/day/close")

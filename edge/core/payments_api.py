@@ -2,16 +2,20 @@
 
     POST /v1/orders/{id}/payments {"code": "..."} | {"from_scan": true}   start paying by code
     GET  /v1/orders/{id}/payments                 the order's attempts
-    POST /v1/orders/{id}/cash                     the cashier took cash (abandons open attempts)
+    POST /v1/orders/{id}/cash                     the cashier took cash (abandons open attempts; staff session)
     GET  /v1/payments?unresolved=1&limit=50       attempts (the cashier's unresolved list)
     GET  /v1/payments/cashier                     {"unresolved": [...], "awaiting": [orders held for payment]}
     GET  /v1/payments/{attempt_id}                one attempt
-    POST /v1/payments/{attempt_id}/abandon        give it up ({"reason": "customer_cancelled"})
+    POST /v1/payments/{attempt_id}/abandon        give it up ({"reason": "customer_cancelled"}; a staff
+                                                  session, except the customer's own cancel while the
+                                                  attempt waits for them)
     POST /v1/payments/{attempt_id}/query          ask the gateway now (cashier's "retry query")
 
 A payment code sent in a body is used for the one request to the gateway and never logged,
 stored or echoed; `from_scan` takes the code the camera / a wedge scanner read last (once).
-A refusal of the payment manager (PaymentError) becomes its answer in edge.core.errors.
+A refusal of the payment manager (PaymentError) becomes its answer in edge.core.errors. Taking cash
+and abandoning name the staff member by the header `X-Staff-Session` (edge.core.cashier_api): 401
+no_session without one, and the change is recorded with their id.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from fastapi.responses import JSONResponse
 
 from edge.codes import classify
 from edge.core.bodies import AbandonBody, StartPaymentBody
+from edge.core.cashier_api import LoggedIn, MaybeLoggedIn
 from edge.core.depends import Payments, Service, json_body
 from edge.core.errors import error
 
@@ -51,8 +56,8 @@ async def of_order(manager: Payments, order_id: str):
 
 
 @router.post("/v1/orders/{order_id}/cash")
-async def cash(manager: Payments, order_id: str):
-    return await run(manager.take_cash, order_id)
+async def cash(manager: Payments, order_id: str, staff: LoggedIn):
+    return await run(manager.take_cash, order_id, staff)
 
 
 @router.get("/v1/payments")
@@ -72,8 +77,9 @@ async def one(manager: Payments, attempt_id: str):
 
 
 @router.post("/v1/payments/{attempt_id}/abandon")
-async def abandon(manager: Payments, attempt_id: str, doc: Annotated[AbandonBody, json_body(AbandonBody)]):
-    return await run(manager.abandon, attempt_id, doc.reason)
+async def abandon(manager: Payments, attempt_id: str, doc: Annotated[AbandonBody, json_body(AbandonBody)],
+                  staff: MaybeLoggedIn):
+    return await run(manager.abandon, attempt_id, doc.reason, staff)
 
 
 @router.post("/v1/payments/{attempt_id}/query")

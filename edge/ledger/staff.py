@@ -17,7 +17,8 @@ a lockout with a growing delay that survives a restart, and who-did-it records.
 - `record_action(db, staff, action, target, detail, at_ms)`: one row in `staff_actions`, written in
   the transaction of the change it records (void, refund, reprint, sold out …).
 
-Shared with the technician mode (`roles=("technician",)`); manager-only steps use `MANAGER_ROLES`.
+Shared with the technician mode (`roles=("technician",)`); manager-only steps use `MANAGER_ROLES`;
+cashier mode takes only `CASHIER_ROLES` (cashier, manager, owner: never a technician).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ FREE_FAILURES = 5
 BASE_LOCK_S = 30
 MAX_LOCK_S = 3600
 MANAGER_ROLES = pins.MANAGER_ROLES  # their PINs are 6-12 digits (edge/protocol/pins.py)
+CASHIER_ROLES = ("cashier", *MANAGER_ROLES)  # may log into cashier mode (a technician may not)
 UNKNOWN_STAFF = "?"
 BUSY_WAIT_S = 5.0  # a guess waits this long at most for the one in flight for the same id
 

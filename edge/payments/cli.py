@@ -11,6 +11,7 @@ import time
 import click
 
 from edge.screen_text import clean_line, terminal_json
+from edge.staff_login import STAFF_OPTION, staff_session
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help="Config file (default: $EDGE_CONFIG, else the user config dir).")
@@ -28,12 +29,13 @@ def _base(config_path: str | None, url: str | None) -> str:
         raise click.ClickException(str(error)) from None
 
 
-def _call(method: str, url: str, body: dict | None = None, timeout: float = 35.0) -> tuple[int, dict]:
+def _call(method: str, url: str, body: dict | None = None, timeout: float = 35.0,
+          headers: dict | None = None) -> tuple[int, dict]:
     import requests
 
     try:
         sent = {} if body is None and method != "GET" else body  # the core takes only JSON on a POST
-        answer = requests.request(method, url, json=sent, timeout=timeout)
+        answer = requests.request(method, url, json=sent, timeout=timeout, headers=headers)
     except requests.RequestException as error:
         raise click.ClickException(f"cannot reach the core at {url.split('/v1/')[0]}: {type(error).__name__}") \
             from None
@@ -138,8 +140,8 @@ def payments_show(config_path, url, attempt_id):
     click.echo(terminal_json(doc, indent=2))
 
 
-def _action(config_path, url, path: str, body: dict | None = None) -> dict:
-    status, doc = _call("POST", f"{_base(config_path, url)}{path}", body or {})
+def _action(config_path, url, path: str, body: dict | None = None, headers: dict | None = None) -> dict:
+    status, doc = _call("POST", f"{_base(config_path, url)}{path}", body or {}, headers=headers)
     if status >= 400:
         raise _refused(doc)
     return doc
@@ -157,20 +159,28 @@ def payments_query(config_path, url, attempt_id):
 @payments_group.command("abandon")
 @CONFIG_OPTION
 @URL_OPTION
+@STAFF_OPTION
 @click.argument("attempt_id")
-def payments_abandon(config_path, url, attempt_id):
-    """Give an attempt up: it is cancelled, and any money it took is returned."""
-    click.echo(_line(_action(config_path, url, f"/v1/payments/{attempt_id}/abandon",
-                             {"reason": "customer_cancelled"})))
+def payments_abandon(config_path, url, staff_id, attempt_id):
+    """Give an attempt up: it is cancelled, and any money it took is returned (as a staff member:
+    --staff ID, PIN from $EDGE_STAFF_PIN)."""
+    base = _base(config_path, url)
+    with staff_session(base, staff_id, "abandoning a payment") as headers:
+        click.echo(_line(_action(None, base, f"/v1/payments/{attempt_id}/abandon", {"reason": "customer_cancelled"},
+                                 headers=headers)))
 
 
 @payments_group.command("cash")
 @CONFIG_OPTION
 @URL_OPTION
+@STAFF_OPTION
 @click.argument("order")
-def payments_cash(config_path, url, order):
+def payments_cash(config_path, url, staff_id, order):
     """The customer paid ORDER in cash: it is paid (and printed, if it was held); an open code
-    payment of it is abandoned, so a late electronic charge is returned automatically."""
+    payment of it is abandoned, so a late electronic charge is returned automatically. As a staff
+    member: --staff ID, PIN from $EDGE_STAFF_PIN (the event and the audit name them)."""
     base = _base(config_path, url)
-    doc = _action(None, base, f"/v1/orders/{_resolve_order(base, order)}/cash")
+    order_id = _resolve_order(base, order)
+    with staff_session(base, staff_id, "taking cash") as headers:
+        doc = _action(None, base, f"/v1/orders/{order_id}/cash", headers=headers)
     click.echo(f"{doc['ticket_no']} paid in cash ({_yuan(doc['total'])}); {len(doc['print_jobs'])} print job(s)")

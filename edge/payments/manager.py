@@ -22,6 +22,7 @@ from edge.codes import ScannedCode
 from edge.config import Config
 from edge.ledger.outbox import append_event
 from edge.ledger.placement import order_view
+from edge.ledger.staff import Staff, record_action
 from edge.ledger.steps import Ledger
 from edge.menu import Menu
 from edge.payments import store
@@ -339,14 +340,27 @@ class PaymentManager:
         self._publish(attempt_id)
 
     # -- the customer / cashier give up, take cash, ask again --------------------------------------------
-    def abandon(self, attempt_id: str, reason: str = "customer_cancelled") -> dict:
+    def abandon(self, attempt_id: str, reason: str = "customer_cancelled", staff: Staff | None = None) -> dict:
+        """Give an attempt up. A staff member may abandon any open attempt (recorded with their
+        id); without one (the customer at the kiosk) only `customer_cancelled` of an attempt
+        still waiting for the customer, the one state where nothing can have been taken yet
+        (`customer_may_cancel`)."""
         with self.ledger.reading():
             row = store.get(self.ledger.db, attempt_id)
             if row is None:
                 raise PaymentError(404, "not_found", f"no payment attempt {attempt_id}")
             if row["state"] not in ("created", "pending"):
                 return self._view(row)
-            store.update(self.ledger.db, attempt_id, self._now().wall_ms, state="abandoning", abandon_reason=reason)
+            now = self._now()
+            if staff is None and not (reason == "customer_cancelled" and store.customer_may_cancel(row, now.wall_ms)):
+                raise PaymentError(401, "no_session", "only a cashier may give up this payment now (its outcome "
+                                   "is not known yet): log in with your PIN")
+            with self.ledger.db.atomic():
+                store.update(self.ledger.db, attempt_id, now.wall_ms, state="abandoning", abandon_reason=reason)
+                if staff is not None:
+                    record_action(self.ledger.db, staff, "abandon", row["order_id"],
+                                  {"attempt_id": attempt_id, "reason": reason, "state": row["state"],
+                                   "amount": row["amount"]}, now.wall_ms)
         self._publish(attempt_id)
         client = self._client()
         if client is not None:
@@ -361,9 +375,9 @@ class PaymentManager:
             self._ensure_driver(attempt_id)
         return view
 
-    def take_cash(self, order_id: str) -> dict:
-        """The cashier took cash: the order is paid (printed now if it was held); every open
-        attempt is abandoned, so a late electronic success is given back."""
+    def take_cash(self, order_id: str, staff: Staff) -> dict:
+        """`staff` took cash: the order is paid (printed now if it was held; the event and an audit
+        row name them); every open attempt is abandoned, so a late electronic success is given back."""
         with self.ledger.reading():
             order = self._order(order_id)
             if order is None:
@@ -372,7 +386,7 @@ class PaymentManager:
                 raise PaymentError(409, "already_paid", f"order {order['ticket_no']} is paid already")
             at = self._now()
             with self.ledger.db.atomic():
-                settle_order(self.ledger.db, self._config(), self._menu(), order_id, "cash", at)
+                settle_order(self.ledger.db, self._config(), self._menu(), order_id, "cash", at, staff=staff)
                 opened = store.open_for(self.ledger.db, order_id)
                 if opened is not None and opened["state"] != "abandoning":
                     store.update(self.ledger.db, opened["attempt_id"], at.wall_ms, state="abandoning",

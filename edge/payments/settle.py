@@ -14,6 +14,7 @@ from edge.config import Config
 from edge.ledger.clock import Instant
 from edge.ledger.code_keys import pickup_code_for
 from edge.ledger.outbox import append_event
+from edge.ledger.staff import Staff, record_action
 from edge.ledger.print_jobs import insert_job, next_station_seq, printer_for_station, queue_receipt
 from edge.menu import Menu
 from edge.printer.tickets import KitchenTicket, TicketLine
@@ -50,9 +51,10 @@ def kitchen_jobs(db, config: Config, menu: Menu | None, order: dict, at: Instant
 
 
 def settle_order(db, config: Config, menu: Menu | None, order_id: str, method: str, at: Instant,
-                 attempt_id: str | None = None) -> list[str] | None:
+                 attempt_id: str | None = None, staff: Staff | None = None) -> list[str] | None:
     """Mark the order paid (inside the caller's db.atomic()); returns the new print jobs, or None
-    when the order was paid already (nothing changed)."""
+    when the order was paid already (nothing changed). `staff`: who took the cash (the event and
+    an audit row name them)."""
     rows = list(db.query("SELECT * FROM orders WHERE id = ?", [order_id]))
     if not rows or rows[0]["status"] == "paid":
         return None
@@ -60,5 +62,9 @@ def settle_order(db, config: Config, menu: Menu | None, order_id: str, method: s
     db.execute("UPDATE orders SET status = 'paid', payment = ? WHERE id = ?", [method, order_id])
     jobs = kitchen_jobs(db, config, menu, order, at) if order["status"] == "awaiting_payment" else []
     append_event(db, "order.paid", {"order_id": order_id, "ticket_no": order["ticket_no"], "payment": method,
-                                    "amount": order["total"], "attempt_id": attempt_id, "print_jobs": jobs}, at)
+                                    "amount": order["total"], "attempt_id": attempt_id, "print_jobs": jobs,
+                                    "staff_id": staff.staff_id if staff else None}, at)
+    if staff is not None:
+        record_action(db, staff, "cash", order_id, {"method": method, "amount": order["total"], "print_jobs": jobs},
+                      at.wall_ms)
     return jobs

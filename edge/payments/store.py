@@ -73,6 +73,13 @@ def is_unresolved(row: dict, now_ms: int) -> bool:
     return False
 
 
+def customer_may_cancel(row: dict, now_ms: int) -> bool:
+    """The customer may cancel (no staff session): the gateway has the attempt and it is waiting
+    for the customer (e.g. their password), on time, with no error: nothing can have been taken
+    that the gateway's cancel does not return. Anything else is the cashier's decision."""
+    return row["state"] == "pending" and not is_unresolved(row, now_ms)
+
+
 def view(row: dict, now_ms: int, ticket_no: str | None = None, order_status: str | None = None) -> dict:
     unresolved = is_unresolved(row, now_ms)
     deadline = row["deadline_wall_ms"]

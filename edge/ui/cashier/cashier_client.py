@@ -54,8 +54,12 @@ class CashierClient(CoreClient):
     def order_detail(self, order_id: str) -> dict:
         return self._act("GET", f"/v1/cashier/orders/{order_id}")
 
-    def void(self, order_id: str, lines: list[dict] | None, reason: str = "") -> dict:
-        return self._act("POST", f"/v1/cashier/orders/{order_id}/void", {"lines": lines, "reason": reason})
+    def void(self, order_id: str, lines: list[dict] | None, reason: str, manager_id: str | None = None,
+             manager_pin: str | None = None) -> dict:
+        body: dict = {"lines": lines, "reason": reason}
+        if manager_id is not None:
+            body.update(manager_id=manager_id, manager_pin=manager_pin)
+        return self._act("POST", f"/v1/cashier/orders/{order_id}/void", body)
 
     def refund(self, order_id: str, amount: int, reason: str, manager_id: str, manager_pin: str) -> dict:
         return self._act("POST", f"/v1/cashier/orders/{order_id}/refund",

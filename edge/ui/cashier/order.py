@@ -1,5 +1,6 @@
-"""One order: its lines (退1 per line, 整单退菜), money, refund (manager PIN), 确认取餐, and its
-print jobs, each with 补打. Every action names the logged-in staff member (the core records it)."""
+"""One order: its lines (退1 per line while some is left, 整单退菜: both confirmed with a reason in
+edge/ui/cashier/void_dialog.py), money, refund (manager PIN), 确认取餐, and its print jobs, each
+with 补打. Every action names the logged-in staff member (the core records it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.widgets import Button, Input
 
 from edge.money import parse_yuan
 from edge.ui.cashier.cashier_screen import CashierBar, CashierDialog, CashierScreen, fen, status_word, when
+from edge.ui.cashier.void_dialog import VoidDialog
 from edge.ui.widgets.buttons import ToggleButton, TouchButton
 from edge.ui.widgets.plain import Label
 
@@ -42,8 +44,9 @@ class OrderScreen(CashierScreen):
                     voided = f"  {self.tr('voided_qty', n=line['voided_qty'])}" if line["voided_qty"] else ""
                     yield Label(f"{line['name_zh']} {options} ×{line['qty']}  {fen(line['total'])}{voided}",
                                 classes="c-line-text")
-                    yield TouchButton(self.tr("void_one"), id=f"void-line-{line['line_no']}", classes="void-line",
-                                      value=str(line["line_no"]), disabled=left < 1, variant="warning")
+                    if left >= 1:  # a fully voided line has nothing left to void
+                        yield TouchButton(self.tr("void_one"), id=f"void-line-{line['line_no']}",
+                                          classes="void-line", value=str(line["line_no"]), variant="warning")
             yield Label(self.tr("money", total=fen(m["total"]), voided=fen(m["voided"]), refunded=fen(m["refunded"]),
                                 net=fen(m["net"])), id="order-money", classes="c-heading")
             with Horizontal(classes="c-actions"):
@@ -85,11 +88,19 @@ class OrderScreen(CashierScreen):
 
     @on(Button.Pressed, ".void-line")
     def void_line(self, event: Button.Pressed) -> None:
-        self.call("void", self.client.void, self.order_id, [{"line_no": int(event.button.value), "qty": 1}])
+        self._confirm_void([{"line_no": int(event.button.value), "qty": 1}])
 
     @on(Button.Pressed, "#void-all")
     def void_all(self) -> None:
-        self.call("void", self.client.void, self.order_id, None)
+        self._confirm_void(None)
+
+    def _confirm_void(self, lines: list[dict] | None) -> None:
+        if self.order is not None:
+            self.app.push_screen(VoidDialog(self.order, lines), self._voided)
+
+    def _voided(self, result: dict | None) -> None:
+        if result:
+            self.done("void", result, None)
 
     @on(Button.Pressed, ".reprint")
     def reprint(self, event: Button.Pressed) -> None:

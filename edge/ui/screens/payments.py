@@ -1,7 +1,8 @@
 """The cashier's "unresolved payments" screen: code payments waiting on something the customer
 cannot fix (network lost mid-payment, reconciling), and orders held for payment (pay-first).
-Per row: retry query, take cash (a late electronic charge is then returned automatically); to
-wait, do nothing. A pure client of GET /v1/payments/cashier; refreshed by `payment.changed` /
+Per row: retry query, take cash (a late electronic charge is then returned automatically; sent
+with the logged-in cashier's session, who the core records); to wait, do nothing. A pure
+client of GET /v1/payments/cashier; refreshed by `payment.changed` /
 `order.paid` events and every few seconds. Works in the cashier app and on top of the kiosk.
 """
 
@@ -128,7 +129,8 @@ class UnresolvedPaymentsScreen(Screen):
             self.app.notify(self.tr("cash_done", ticket=doc.get("ticket_no", "")))
             self.refresh_list()
 
-        self._run(lambda: client._call("POST", f"/v1/orders/{order}/cash"), paid)
+        act = getattr(client, "_act", client._call)  # the logged-in cashier's session rides along
+        self._run(lambda: act("POST", f"/v1/orders/{order}/cash"), paid)
 
     @on(Button.Pressed, "#payments-refresh")
     def refresh_pressed(self) -> None:
