@@ -2,17 +2,17 @@
 `edge printers reprint`, `edge report day --print`) acts as a staff member of the running core,
 like the cashier screens do.
 
-    @STAFF_OPTION                        # --staff ID, else $EDGE_STAFF_ID
-    with staff_session(core_url, staff_id) as headers: requests.post(..., headers=headers)
+    @staff_options                       # --staff ID / $EDGE_STAFF_ID, --pin PIN / $EDGE_STAFF_PIN
+    def command(..., staff_id, pin):
+        with staff_session(core_url, staff_id, pin) as headers: requests.post(..., headers=headers)
 
-The PIN comes from $EDGE_STAFF_PIN or is asked for (never an option: it would sit in the shell
-history). Without a staff id the command is refused with a clear message (exit 1). The session is
-closed when the command ends.
+Like `edge vouchers redeem --staff ID --pin PIN`; the PIN is asked for (hidden) when neither
+--pin nor $EDGE_STAFF_PIN gives it. Without a staff id the command is refused with a clear message
+(exit 1), before anything is sent. The session is closed when the command ends.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,9 +23,14 @@ from edge.screen_text import clean_line
 ID_ENV, PIN_ENV = "EDGE_STAFF_ID", "EDGE_STAFF_PIN"
 SESSION_HEADER = "X-Staff-Session"
 
-STAFF_OPTION = click.option("--staff", "staff_id", envvar=ID_ENV, default=None,
-                            help=f"Act as this staff member (cashier, manager, owner; default ${ID_ENV}); "
-                                 f"the PIN is read from ${PIN_ENV} or asked for.")
+
+
+def staff_options(command):
+    """--staff and --pin on a click command (its function takes `staff_id` and `pin`)."""
+    command = click.option("--pin", envvar=PIN_ENV, default=None, show_envvar=True,
+                           help="Your PIN (default: asked for, hidden).")(command)
+    return click.option("--staff", "staff_id", envvar=ID_ENV, default=None, show_envvar=True,
+                        help="Your staff id (a cashier, manager or owner).")(command)
 
 
 def _post(url: str, headers: dict | None = None, **body) -> dict:
@@ -47,13 +52,14 @@ def _post(url: str, headers: dict | None = None, **body) -> dict:
 
 
 @contextmanager
-def staff_session(core_url: str, staff_id: str | None, what: str = "this command") -> Iterator[dict[str, str]]:
+def staff_session(core_url: str, staff_id: str | None, pin: str | None,
+                  what: str = "this command") -> Iterator[dict[str, str]]:
     """The headers of a staff session on the core at `core_url` (logged out afterwards);
     ClickException when no staff id is given or the login is refused."""
     if not staff_id:
-        raise click.ClickException(f"{what} needs a staff login: give --staff ID (or ${ID_ENV}) and the PIN "
-                                   f"(${PIN_ENV}, or typed when asked)")
-    pin = os.environ.get(PIN_ENV) or click.prompt(f"PIN of {staff_id}", hide_input=True, err=True)
+        raise click.ClickException(f"{what} needs a staff login: give --staff ID (or ${ID_ENV}) and your PIN "
+                                   f"(--pin, ${PIN_ENV}, or typed when asked)")
+    pin = pin or click.prompt(f"PIN of {staff_id}", hide_input=True, err=True)
     base = core_url.rstrip("/")
     token = _post(f"{base}/v1/cashier/login", staff_id=staff_id, pin=pin)["session"]
     headers = {SESSION_HEADER: token}

@@ -14,7 +14,7 @@ import click
 
 from edge.config import ConfigError, load_config
 from edge.screen_text import clean_block, clean_line, terminal_json
-from edge.staff_login import STAFF_OPTION, staff_session
+from edge.staff_login import staff_options, staff_session
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help="Config file (default: $EDGE_CONFIG, else the user config dir).")
@@ -138,11 +138,11 @@ def report_group() -> None:
 @URL_OPTION
 @click.option("--date", "day", default=None, help="Business day YYYY-MM-DD (default: today's).")
 @click.option("--print", "print_it", is_flag=True,
-              help="Also print it on the receipt printer (as a staff member: --staff ID, PIN from $EDGE_STAFF_PIN).")
-@STAFF_OPTION
+              help="Also print it on the receipt printer (as a staff member: --staff ID --pin PIN).")
+@staff_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def day(config_path: str | None, core_url: str | None, day: str | None, print_it: bool, staff_id: str | None,
-        as_json: bool) -> None:
+        pin: str | None, as_json: bool) -> None:
     """The day report: orders, revenue by channel / hour / category, scan-ordered share, voids,
     refunds, vouchers, events not synced yet."""
     config = _config(config_path)
@@ -156,7 +156,7 @@ def day(config_path: str | None, core_url: str | None, day: str | None, print_it
             raise click.ClickException(f"{error}; printing needs the core") from None
         doc = _report_locally(config, day)
     if print_it:
-        with staff_session(base, staff_id, "printing the day report") as headers:
+        with staff_session(base, staff_id, pin, "printing the day report") as headers:
             job = _call(base, "POST", "/v1/cashier/reports/day/print", {"date": doc["day"]},
                         session=headers["X-Staff-Session"])["job"]
         doc["print_job"] = job

@@ -11,7 +11,7 @@ import time
 import click
 
 from edge.screen_text import clean_line, terminal_json
-from edge.staff_login import STAFF_OPTION, staff_session
+from edge.staff_login import staff_options, staff_session
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help="Config file (default: $EDGE_CONFIG, else the user config dir).")
@@ -159,13 +159,13 @@ def payments_query(config_path, url, attempt_id):
 @payments_group.command("abandon")
 @CONFIG_OPTION
 @URL_OPTION
-@STAFF_OPTION
+@staff_options
 @click.argument("attempt_id")
-def payments_abandon(config_path, url, staff_id, attempt_id):
+def payments_abandon(config_path, url, staff_id, pin, attempt_id):
     """Give an attempt up: it is cancelled, and any money it took is returned (as a staff member:
-    --staff ID, PIN from $EDGE_STAFF_PIN)."""
+    --staff ID --pin PIN)."""
     base = _base(config_path, url)
-    with staff_session(base, staff_id, "abandoning a payment") as headers:
+    with staff_session(base, staff_id, pin, "abandoning a payment") as headers:
         click.echo(_line(_action(None, base, f"/v1/payments/{attempt_id}/abandon", {"reason": "customer_cancelled"},
                                  headers=headers)))
 
@@ -173,14 +173,14 @@ def payments_abandon(config_path, url, staff_id, attempt_id):
 @payments_group.command("cash")
 @CONFIG_OPTION
 @URL_OPTION
-@STAFF_OPTION
+@staff_options
 @click.argument("order")
-def payments_cash(config_path, url, staff_id, order):
+def payments_cash(config_path, url, staff_id, pin, order):
     """The customer paid ORDER in cash: it is paid (and printed, if it was held); an open code
     payment of it is abandoned, so a late electronic charge is returned automatically. As a staff
-    member: --staff ID, PIN from $EDGE_STAFF_PIN (the event and the audit name them)."""
+    member: --staff ID --pin PIN (the event and the audit name them)."""
     base = _base(config_path, url)
     order_id = _resolve_order(base, order)
-    with staff_session(base, staff_id, "taking cash") as headers:
+    with staff_session(base, staff_id, pin, "taking cash") as headers:
         doc = _action(None, base, f"/v1/orders/{order_id}/cash", headers=headers)
     click.echo(f"{doc['ticket_no']} paid in cash ({_yuan(doc['total'])}); {len(doc['print_jobs'])} print job(s)")

@@ -16,7 +16,7 @@ import click
 
 from edge.config import ConfigError, load_config
 from edge.screen_text import clean_line, terminal_json
-from edge.staff_login import STAFF_OPTION, staff_session
+from edge.staff_login import staff_options, staff_session
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help="Config file (default: $EDGE_CONFIG, else the user config dir).")
@@ -131,12 +131,13 @@ def jobs(config_path: str | None, core_url: str | None, printer: str | None, sta
 @printers.command("reprint")
 @CONFIG_OPTION
 @URL_OPTION
-@STAFF_OPTION
+@staff_options
 @click.argument("job_id")
-def reprint(config_path: str | None, core_url: str | None, staff_id: str | None, job_id: str) -> None:
-    """Print JOB again, marked 补打 REPRINT (as a staff member: --staff ID, PIN from $EDGE_STAFF_PIN)."""
+def reprint(config_path: str | None, core_url: str | None, staff_id: str | None, pin: str | None,
+            job_id: str) -> None:
+    """Print JOB again, marked 补打 REPRINT (as a staff member: --staff ID --pin PIN)."""
     core = _core(config_path, core_url)
-    with staff_session(core, staff_id, "a reprint") as headers:
+    with staff_session(core, staff_id, pin, "a reprint") as headers:
         doc = _call("POST", f"{core}/v1/print-jobs/{job_id}/reprint", headers=headers)
     job = doc["job"]
     click.echo(clean_line(f"queued reprint {job['id']} of {job_id} on printer {job['printer']}"))

@@ -49,7 +49,10 @@ def test_report_day_text_json_and_print(served):
         assert (doc["orders"], doc["net"], doc["day"]) == (1, order["total"], order["business_day"])
         assert json.loads(run(report_group, "day", "--json", "--date", "2000-01-01", "--core", core.url).output)[
             "orders"] == 0
-        printed = run(report_group, "day", "--print", "--core", core.url)
+        anonymous = run(report_group, "day", "--print", "--core", core.url)
+        assert anonymous.exit_code != 0 and "needs a staff login" in anonymous.output
+        assert not any("日结" in t.text for t in sim.tickets)
+        printed = run(report_group, "day", "--print", "--staff", "c1", "--pin", CASHIER[3], "--core", core.url)
         assert printed.exit_code == 0 and "queued for printing" in printed.output
         text = wait_for(lambda: next((t.text for t in sim.tickets if "日结" in t.text), None), what="the report")
         assert "订单 Orders" in text and "¥28.00" in text

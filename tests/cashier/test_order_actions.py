@@ -68,9 +68,12 @@ def test_void_prints_void_tickets_and_records_who(served, sims):
     assert answer.json()["money"]["due"] == order["total"] - order["lines"][0]["unit_price"]
     ticket = sims["dimsum"].wait_for_tickets(2, 10)[1].text
     assert "退菜" in ticket and "退 水晶虾饺皇" in ticket and "×1" in ticket and "客人取消" in ticket
-    too_many = api.call("POST", f"/v1/cashier/orders/{order['id']}/void", {"lines": [{"line_no": 1, "qty": 2}]})
+    too_many = api.call("POST", f"/v1/cashier/orders/{order['id']}/void", {"lines": [{"line_no": 1, "qty": 2}],
+                                                                             "reason": "上错菜"})
     assert too_many.status_code == 409 and too_many.json()["error"]["code"] == "too_many"
-    rest = api.call("POST", f"/v1/cashier/orders/{order['id']}/void", {"lines": None, "reason": ""}).json()
+    no_reason = api.call("POST", f"/v1/cashier/orders/{order['id']}/void", {"lines": None, "reason": " "})
+    assert no_reason.status_code == 422 and no_reason.json()["error"]["code"] == "reason_required"
+    rest = api.call("POST", f"/v1/cashier/orders/{order['id']}/void", {"lines": None, "reason": "上错菜"}).json()
     assert rest["full"] and rest["money"]["due"] == 0
     assert "退 港式奶茶" in sims["bar"].wait_for_tickets(2, 10)[1].text
     assert api.call("GET", f"/v1/cashier/orders/{order['id']}").json()["status"] == "voided"
@@ -102,7 +105,7 @@ def test_refund_needs_a_manager_and_never_exceeds_what_was_paid(served):
     assert rest.json()["error"]["code"] == "above_paid", "refunds together stay within what was paid"
     api.call("POST", url, {"amount": order["total"] - 800, "manager_id": "m1", "manager_pin": MANAGER[3]})
     assert api.call("GET", f"/v1/cashier/orders/{order['id']}").json()["status"] == "refunded"
-    void = api.call("POST", f"/v1/cashier/orders/{order['id']}/void", {"lines": None})
+    void = api.call("POST", f"/v1/cashier/orders/{order['id']}/void", {"lines": None, "reason": "上错菜"})
     assert void.json()["error"]["code"] == "already_refunded"
     assert [e["amount"] for e in events(core, "cashier.refund")] == [800, order["total"] - 800]
     assert actions(core, order["id"]) == [("refund", "c1", "m1"), ("refund", "c1", "m1")]
@@ -180,7 +183,8 @@ def test_day_close_is_recorded_and_printed(served, sims):
     order = place(core.service, lines=(("har_gow", 2),))
     api = core.api
     api.login()
-    api.call("POST", f"/v1/cashier/orders/{order['id']}/void", {"lines": [{"line_no": 1, "qty": 1}]})
+    api.call("POST", f"/v1/cashier/orders/{order['id']}/void", {"lines": [{"line_no": 1, "qty": 1}],
+                                                                  "reason": "等太久"})
     report = api.call("GET", "/v1/cashier/reports/day").json()
     assert (report["orders"], report["gross"], report["voids"]) == (1, order["total"], order["total"] // 2)
     closed = api.call("POST", "/v1/cashier/reports/day/close", {"print": True}).json()

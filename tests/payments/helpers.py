@@ -11,11 +11,14 @@ from pathlib import Path
 from edge.config import parse_config
 from edge.core.service import EdgeService
 from edge.demo.setup import MENU_FILE
+from edge.ledger.staff import Staff
 from upstream.gateway.config import Timings
 from tests.support import AppServer, wait_for
 from upstream.gateway.engine import Gateway
 
 STORE = "s1"
+CASHIER = Staff("c1", "王收银", "cashier")  # who takes cash in the tests that call the manager directly
+CASHIER_PIN = "1234"
 FAST = dict(query_interval_s=0.1, deadline_s={"alipay": 1.2, "wechat": 1.2, "unionpay": 1.2},
             reverse_after_s={"wechat": 0.4}, cancel_retry_s=0.1, cancel_tries=3, reconcile_interval_s=0.3,
             reconcile_rounds=3, provider_connect_s=1.0, provider_timeout_s=2.0, lease_s=1.5, code_memory_s=60.0)
@@ -176,3 +179,18 @@ def check_invariants(service, upstream_db, ledger) -> dict:
     paid_events = [e for e in events if e["type"] == "order.paid"]
     assert len(paid_events) == sum(1 for o in orders.values() if o["status"] == "paid")
     return net
+
+
+def staff_login(service, url: str, staff: Staff = CASHIER, pin: str = CASHIER_PIN) -> dict:
+    """`staff` (PIN `pin`) on the device, logged in over the core's HTTP API at `url`: the headers
+    of their session."""
+    import requests
+
+    from edge.protocol.pins import hash_pin
+
+    with service.ledger.reading():
+        service.db["staff_pins"].insert({"staff_id": staff.staff_id, "name": staff.name, "role": staff.role,
+                                         "pin_hash": hash_pin(pin, salt=b"0123456789abcdef")}, replace=True)
+    answer = requests.post(f"{url}/v1/cashier/login", json={"staff_id": staff.staff_id, "pin": pin}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return {"X-Staff-Session": answer.json()["session"]}

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from edge.core.server import BackgroundCore
 from edge.payments.cli import pay_command, payments_group
-from tests.payments.helpers import check_invariants, place, scenario_code, settle_all
+from tests.payments.helpers import check_invariants, place, scenario_code, settle_all, staff_login
 from tests.support import wait_for
 
 
@@ -54,9 +54,10 @@ def test_wedge_scan_then_from_scan_and_cashier_actions(core, device, gw_upstream
     assert order["id"] in [o["id"] for o in cashier["awaiting"]]
     queried = requests.post(f"{core.url}/v1/payments/{attempt}/query", json={}, timeout=10)
     assert queried.status_code == 200
-    cash = requests.post(f"{core.url}/v1/orders/{order['id']}/cash", json={}, timeout=5).json()
+    staff = staff_login(device, core.url)
+    cash = requests.post(f"{core.url}/v1/orders/{order['id']}/cash", json={}, headers=staff, timeout=5).json()
     assert cash["status"] == "paid" and cash["payment"] == "cash" and cash["print_jobs"]
-    again = requests.post(f"{core.url}/v1/orders/{order['id']}/cash", json={}, timeout=5)
+    again = requests.post(f"{core.url}/v1/orders/{order['id']}/cash", json={}, headers=staff, timeout=5)
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_paid"
     wait_for(lambda: requests.get(f"{core.url}/v1/payments/{attempt}", timeout=5).json()["final"], 8)
     assert requests.get(f"{core.url}/v1/payments/{attempt}", timeout=5).json()["state"] in ("closed", "refunded")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from edge.codes import classify
-from tests.payments.helpers import check_invariants, place, scenario_code, settle_all
+from tests.payments.helpers import CASHIER, check_invariants, place, scenario_code, settle_all
 from tests.support import wait_for
 
 CHANNELS = ["alipay", "wechat", "unionpay"]
@@ -121,7 +121,7 @@ def test_cash_then_late_success_is_refunded(device, gw_upstream, sandboxes):
     sandboxes.ledger.timings.password_s = 0.5
     order = place(device)
     view, _ = device.payments.pay(order["id"], classify(scenario_code("wechat", "password_then_success")))
-    paid = device.payments.take_cash(order["id"])
+    paid = device.payments.take_cash(order["id"], CASHIER)
     assert paid["status"] == "paid" and paid["payment"] == "cash" and paid["print_jobs"]
     done = final(device, view["attempt_id"])
     assert done["state"] in ("closed", "refunded")
@@ -136,7 +136,7 @@ def test_cash_after_electronic_success_is_refused(device, gw_upstream, sandboxes
     order = place(device)
     device.payments.pay(order["id"], classify(scenario_code("alipay", "instant_success")))
     with pytest.raises(PaymentError) as refused:
-        device.payments.take_cash(order["id"])
+        device.payments.take_cash(order["id"], CASHIER)
     assert refused.value.code == "already_paid"
 
 
@@ -172,7 +172,7 @@ def test_offline_refuses_code_payments_clearly_and_counter_orders_work(tmp_path,
         with pytest.raises(PaymentError) as refused:
             service.payments.pay(order["id"], classify(scenario_code("alipay", "instant_success")))
         assert refused.value.code == "offline" and "counter" in refused.value.message
-        paid = service.payments.take_cash(order["id"])
+        paid = service.payments.take_cash(order["id"], CASHIER)
         assert paid["status"] == "paid" and paid["print_jobs"]
     finally:
         service.close()

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from edge.ledger.print_jobs import queue_change_tickets
 from edge.printer.cli import print_test, printers
+from tests.cashier.helpers import CASHIER, Api, seed
 from tests.printer.conftest import check_tickets, complete_texts, read_paper
 from tests.support import free_port, wait_for as wait_until
 
@@ -45,7 +46,11 @@ def test_printer_status_and_jobs_over_http_and_cli(sims, core_factory):
     assert result.exit_code == 0 and "kitchen" in result.output and "#0001" in result.output
 
     dimsum_job = next(j for j in jobs if j["station_id"] == "dimsum")
-    result = runner.invoke(printers, ["reprint", dimsum_job["id"], "--core", url])
+    refused = runner.invoke(printers, ["reprint", dimsum_job["id"], "--core", url])
+    assert refused.exit_code == 1 and "needs a staff login" in refused.output
+    seed(core.service, code_key=False)
+    staff = ["--staff", CASHIER[0], "--pin", CASHIER[3]]
+    result = runner.invoke(printers, ["reprint", dimsum_job["id"], "--core", url, *staff])
     assert result.exit_code == 0, result.output
     printers_["dimsum"].wait_for_tickets(2, timeout=5)
     first, again = (read_paper(t.text) for t in printers_["dimsum"].tickets)
@@ -53,7 +58,7 @@ def test_printer_status_and_jobs_over_http_and_cli(sims, core_factory):
     one = requests.get(f"{url}/v1/print-jobs/{dimsum_job['id']}", timeout=5).json()
     assert one["ticket"]["station_name"] == "点心"
     assert requests.get(f"{url}/v1/print-jobs/nope", timeout=5).status_code == 404
-    result = runner.invoke(printers, ["reprint", "nope", "--core", url])
+    result = runner.invoke(printers, ["reprint", "nope", "--core", url, *staff])
     assert result.exit_code == 1 and "no print job nope" in result.output
     result = runner.invoke(printers, ["status", "--core", f"http://127.0.0.1:{free_port()}"])
     assert result.exit_code == 1 and "cannot reach the core" in result.output
@@ -111,13 +116,15 @@ def test_receipt_with_pickup_code_at_placement_and_on_request(sims, core_factory
     assert {j["kind"] for j in order["print_jobs"]} == {"kitchen", "receipt"}
     (receipt,) = printers_["counter"].wait_for_tickets(1, timeout=5)
     assert "取餐号 A001" in receipt.text and "￥56.00" in receipt.text and "到店付款" in receipt.text
-    answer = requests.post(f"{url}/v1/orders/{order['id']}/receipt", json={"pickup_code": "MT1P.k.eyJ9.sig"},
-                           timeout=5)
+    seed(core.service, code_key=False)
+    api = Api(url)
+    api.login()
+    answer = api.call("POST", f"/v1/orders/{order['id']}/receipt", {"pickup_code": "MT1P.k.eyJ9.sig"})
     assert answer.status_code == 202 and answer.json()["job"]["printer"] == "counter"
     printers_["counter"].wait_for_tickets(2, timeout=5)
     assert "[QR MT1P.k.eyJ9.sig]" in printers_["counter"].tickets[1].text
-    assert requests.post(f"{url}/v1/orders/nope/receipt", json={}, timeout=5).status_code == 404
-    bad = requests.post(f"{url}/v1/orders/{order['id']}/receipt", json={"printer": "ghost"}, timeout=5)
+    assert api.call("POST", "/v1/orders/nope/receipt", {}).status_code == 404
+    bad = api.call("POST", f"/v1/orders/{order['id']}/receipt", {"printer": "ghost"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "printer"
 
 

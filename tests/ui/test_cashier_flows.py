@@ -14,6 +14,7 @@ from edge.ui.cashier.login import LoginScreen
 from edge.ui.cashier.order import OrderScreen, RefundDialog
 from edge.ui.cashier.report_screen import ReportScreen
 from edge.ui.cashier.soldout import SoldOutScreen
+from edge.ui.cashier.void_dialog import VoidDialog
 from tests.cashier.helpers import CASHIER, MANAGER, pickup, place, seed, voucher
 
 SIZE = (120, 40)
@@ -179,7 +180,10 @@ async def test_order_search_void_refund_and_reprint(cashier_core, ui):
         await ui.tap(pilot, f"#order-{order['id']}")
         await ui.wait_for(pilot, lambda: isinstance(app.screen, OrderScreen) and bool(app.screen.query("#void-line-1")),
                           what="the order")
-        await ui.tap(pilot, "#void-line-1")
+        await ui.tap(pilot, "#void-line-1")  # a void is confirmed with a reason (VoidDialog)
+        await ui.wait_for(pilot, lambda: isinstance(app.screen, VoidDialog), what="the void dialog")
+        await ui.tap(pilot, "#void-reason-guest")
+        await ui.tap(pilot, "#void-ok")
         await ui.wait_for(pilot, lambda: "已退 1" in ui.screen_text(app), what="voided one")
         await ui.tap(pilot, "#refund")
         await ui.wait_for(pilot, lambda: isinstance(app.screen, RefundDialog) and bool(app.screen.query("#mgr-m1")),
