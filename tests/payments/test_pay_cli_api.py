@@ -9,6 +9,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from edge.codes import classify
 from edge.core.server import BackgroundCore
 from edge.payments.cli import pay_command, payments_group
 from tests.payments.helpers import check_invariants, place, scenario_code, settle_all, staff_login
@@ -89,3 +90,31 @@ def test_events_carry_the_attempt_never_the_code(core, device, gw_upstream):
     text = "\n".join(seen)
     assert "payment.changed" in text and "user_paying" in text and "order.paid" in text
     assert code not in text
+
+
+NO_STAFF = {"EDGE_STAFF_ID": None, "EDGE_STAFF_PIN": None}  # whatever the shell running the tests has
+
+
+def test_cash_and_abandon_from_the_terminal_need_a_staff_login(core, device, gw_upstream):
+    order = place(device)
+    refused = CliRunner().invoke(payments_group, ["cash", order["ticket_no"], "--url", core.url], env=NO_STAFF)
+    assert refused.exit_code == 1 and "needs a staff login" in refused.output
+    assert device.order(order["id"])["status"] == "awaiting_payment"
+    staff_login(device, core.url)  # the cashier c1 exists on the device (PIN 1234)
+    wrong = CliRunner().invoke(payments_group, ["cash", order["ticket_no"], "--url", core.url, "--staff", "c1",
+                                                "--pin", "9999"], env=NO_STAFF)
+    assert wrong.exit_code == 1 and "wrong PIN" in wrong.output
+    assert device.order(order["id"])["status"] == "awaiting_payment"
+    paid = CliRunner().invoke(payments_group, ["cash", order["ticket_no"], "--url", core.url],
+                              env={"EDGE_STAFF_ID": "c1", "EDGE_STAFF_PIN": "1234"})
+    assert paid.exit_code == 0 and "paid in cash" in paid.output, paid.output
+    other = place(device)
+    view, _ = device.payments.pay(other["id"], classify(scenario_code("alipay", "password_then_timeout")))
+    anonymous = CliRunner().invoke(payments_group, ["abandon", view["attempt_id"], "--url", core.url], env=NO_STAFF)
+    assert anonymous.exit_code == 1 and "needs a staff login" in anonymous.output
+    gone = CliRunner().invoke(payments_group, ["abandon", view["attempt_id"], "--url", core.url, "--staff", "c1",
+                                               "--pin", "1234"], env=NO_STAFF)
+    assert gone.exit_code == 0, gone.output
+    with device.ledger.reading():
+        rows = device.db.execute("SELECT action, staff_id, target FROM staff_actions ORDER BY id").fetchall()
+    assert rows == [("cash", "c1", order["id"]), ("abandon", "c1", other["id"])]
