@@ -14,6 +14,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "bad_pin": ("密码错误，还可尝试 {left} 次", "Wrong PIN: {left} tries left"),
     "locked": ("错误次数过多，已锁定，请 {seconds} 秒后再试", "Too many wrong PINs: locked, try again in {seconds} s"),
     "pick_staff_first": ("请先选择员工", "Choose your name first"),
+    "not_cashier": ("技术员不能进入收银模式，请使用技术员模式",
+                    "A technician cannot use cashier mode: use technician mode"),
     "logged_in": ("{name} 已登录", "{name} logged in"),
     "logout": ("退出", "Log out"),
     "lang": ("English", "中文"),

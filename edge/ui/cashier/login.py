@@ -73,6 +73,8 @@ class LoginScreen(HomeLike, CashierScreen):
                 self.message = self.tr("locked", seconds=detail.get("retry_after_s", "?"))
             elif error.code in ("bad_pin", "unknown_staff"):
                 self.message = self.tr("bad_pin", left=detail.get("attempts_left", "?"))
+            elif error.code == "not_cashier":  # a technician: the core keeps them out of cashier mode
+                self.message = self.tr("not_cashier")
             else:
                 self.message = self.tr("error", message=error.message)
             self.refresh(recompose=True)
