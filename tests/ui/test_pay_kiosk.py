@@ -13,7 +13,9 @@ from edge.ui.screens.payments import UnresolvedPaymentsScreen
 from tests.payments.conftest import device, gw_upstream, sandboxes  # noqa: F401
 from tests.payments.helpers import scenario_code
 from tests.sync.fixtures import sqlite_upstream_db  # noqa: F401
-from tests.ui.conftest import tap, text_of
+from edge.ui.cashier.cashier_app import create_cashier_app
+from tests.cashier.helpers import CASHIER, seed
+from tests.ui.conftest import notices, tap, text_of
 from tests.support import pilot_wait_for as wait_for
 
 
@@ -88,20 +90,36 @@ async def test_placing_in_a_pay_first_store_opens_the_pay_screen(pay_core):
         assert app.screen.order["print_jobs"] == []
 
 
-async def test_cashier_screen_lists_unresolved_and_takes_cash(pay_core, gw_upstream):  # noqa: F811
+async def test_cashier_screen_lists_unresolved_and_takes_cash(pay_core, gw_upstream, device):  # noqa: F811
     order = new_order(pay_core.url)
     gw_upstream.server.stop(kill=True)  # the network to the upstream is gone mid-payment
     answer = requests.post(f"{pay_core.url}/v1/orders/{order['id']}/payments",
                            json={"code": scenario_code("alipay", "instant_success")}, timeout=10).json()
     assert answer["state"] in ("failed", "created")
     app = create_app(pay_core.url, language="en")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:  # no staff logged in
         app.push_screen(UnresolvedPaymentsScreen())
         await wait_for(pilot, lambda: bool(app.screen.query(".pay-cash")), what="the held order")
         assert any(order["ticket_no"] in str(label.render()) for label in app.screen.query("#payments-list Label"))
         await tap(pilot, ".pay-cash")
+        await wait_for(pilot, lambda: "log in" in notices(app), what="refused: no staff session")
+        assert device.order(order["id"])["status"] == "awaiting_payment"
+    seed(device, code_key=False)
+    cashier = create_cashier_app(pay_core.url, language="en")
+    async with cashier.run_test(size=(120, 40)) as pilot:  # the cashier logs in, then takes the cash
+        await wait_for(pilot, lambda: bool(cashier.screen.query(f"#staff-{CASHIER[0]}")), what="the staff list")
+        await tap(pilot, f"#staff-{CASHIER[0]}")
+        for digit in CASHIER[3]:
+            await tap(pilot, f"#key-{digit}")
+        await tap(pilot, "#key-ok")
+        await wait_for(pilot, lambda: bool(cashier.screen.query("#open-payments")), what="the cashier home")
+        await tap(pilot, "#open-payments")
+        await wait_for(pilot, lambda: bool(cashier.screen.query(".pay-cash")), what="the held order")
+        await tap(pilot, ".pay-cash")
         await wait_for(pilot, lambda: requests.get(f"{pay_core.url}/v1/orders/{order['id']}",
                                                    timeout=5).json()["status"] == "paid", what="paid in cash")
+    with device.ledger.reading():
+        assert device.db.execute("SELECT action, staff_id FROM staff_actions").fetchall() == [("cash", "c1")]
 
 
 async def test_pay_by_code_at_checkout_opens_the_pay_screen_and_the_order_waits_for_the_money(pay_core, device):  # noqa: F811

@@ -30,6 +30,8 @@ WORDS = {
     "counter": ("到柜台付款", "Pay at the counter"), "again": ("换一个付款码重试", "Try again with a new code"),
     "cancel": ("取消支付", "Cancel payment"), "done": ("完成", "Done"),
     "offline": ("暂不能扫码付款，请到柜台付款", "Code payments are not available now: please pay at the counter"),
+    "cancel_refused": ("现在无法取消，请到柜台由收银员处理",
+                       "This payment cannot be cancelled now: please ask at the counter"),
 }
 
 
@@ -181,9 +183,18 @@ class PayScreen(Screen):
         attempt, client = self.attempt or {}, self._client()
         if not attempt.get("attempt_id"):
             return
-        self.run_worker(lambda: client._call("POST", f"/v1/payments/{attempt['attempt_id']}/abandon",
-                                             {"reason": "customer_cancelled"}),
-                        thread=True, group="pay-cancel", description="cancel payment")
+
+        def cancel() -> None:  # no staff session: the core lets the customer cancel only while it waits for them
+            try:
+                client._call("POST", f"/v1/payments/{attempt['attempt_id']}/abandon", {"reason": "customer_cancelled"})
+            except CoreError as error:
+                try:
+                    self.app.call_from_thread(self._show, self.tr("cancel_refused") if error.status == 401
+                                              else error.message)
+                except RuntimeError:
+                    pass
+
+        self.run_worker(cancel, thread=True, group="pay-cancel", description="cancel payment")
 
     @on(Button.Pressed, "#pay-counter")
     def action_counter(self) -> None:
