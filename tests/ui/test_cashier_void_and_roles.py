@@ -43,7 +43,8 @@ async def open_order(pilot, ui, order_id: str, ready: str) -> None:
 
 def voids(core) -> list[tuple]:
     with core.service.ledger.reading():
-        return core.service.db.execute("SELECT line_no, qty, reason, staff_id FROM order_voids ORDER BY at_ms").fetchall()
+        return core.service.db.execute("SELECT line_no, qty, reason, staff_id FROM order_voids"
+                                       " ORDER BY at_ms").fetchall()
 
 
 def approvals(core) -> list[tuple]:
