@@ -107,6 +107,12 @@ class VoidDialog(CashierDialog):
                 yield TouchButton(self.t("confirm"), id="void-ok", variant="error")
                 yield TouchButton(self.t("cancel"), id="void-cancel")
 
+    def _ask_manager(self) -> None:
+        """The manager's PIN field takes the keys; the confirm button scrolls into view (80x24)."""
+        for pin in self.query("#void-manager-pin").results(Input):
+            pin.focus()
+            self.query_one("#void-box", VerticalScroll).scroll_end(animate=False)
+
     def _say(self, text: str) -> None:
         self.message = text
         self.query_one("#void-message", Label).update(text)
@@ -148,6 +154,7 @@ class VoidDialog(CashierDialog):
             if len(self.managers) == 1:
                 self.manager = self.managers[0]["staff_id"]
             self.refresh(recompose=True)
+            self.call_after_refresh(self._ask_manager)
             return
         if error is None:
             self.dismiss(result)
