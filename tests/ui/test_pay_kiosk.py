@@ -3,9 +3,12 @@ core enrolled with an upstream gateway on the sandbox providers (pay-first store
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import requests
 
+from edge.codes import classify
 from edge.core.server import BackgroundCore
 from edge.ui.kiosk_app import create_app
 from edge.ui.screens.pay import PayScreen
@@ -17,6 +20,7 @@ from edge.ui.cashier.cashier_app import create_cashier_app
 from tests.cashier.helpers import CASHIER, seed
 from tests.ui.conftest import notices, tap, text_of
 from tests.support import pilot_wait_for as wait_for
+from tests.support import wait_for as support_wait_for
 
 
 @pytest.fixture
@@ -143,3 +147,30 @@ async def test_pay_by_code_at_checkout_opens_the_pay_screen_and_the_order_waits_
                       timeout=5)
         await wait_for(pilot, lambda: app.screen.state == "paid", what="paid")
         assert device.order(order["id"])["print_jobs"], "paid: the kitchen has it"
+
+
+async def test_the_cashier_gives_up_a_payment_whose_outcome_is_unknown(pay_core, gw_upstream, device):  # noqa: F811
+    """放弃 on the unresolved-payments screen: the cashier's decision, sent with their session and
+    recorded; the kiosk's customer could not have cancelled it (its outcome is unknown)."""
+    order = new_order(pay_core.url)
+    view, _ = device.payments.pay(order["id"], classify(scenario_code("alipay", "password_then_timeout")))
+    gw_upstream.server.stop(kill=True)  # the network to the upstream is gone while the customer types
+    await asyncio.to_thread(support_wait_for, lambda: device.payments.view(view["attempt_id"])["unresolved"], 20,
+                            what="unresolved")
+    seed(device, code_key=False)
+    cashier = create_cashier_app(pay_core.url)
+    async with cashier.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_for(pilot, lambda: bool(cashier.screen.query(f"#staff-{CASHIER[0]}")), what="the staff list")
+        await tap(pilot, f"#staff-{CASHIER[0]}")
+        for digit in CASHIER[3]:
+            await tap(pilot, f"#key-{digit}")
+        await tap(pilot, "#key-ok")
+        await wait_for(pilot, lambda: bool(cashier.screen.query("#open-payments")), what="the cashier home")
+        await tap(pilot, "#open-payments")
+        await wait_for(pilot, lambda: bool(cashier.screen.query(".pay-abandon")), what="the unresolved payment")
+        await tap(pilot, ".pay-abandon")
+        await wait_for(pilot, lambda: device.payments.view(view["attempt_id"])["state"] == "abandoning",
+                       what="given up")
+    with device.ledger.reading():
+        assert device.db.execute("SELECT action, staff_id, target FROM staff_actions").fetchall() == [
+            ("abandon", "c1", order["id"])]

@@ -1,7 +1,8 @@
 """The cashier's "unresolved payments" screen: code payments waiting on something the customer
 cannot fix (network lost mid-payment, reconciling), and orders held for payment (pay-first).
-Per row: retry query, take cash (a late electronic charge is then returned automatically; sent
-with the logged-in cashier's session, who the core records); to wait, do nothing. A pure
+Per row: retry query, take cash (a late electronic charge is then returned automatically), give
+the code payment up (放弃: the gateway returns anything it took) — both sent with the logged-in
+cashier's session, who the core records; to wait, do nothing. A pure
 client of GET /v1/payments/cashier; refreshed by `payment.changed` /
 `order.paid` events and every few seconds. Works in the cashier app and on top of the kiosk.
 """
@@ -23,6 +24,7 @@ WORDS = {
     "title": ("未完成付款", "Unresolved payments"), "none": ("没有未完成的付款", "No unresolved payments"),
     "awaiting": ("待付款订单", "Orders waiting for payment"), "query": ("重新查询", "Retry query"),
     "cash": ("收现金", "Take cash"), "back": ("返回", "Back"), "refresh": ("刷新", "Refresh"),
+    "abandon": ("放弃", "Give up"), "abandoned": ("{ticket} 已放弃此次扫码付款", "{ticket}: code payment given up"),
     "cash_done": ("{ticket} 已收现金", "{ticket} paid in cash"),
 }
 
@@ -100,6 +102,8 @@ class UnresolvedPaymentsScreen(Screen):
             rows.append(Horizontal(Label(text), Button(self.tr("query"), classes="pay-query", name=a["attempt_id"]),
                                    Button(self.tr("cash"), classes="pay-cash", name=a["order_id"],
                                           disabled=a.get("order_status") == "paid"),
+                                   Button(self.tr("abandon"), classes="pay-abandon", name=a["attempt_id"],
+                                          disabled=not a.get("open")),
                                    classes="payment-row"))
         waiting = [o for o in doc["awaiting"] if o["id"] not in held]
         if waiting:
@@ -131,6 +135,17 @@ class UnresolvedPaymentsScreen(Screen):
 
         act = getattr(client, "_act", client._call)  # the logged-in cashier's session rides along
         self._run(lambda: act("POST", f"/v1/orders/{order}/cash"), paid)
+
+    @on(Button.Pressed, ".pay-abandon")
+    def abandon_pressed(self, event: Button.Pressed) -> None:
+        client, attempt = self._client(), event.button.name
+        act = getattr(client, "_act", client._call)  # the cashier's decision: their session rides along
+
+        def given_up(doc: dict) -> None:
+            self.app.notify(self.tr("abandoned", ticket=doc.get("ticket_no") or ""))
+            self.refresh_list()
+
+        self._run(lambda: act("POST", f"/v1/payments/{attempt}/abandon", {"reason": "customer_cancelled"}), given_up)
 
     @on(Button.Pressed, "#payments-refresh")
     def refresh_pressed(self) -> None:
