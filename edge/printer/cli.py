@@ -2,7 +2,8 @@
 
 The running core owns the printers (one connection per printer at a time), so these talk to
 its local API (docs/protocol.md, "Printing"). `edge print-test` goes through the core as a
-technician (it asks for the technician PIN, or reads $EDGE_TECHNICIAN_PIN, and logs in); the core
+technician (it asks for the technician PIN, or reads $EDGE_TECHNICIAN_PIN, and logs in); `edge
+printers reprint` as a staff member (edge/staff_login.py: --staff ID, --pin PIN); the core
 prints only to its configured printers and to tcp:// addresses on the LAN. It prints directly,
 from this process, only when no core is running, or with `--direct` (any url this user may open:
 a usb://, serial:// or file:// printer the core does not know).

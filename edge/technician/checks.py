@@ -189,7 +189,7 @@ def print_queue(facts: Facts) -> Check:
     if attention:
         return Check("print queue", False, detail,
                      "`edge printers jobs --state attention` shows why (no printer for a station, printer down); "
-                     "fix the printer or [stations], then `edge printers reprint JOB`")
+                     "fix the printer or [stations], then `edge printers reprint JOB --staff ID`")
     if waiting and oldest and oldest[0] and facts.now_ms - oldest[0] > PRINT_STUCK_MS:
         return Check("print queue", False, f"{detail}; the oldest waits {(facts.now_ms - oldest[0]) // 60000} min",
                      "see the printer checks: a printer is down, out of paper or unreachable")
