@@ -5,8 +5,10 @@ Like a real printer it serves one connection at a time (others wait in the liste
 keeps its modes between connections. A connection closing ends the pending ticket (a job sent
 without a cut still becomes a ticket). Each ticket is kept in `tickets`, logged, and, with an
 `out_dir`, written as `NNNN-<label>.txt` (UTF-8 text), `.bin` (raw bytes) and `.png` (the
-paper, `png`), NNNN counting from 0001 per simulator; the label is the simulator's `name`, else
-the ticket's first line (a kitchen ticket's station name).
+paper, `png`). NNNN continues after the highest number already in `out_dir` (a restarted
+simulator never overwrites a ticket it received before; files are created exclusively, so two
+simulators sharing a folder cannot overwrite each other either); the label is the simulator's
+`name`, else the ticket's first line (a kitchen ticket's station name).
 
 Faults (`set_fault` / `clear_fault`, or the HTTP control API in `control`):
 - paper-out, cover-open, offline: status replies say so (`status_replies`); real-time queries
@@ -40,6 +42,13 @@ POLL_S = 0.05
 OnTicket = Callable[[DecodedTicket, int, "Path | None"], None]
 FAULTS = ("paper-out", "cover-open", "offline", "no-reply", "slow", "reset", "power-off")
 BLOCKING = frozenset({"paper-out", "cover-open", "offline"})
+TICKET_FILE = re.compile(r"^(\d{4,})-.*\.(?:txt|bin|png)$")
+
+
+def next_free_number(out_dir: Path) -> int:
+    """One more than the highest `NNNN-` ticket number already in `out_dir` (1 when empty)."""
+    numbers = [int(m.group(1)) for f in out_dir.iterdir() if (m := TICKET_FILE.match(f.name))]
+    return max(numbers, default=0) + 1
 
 
 def file_label(text: str, name: str = "") -> str:
@@ -70,6 +79,7 @@ class PrinterSimulator:
         self.idle_timeout = idle_timeout
         self.on_ticket = on_ticket
         self.png = (out_dir is not None) if png is None else png
+        self._next_file = 1  # the next ticket file's number (start() continues after what is on disk)
         self.columns = columns
         self.slow_bps = slow_bps
         self.chinese_mode = chinese_mode
@@ -101,6 +111,7 @@ class PrinterSimulator:
         """Listen (port 0 picks a free port, then in `.port`) and serve in a background thread."""
         if self.out_dir is not None:
             self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._next_file = next_free_number(self.out_dir)
         self._listen()
         self._stopping.clear()
         self._thread = threading.Thread(target=self._serve, name=f"printer-sim-{self.port}", daemon=True)
@@ -292,7 +303,7 @@ class PrinterSimulator:
             number = len(self._tickets) + 1
             path = None
             if self.out_dir is not None:
-                path = self.out_dir / f"{number:04d}-{file_label(ticket.text, self.name)}.txt"
+                path = self._claim_file(file_label(ticket.text, self.name))
                 path.write_text(ticket.text + "\n", encoding="utf-8")
                 path.with_suffix(".bin").write_bytes(ticket.raw)
                 if self.png:
@@ -305,6 +316,19 @@ class PrinterSimulator:
             log.warning("printer-sim %s: ticket %04d: %s", self.name or "-", number, warning)
         if self.on_ticket is not None:
             self.on_ticket(ticket, number, path)
+
+    def _claim_file(self, label: str) -> Path:
+        """The next ticket file, created empty and exclusively: a number already taken (by an
+        earlier run or another simulator writing to the same folder) is skipped, never reused."""
+        assert self.out_dir is not None
+        while True:
+            number, self._next_file = self._next_file, self._next_file + 1
+            path = self.out_dir / f"{number:04d}-{label}.txt"
+            try:
+                with path.open("x", encoding="utf-8"):
+                    return path
+            except FileExistsError:
+                continue
 
     def _write_png(self, ticket: DecodedTicket, path: Path) -> None:
         try:
