@@ -65,8 +65,10 @@ def test_a_taken_ticket_number_is_skipped_not_overwritten(tmp_path):
     sim = PrinterSimulator("127.0.0.1", 0, tmp_path, "dimsum", png=False).start()
     try:
         (tmp_path / "0001-dimsum.txt").write_text("another simulator's ticket\n", encoding="utf-8")
-        ticket = KitchenTicket("A002", "dimsum", "点心", "dine_in", "3", "2026-11-25 12:03", (TicketLine("虾饺", 1),), (), 7)
-        TcpTransport("127.0.0.1", sim.port, timeout=2.0).send(render_kitchen_ticket(ticket, get_profile("80mm-gb18030")))
+        ticket = KitchenTicket("A002", "dimsum", "点心", "dine_in", "3", "2026-11-25 12:03",
+                               (TicketLine("虾饺", 1),), (), 7)
+        ticket_bytes = render_kitchen_ticket(ticket, get_profile("80mm-gb18030"))
+        TcpTransport("127.0.0.1", sim.port, timeout=2.0).send(ticket_bytes)
         sim.wait_for_tickets(1, timeout=30)
     finally:
         sim.stop()
