@@ -34,11 +34,13 @@ def queue_test_page(service, printer: str, profile_name: str | None, wait: float
     while True:
         with service.ledger.reading() as db:
             job = get_job(db, job_id)
-        done = job["state"] == "printed" or (job["state"] == "sent" and job["unconfirmed"])
+        refused = job["state"] == "queued" and bool(job["last_error"])  # paper out, offline …: say so now
+        done = job["state"] == "printed" or (job["state"] == "sent" and job["unconfirmed"]) or refused
         if done or time.monotonic() >= deadline:
             break
         time.sleep(0.1)
     outcome = {"printed": "printed"}.get(job["state"], "sent, not confirmed" if job["unconfirmed"] else
-                                         f"not printed yet ({job['state']}): {job['last_error'] or 'waiting'}")
+                                         f"not printed yet ({job['state']}): {job['last_error'] or 'waiting'}; "
+                                         "it prints when the printer is ready")
     return {"printer": printer, "profile": profile.name, "via": "core queue", "outcome": outcome,
             "status": service.spool.workers[printer].state(), "job": job}

@@ -144,6 +144,14 @@ def reprint(config_path: str | None, core_url: str | None, staff_id: str | None,
     click.echo(clean_line(f"queued reprint {job['id']} of {job_id} on printer {job['printer']}"))
 
 
+def print_test_exit_code(outcome: str) -> int:
+    """0 printed (the printer confirmed it), 1 not printed (paper out, offline, refused, …),
+    3 sent but not confirmed (the printer does not answer GS r: read the page to know)."""
+    if outcome == "printed":
+        return 0
+    return 3 if outcome.startswith("sent") else 1
+
+
 @click.command("print-test")
 @CONFIG_OPTION
 @URL_OPTION
@@ -188,10 +196,11 @@ def print_test(config_path: str | None, core_url: str | None, printer_url: str, 
         doc = print_test_direct(printer_url, profile)
     if as_json:
         click.echo(terminal_json(doc, indent=2))
-        return
+        raise SystemExit(print_test_exit_code(doc["outcome"]))
     status = doc.get("status") or {}
     click.echo(clean_line(f"printer {printer_url}: status {status.get('state', 'unknown')} "
                           f"({status.get('detail', '')})"))
     click.echo(clean_line(f"test page ({doc.get('profile')}, {doc.get('via')}): {doc['outcome']}"))
     click.echo("read the page: 1 ok -> *-gb18030, only 2 ok -> *-gbk, only 3 ok -> *-raster; "
                "the longest ruler on one line gives the width (48: 80mm, 42: 76mm, 32: 58mm)")
+    raise SystemExit(print_test_exit_code(doc["outcome"]))

@@ -93,16 +93,36 @@ def test_print_test_through_the_core_direct_and_without_a_core(sims, core_factor
     result = runner.invoke(print_test, ["--url", f"file://{target}", "--core", url], input="305917\n")
     assert result.exit_code == 1 and "--direct" in result.output and target.read_bytes() == b""
     result = runner.invoke(print_test, ["--url", f"file://{target}", "--direct"])  # the console may
-    assert result.exit_code == 0 and b"TEST" in target.read_bytes() and target.read_bytes().endswith(b"\x1dr\x01")
+    assert result.exit_code == 3 and "not confirmed" in result.output  # a file device cannot answer GS r
+    assert b"TEST" in target.read_bytes() and target.read_bytes().endswith(b"\x1dr\x01")
     result = runner.invoke(print_test, ["--url", spare_url, "--core", f"http://127.0.0.1:{free_port()}"])
     assert result.exit_code == 0 and "core not running: printing directly" in result.output
     assert len(printers_["spare"].tickets) == 2
     result = runner.invoke(print_test, ["--url", f"tcp://127.0.0.1:{free_port()}", "--direct"])
-    assert result.exit_code == 0 and "status problem" in result.output and "not printed" in result.output
+    assert result.exit_code == 1 and "status problem" in result.output and "not printed" in result.output
     result = runner.invoke(print_test, ["--url", "lpt://1", "--direct"])
     assert result.exit_code == 1 and "not supported" in result.output
     result = runner.invoke(print_test, ["--url", spare_url, "--profile", "80mm", "--direct"])
     assert result.exit_code == 1 and "unknown printer profile" in result.output
+
+
+def test_print_test_to_a_printer_with_paper_out_exits_non_zero(sims, core_factory):
+    """"not printed: paper out" is a failure: the command exits 1, through the core and direct."""
+    printers_ = sims("dimsum")
+    printers_["dimsum"].set_fault("paper-out")
+    core = core_factory({"dimsum": f"tcp://127.0.0.1:{printers_['dimsum'].port}"})
+    url = core.serve()
+    core.service.technician.auth.set_pin("305917")
+    dimsum_url = f"tcp://127.0.0.1:{printers_['dimsum'].port}"
+    runner = CliRunner()
+    result = runner.invoke(print_test, ["--url", dimsum_url, "--core", url], env={"EDGE_TECHNICIAN_PIN": "305917"})
+    assert result.exit_code == 1 and "not printed" in result.output, result.output
+    result = runner.invoke(print_test, ["--url", dimsum_url, "--core", url, "--json"],
+                           env={"EDGE_TECHNICIAN_PIN": "305917"})
+    assert result.exit_code == 1 and json.loads(result.output)["outcome"].startswith("not printed")
+    result = runner.invoke(print_test, ["--url", dimsum_url, "--direct"])
+    assert result.exit_code == 1 and "paper" in result.output, result.output
+    assert not printers_["dimsum"].tickets
 
 
 def test_receipt_with_pickup_code_at_placement_and_on_request(sims, core_factory):
