@@ -60,6 +60,8 @@ def test_the_demo_staff_are_on_the_cashier_list_and_their_printed_pins_log_in(de
     refused = requests.post(f"{demo['url']}/v1/cashier/login",
                             json={"staff_id": technician.staff_id, "pin": technician.pin}, timeout=10)
     assert refused.status_code == 403, refused.text  # the technician's PIN is for technician mode
+    opened = requests.post(f"{demo['url']}/v1/technician/login", json={"pin": technician.pin}, timeout=10)
+    assert opened.status_code == 200, opened.text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
