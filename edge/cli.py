@@ -112,7 +112,7 @@ def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, n
     import time
 
     from edge.demo.running import DemoLock, DemoRunning, check_ports
-    from edge.demo.setup import PIN_FILE, printer_ports, staff_lines, start_demo, technician_pin, wait_for_staff
+    from edge.demo.setup import PIN_FILE, add_demo_staff, printer_ports, staff_lines, start_demo, technician_pin
     from edge.launcher import Processes
     from edge.protocol.private_files import private_dir
 
@@ -130,7 +130,7 @@ def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, n
     with Processes(root / "logs") as processes:
         url, core_process = start_demo(processes, root, core_port, printer_port, upstream_port)
         pin = technician_pin(root, root / "edge.toml", url)
-        if upstream_port and not wait_for_staff(url):
+        if upstream_port and not add_demo_staff(root, url):
             click.echo("the demo's staff did not reach the device yet (see logs/core.log); Ctrl-K lists "
                        "them once the device has synced", err=True)
         click.echo(f"core: {url}   tickets: {root / 'tickets'}/<station>/   logs: {root / 'logs'}")

@@ -100,6 +100,13 @@ def set_demo_staff(database: Path) -> None:
               "--pin", member.pin, "--database", str(database)], "upstream")
 
 
+def add_demo_staff(root: Path, core_url: str) -> bool:
+    """Set the demo's staff on its upstream (after the device's own technician PIN: a store
+    technician on the device would count as a PIN already set) and wait until the device has them."""
+    set_demo_staff(root / "upstream.sqlite")
+    return wait_for_staff(core_url)
+
+
 def wait_for_staff(core_url: str, timeout: float = 30.0) -> bool:
     """True once the cashier's staff list (GET /v1/cashier/staff) shows the demo's cashier and
     manager, synced down from the upstream; False when they did not arrive within `timeout`."""
@@ -186,7 +193,6 @@ def start_demo(processes, root: Path, core_port: int, printer_port: int, upstrea
         upstream_url = f"http://127.0.0.1:{upstream_port}"
         prepare_upstream(database, upstream_url)
         upstream_key = upstream_public_key(database)
-        set_demo_staff(database)
     config_file.write_text(demo_config_text(root / "data", core_port, printer_port, upstream_url, upstream_key),
                            encoding="utf-8")
     for station, port in printer_ports(printer_port).items():

@@ -62,6 +62,10 @@ def test_the_demo_staff_are_on_the_cashier_list_and_their_printed_pins_log_in(de
     assert refused.status_code == 403, refused.text  # the technician's PIN is for technician mode
     opened = requests.post(f"{demo['url']}/v1/technician/login", json={"pin": technician.pin}, timeout=10)
     assert opened.status_code == 200, opened.text
+    device_pin = (demo["root"] / "technician-pin").read_text().strip()  # the device's own PIN is set too
+    assert f"technician PIN (Ctrl-T): {device_pin}" in demo["out"]
+    opened = requests.post(f"{demo['url']}/v1/technician/login", json={"pin": device_pin}, timeout=10)
+    assert opened.status_code == 200, opened.text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
