@@ -59,8 +59,8 @@ class DemoLock:
             pid = holder.get("pid", "?")
             raise DemoRunning(
                 f"a demo is already running from {self.path.parent} (pid {pid}, core {url}). "
-                f"Stop it with Ctrl-Q in its terminal (Ctrl-C with --no-ui; or: kill {pid}), or attach another screen to it: "
-                f"edge ui --url {url} [--mode cashier]") from None
+                f"Stop it with Ctrl-Q in its terminal (Ctrl-C with --no-ui; or: kill {pid}), "
+                f"or attach another screen to it: edge ui --url {url} [--mode cashier]") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "core_url": core_url}).encode(), 0)
         self.fd = fd
