@@ -11,7 +11,9 @@ ZBAR := $(shell apt-cache show libzbar0t64 >/dev/null 2>&1 && echo libzbar0t64 |
 # postgresql: the upstream's PostgreSQL path is tested against a throwaway cluster.
 # systemd, shellcheck, foot: the tests check hardware/ (systemd-analyze verify, shellcheck, foot --check-config).
 # fonts-noto-cjk: raster printing and ticket PNGs; libusb-1.0-0: USB printers (pyusb).
-SYSTEM_PACKAGES := python3-venv $(ZBAR) postgresql systemd shellcheck foot fonts-noto-cjk libusb-1.0-0
+# chromium, fonts-dejavu-core: the docs' pictures are checked as a browser shows them.
+SYSTEM_PACKAGES := python3-venv $(ZBAR) postgresql systemd shellcheck foot fonts-noto-cjk libusb-1.0-0 chromium \
+	fonts-dejavu-core
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo )
 
 # mypy --strict (pyproject [tool.mypy]): the pure domain and the ledger

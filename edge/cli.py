@@ -111,20 +111,36 @@ def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, n
     """The whole product on one machine: virtual printers, core with the demo menu, kiosk UI."""
     import time
 
-    from edge.demo.setup import PIN_FILE, start_demo, technician_pin
+    from edge.demo.running import DemoLock, DemoRunning, check_ports
+    from edge.demo.setup import PIN_FILE, add_demo_staff, printer_ports, staff_lines, start_demo, technician_pin
     from edge.launcher import Processes
+    from edge.protocol.private_files import private_dir
 
     private_process()  # the demo's databases, keys and logs: its user's only
     root = Path(demo_dir).resolve()
+    private_dir(root)
+    lock = DemoLock(root)
+    try:  # one demo at a time: say what runs and stop before starting anything
+        lock.acquire(f"http://127.0.0.1:{core_port}")
+        check_ports({"core": core_port, "upstream": upstream_port,
+                     **{f"printer {s}": p for s, p in printer_ports(printer_port).items()}})
+    except DemoRunning as refused:
+        lock.release()
+        raise click.ClickException(str(refused)) from None
     with Processes(root / "logs") as processes:
         url, core_process = start_demo(processes, root, core_port, printer_port, upstream_port)
         pin = technician_pin(root, root / "edge.toml", url)
+        if upstream_port and not add_demo_staff(root, url):
+            click.echo("the demo's staff did not reach the device yet (see logs/core.log); Ctrl-K lists "
+                       "them once the device has synced", err=True)
         click.echo(f"core: {url}   tickets: {root / 'tickets'}/<station>/   logs: {root / 'logs'}")
         click.echo(f"technician PIN (Ctrl-T): {pin or 'yours'}   ({root / PIN_FILE if pin else 'set by you'}; "
                    f"another: edge technician set-pin --config {root / 'edge.toml'})")
         if upstream_port:
             click.echo(f"upstream: http://127.0.0.1:{upstream_port} (store demo)   "
                        f"edge-upstream … --database {root / 'upstream.sqlite'}")
+            for line in staff_lines():
+                click.echo(line)
         if no_ui:
             click.echo("running without UI; Ctrl-C stops the demo")
             try:

@@ -1,6 +1,7 @@
 """The demo: a dim-sum restaurant with a local upstream, one virtual printer per kitchen station,
 the device enrolled through the real enrollment path (one-time code, Ed25519 key), and a
-technician PIN of its own.
+technician PIN of its own, and staff (a cashier, a manager, a technician) with fixed demo PINs
+that the README and the demo's start lines show.
 
 A demo device is set up (printers, enrollment), so the core does not let anybody set its first
 technician PIN through the API: the demo sets a random one with `edge technician set-pin`, as a
@@ -13,12 +14,28 @@ import os
 import secrets
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 MENU_FILE = Path(__file__).with_name("menu.toml")
 STATION_PORTS = {"dimsum": 9101, "kitchen": 9102, "bar": 9103}
 DEMO_STORE = "demo"
 PIN_FILE = "technician-pin"
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    staff_id: str
+    name: str
+    role: str
+    pin: str
+
+
+# The demo's PINs are public (README): a real store sets its own with `edge-upstream staff set`.
+DEMO_STAFF = (DemoStaff("cashier-1", "王小明", "cashier", "2468"),
+              DemoStaff("manager-1", "李经理", "manager", "135790"),
+              DemoStaff("tech-1", "陈师傅", "technician", "864213"))
 
 
 def demo_config_text(data_dir: Path, core_port: int = 8765, base_port: int = 9101,
@@ -73,6 +90,47 @@ def prepare_upstream(database: Path, upstream_url: str) -> None:
         return
     _run(["stores", "add", DEMO_STORE, "--name", "粤点茶楼", "--database", str(database)], "upstream")
     _run(["menu", "publish", DEMO_STORE, str(MENU_FILE), "--database", str(database)], "upstream")
+
+
+def set_demo_staff(database: Path) -> None:
+    """The operator adds the demo's staff to the store (again at each start: the PINs stay the
+    README's)."""
+    for member in DEMO_STAFF:
+        _run(["staff", "set", DEMO_STORE, member.staff_id, "--name", member.name, "--role", member.role,
+              "--pin", member.pin, "--database", str(database)], "upstream")
+
+
+def add_demo_staff(root: Path, core_url: str) -> bool:
+    """Set the demo's staff on its upstream (after the device's own technician PIN: a store
+    technician on the device would count as a PIN already set) and wait until the device has them."""
+    set_demo_staff(root / "upstream.sqlite")
+    return wait_for_staff(core_url)
+
+
+def wait_for_staff(core_url: str, timeout: float = 30.0) -> bool:
+    """True once the cashier's staff list (GET /v1/cashier/staff) shows the demo's cashier and
+    manager, synced down from the upstream; False when they did not arrive within `timeout`."""
+    import requests
+
+    wanted = {m.staff_id for m in DEMO_STAFF if m.role != "technician"}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            listed = requests.get(f"{core_url}/v1/cashier/staff", timeout=5).json().get("staff", [])
+            if wanted <= {s.get("staff_id") for s in listed}:
+                return True
+        except (requests.RequestException, ValueError):
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def staff_lines() -> list[str]:
+    """The start lines that say who can log in where, with the demo's PINs."""
+    roles = {"cashier": "收银员 cashier", "manager": "经理 manager", "technician": "技术员 technician"}
+    cashier = "   ".join(f"{m.name} ({roles[m.role]}) PIN {m.pin}" for m in DEMO_STAFF if m.role != "technician")
+    technician = "   ".join(f"{m.name} ({roles[m.role]}) PIN {m.pin}" for m in DEMO_STAFF if m.role == "technician")
+    return [f"cashier mode (Ctrl-K): {cashier}", f"technician mode (Ctrl-T): {technician}"]
 
 
 def upstream_public_key(database: Path) -> str:

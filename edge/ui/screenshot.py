@@ -1,4 +1,5 @@
-"""Save an SVG screenshot of the kiosk's menu screen, for the docs.
+"""Save an SVG screenshot of the kiosk's menu screen, for the docs (made to read right in a
+browser: wide glyphs two cells wide, a CJK monospace font; see edge/ui/svg_cells.py).
 
     python -m edge.ui.screenshot http://127.0.0.1:8765 docs/img/kiosk-menu.svg [--lang en] [--size 120x40]
 
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 from edge.ui.kiosk_app import create_app
+from edge.ui.svg_cells import fix_wide_text
 
 
 async def save_menu_screenshot(core_url: str, target: Path, language: str = "zh",
@@ -26,7 +28,7 @@ async def save_menu_screenshot(core_url: str, target: Path, language: str = "zh"
             await pilot.pause(0.05)
         await pilot.pause()
         target.parent.mkdir(parents=True, exist_ok=True)
-        app.save_screenshot(filename=target.name, path=str(target.parent))
+        target.write_text(fix_wide_text(app.export_screenshot()), encoding="utf-8")
     return target
 
 
