@@ -61,6 +61,12 @@ def money(db: sqlite_utils.Database, order_id: str) -> dict | None:
             "electronic": channel not in CASH_CHANNELS}
 
 
+def open_payment(db: sqlite_utils.Database, order_id: str) -> bool:
+    """Is a code payment of the order under way (its amount fixed when it started)?"""
+    return db.execute("SELECT 1 FROM payment_attempts WHERE order_id = ? AND state IN ('created', 'pending',"
+                      " 'abandoning') LIMIT 1", [order_id]).fetchone() is not None
+
+
 def electronic_paid(db: sqlite_utils.Database, order_id: str) -> int:
     """What code payments settled for the order (the payments module's `payment_attempts`)."""
     return db.execute("SELECT coalesce(sum(amount), 0) FROM payment_attempts WHERE order_id = ?"
@@ -155,6 +161,9 @@ def void_lines(db: sqlite_utils.Database, config: Config, menu: Menu | None, at:
             raise ActionRefused(409, "too_many", f"line {n} ({lines[n]['name_zh']}) has only {left[n]} left to void",
                                 line_no=n, left=left[n])
     amount = sum(lines[n]["unit_price"] * q for n, q in picked.items())
+    if open_payment(db, order_id):
+        raise ActionRefused(409, "payment_in_progress", f"order {order['ticket_no']} is being paid by code right "
+                            "now: void after that payment ends (or give it up in 未结支付 first)")
     m = money(db, order_id)
     if amount > m["net"]:
         raise ActionRefused(409, "already_refunded", f"only {m['net']} fen of this order is not refunded: "
@@ -178,7 +187,11 @@ def void_lines(db: sqlite_utils.Database, config: Config, menu: Menu | None, at:
         full = all(left[n] - picked.get(n, 0) == 0 for n in lines)
         if full:
             db.execute("UPDATE orders SET status = 'voided' WHERE id = ?", [order_id])
-        jobs = print_jobs.queue_change_tickets(db, config, menu, order_id, "void", voided, at, day, reason)
+        # a held order (pay-first, not paid yet) never reached a kitchen: no 退菜 ticket to print;
+        # its kitchen tickets are built from what is left when it is paid (edge.payments.settle)
+        sent = order["status"] != "awaiting_payment"
+        jobs = print_jobs.queue_change_tickets(db, config, menu, order_id, "void", voided, at, day,
+                                               reason) if sent else []
         payload = {"order_id": order_id, "ticket_no": order["ticket_no"], "amount": amount, "full": full,
                    "reason": reason, "print_jobs": jobs, "staff_id": staff.staff_id, "staff_name": staff.name,
                    "lines": [{k: v[k] for k in ("line_no", "item_id", "qty", "amount")} for v in voided]}

@@ -129,12 +129,19 @@ def customer_receipt(db: sqlite_utils.Database, order_id: str, shop_name: str,
                      " WHERE id = ?", [order_id]).fetchone()
     if row is None:
         raise KeyError(f"no order {order_id}")
-    lines = tuple(
-        ReceiptLine(name, qty, total, _texts(json.loads(options)))
-        for name, qty, total, options in db.execute(
-            "SELECT name_zh, qty, total, options FROM order_lines WHERE order_id = ? ORDER BY line_no", [order_id]))
+    voided = dict(db.execute("SELECT line_no, sum(qty) FROM order_voids WHERE order_id = ? GROUP BY line_no",
+                             [order_id]).fetchall())
+    lines = tuple(  # what the customer has (and pays for): voided dishes are left out
+        ReceiptLine(name, qty - voided.get(line_no, 0), total // qty * (qty - voided.get(line_no, 0)),
+                    _texts(json.loads(options)))
+        for line_no, name, qty, total, options in db.execute(
+            "SELECT line_no, name_zh, qty, total, options FROM order_lines WHERE order_id = ? ORDER BY line_no",
+            [order_id])
+        if qty > voided.get(line_no, 0))
+    due = row[4] - db.execute("SELECT coalesce(sum(amount), 0) FROM order_voids WHERE order_id = ?",
+                              [order_id]).fetchone()[0]
     return CustomerReceipt(shop_name=shop_name, ticket_no=row[0], service=row[1], table=row[2],
-                           placed_at=row[3].replace("T", " ")[:16], lines=lines, total=row[4], payment=row[5],
+                           placed_at=row[3].replace("T", " ")[:16], lines=lines, total=due, payment=row[5],
                            paid=row[6] == "paid", pickup_code=pickup_code)
 
 

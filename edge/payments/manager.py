@@ -27,7 +27,7 @@ from edge.ledger.steps import Ledger
 from edge.menu import Menu
 from edge.payments import store
 from edge.payments.gateway_client import GatewayClient, GatewayError, enrolled_gateway
-from edge.payments.settle import settle_order
+from edge.payments.settle import amount_due, settle_order
 from edge.protocol import failpoints
 from edge.refusal import Refused
 
@@ -142,6 +142,10 @@ class PaymentManager:
                 raise PaymentError(404, "not_found", f"no order {order_id}")
             if order["status"] == "paid":
                 raise PaymentError(409, "already_paid", f"order {order['ticket_no']} is paid already")
+            _, due = amount_due(self.ledger.db, order_id)
+            if order["status"] == "voided" or due <= 0:
+                raise PaymentError(409, "order_voided", f"order {order['ticket_no']} was voided: there is nothing "
+                                   "to pay")
             existing = store.open_for(self.ledger.db, order_id)
             if existing is not None:
                 return self._view(existing), False
@@ -152,7 +156,7 @@ class PaymentManager:
             at = self._now()
             try:
                 with self.ledger.db.atomic():
-                    row = store.create(self.ledger.db, order_id, order["total"], code.kind, at.wall_ms)
+                    row = store.create(self.ledger.db, order_id, due, code.kind, at.wall_ms)  # total − voided
             except sqlite3.IntegrityError:  # an attempt was opened meanwhile
                 return self._view(store.open_for(self.ledger.db, order_id)), False
         attempt_id = row["attempt_id"]
@@ -222,8 +226,11 @@ class PaymentManager:
                     new = "abandoning"  # the gateway does not know yet: keep telling it
                 if new == "succeeded":
                     order = self._order(row["order_id"])
+                    due = amount_due(self.ledger.db, row["order_id"])[1] if order is not None else None
                     if order is None or order["status"] == "paid":
                         new, fields["abandon_reason"] = "abandoning", "order_paid"  # paid otherwise: give it back
+                    elif order["status"] == "voided" or due != row["amount"]:
+                        new, fields["abandon_reason"] = "abandoning", "order_changed"  # not what is due: give it back
                     else:
                         settled = settle_order(self.ledger.db, self._config(), self._menu(), row["order_id"],
                                                row["channel"], at, attempt_id)
@@ -235,7 +242,7 @@ class PaymentManager:
         if settled is not None:
             order = self._order_view(row["order_id"])
             self.ledger.publish("order.paid", {"order_id": row["order_id"], "ticket_no": order["ticket_no"],
-                                                  "payment": row["channel"], "total": order["total"]})
+                                                  "payment": row["channel"], "total": row["amount"]})
         self._wake_workers()
         if doc and doc["state"] == "abandoning":
             self._ensure_driver(attempt_id)
@@ -384,6 +391,10 @@ class PaymentManager:
                 raise PaymentError(404, "not_found", f"no order {order_id}")
             if order["status"] == "paid":
                 raise PaymentError(409, "already_paid", f"order {order['ticket_no']} is paid already")
+            _, due = amount_due(self.ledger.db, order_id)
+            if order["status"] == "voided" or due <= 0:
+                raise PaymentError(409, "order_voided", f"order {order['ticket_no']} was voided: there is nothing "
+                                   "to pay")
             at = self._now()
             with self.ledger.db.atomic():
                 settle_order(self.ledger.db, self._config(), self._menu(), order_id, "cash", at, staff=staff)
@@ -392,7 +403,7 @@ class PaymentManager:
                     store.update(self.ledger.db, opened["attempt_id"], at.wall_ms, state="abandoning",
                                  abandon_reason="cash")
         self.ledger.publish("order.paid", {"order_id": order_id, "ticket_no": order["ticket_no"],
-                                              "payment": "cash", "total": order["total"]})
+                                              "payment": "cash", "total": due})
         self._wake_workers()
         if opened is not None:
             self._publish(opened["attempt_id"])

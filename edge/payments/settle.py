@@ -1,9 +1,11 @@
 """Paying an order, in the caller's transaction: status `paid`, `payment` = how (alipay, wechat,
 unionpay, cash), the kitchen tickets now when the order was held (pay-first), and `order.paid`.
 
-The kitchen tickets are built from the stored order exactly as placement builds them from the
-request (edge/ledger/placement.py `_kitchen_jobs`): one per station, the station's next sequence
-number, the customer receipt when a receipt printer is configured.
+What an order costs is what is due: its total minus the lines the cashier voided (`amount_due`);
+an order voided in full cannot be paid. The kitchen tickets are built from the stored order
+exactly as placement builds them from the request (edge/ledger/placement.py `_kitchen_jobs`),
+minus what was voided while it was held: one per station that still has something to make, the
+station's next sequence number, the customer receipt when a receipt printer is configured.
 """
 
 from __future__ import annotations
@@ -24,10 +26,28 @@ def _texts(values: str) -> tuple[str, ...]:
     return tuple(v["zh"] if isinstance(v, dict) else str(v) for v in json.loads(values or "[]"))
 
 
+def amount_due(db, order_id: str) -> tuple[int, int]:
+    """(total, due) of an order in fen: due = total minus every voided line."""
+    total = db.execute("SELECT total FROM orders WHERE id = ?", [order_id]).fetchone()[0]
+    voided = db.execute("SELECT coalesce(sum(amount), 0) FROM order_voids WHERE order_id = ?",
+                        [order_id]).fetchone()[0]
+    return total, total - voided
+
+
+def voided_quantities(db, order_id: str) -> dict[int, int]:
+    """{line_no: quantity voided} of an order."""
+    return dict(db.execute("SELECT line_no, sum(qty) FROM order_voids WHERE order_id = ? GROUP BY line_no",
+                           [order_id]).fetchall())
+
+
 def kitchen_jobs(db, config: Config, menu: Menu | None, order: dict, at: Instant) -> list[str]:
+    """The kitchen tickets of a held order at payment: what is left after voids, per station."""
+    voided = voided_quantities(db, order["id"])
     by_station: dict[str, list[dict]] = {}
     for line in db.query("SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", [order["id"]]):
-        by_station.setdefault(line["station_id"], []).append(line)
+        left = line["qty"] - voided.get(line["line_no"], 0)
+        if left > 0:
+            by_station.setdefault(line["station_id"], []).append({**line, "qty": left})
     placed_at = str(order["created_local"]).replace("T", " ")[:16]
     jobs = []
     for station_id, lines in by_station.items():
@@ -53,18 +73,19 @@ def kitchen_jobs(db, config: Config, menu: Menu | None, order: dict, at: Instant
 def settle_order(db, config: Config, menu: Menu | None, order_id: str, method: str, at: Instant,
                  attempt_id: str | None = None, staff: Staff | None = None) -> list[str] | None:
     """Mark the order paid (inside the caller's db.atomic()); returns the new print jobs, or None
-    when the order was paid already (nothing changed). `staff`: who took the cash (the event and
-    an audit row name them)."""
+    when the order was paid or voided already (nothing changed). `staff`: who took the cash (the
+    event and an audit row name them). The event's `amount` is what was due."""
     rows = list(db.query("SELECT * FROM orders WHERE id = ?", [order_id]))
-    if not rows or rows[0]["status"] == "paid":
+    if not rows or rows[0]["status"] in ("paid", "voided"):
         return None
     order = rows[0]
+    _, due = amount_due(db, order_id)
     db.execute("UPDATE orders SET status = 'paid', payment = ? WHERE id = ?", [method, order_id])
     jobs = kitchen_jobs(db, config, menu, order, at) if order["status"] == "awaiting_payment" else []
     append_event(db, "order.paid", {"order_id": order_id, "ticket_no": order["ticket_no"], "payment": method,
-                                    "amount": order["total"], "attempt_id": attempt_id, "print_jobs": jobs,
+                                    "amount": due, "attempt_id": attempt_id, "print_jobs": jobs,
                                     "staff_id": staff.staff_id if staff else None}, at)
     if staff is not None:
-        record_action(db, staff, "cash", order_id, {"method": method, "amount": order["total"], "print_jobs": jobs},
+        record_action(db, staff, "cash", order_id, {"method": method, "amount": due, "print_jobs": jobs},
                       at.wall_ms)
     return jobs

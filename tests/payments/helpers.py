@@ -134,7 +134,9 @@ def check_invariants(service, upstream_db, ledger) -> dict:
     Returns {order_id: net charged} for the caller's own assertions."""
     db = service.db
     with service.ledger.reading():
-        orders = {r["id"]: dict(r) for r in db.query("SELECT id, status, payment, total FROM orders")}
+        orders = {r["id"]: dict(r) for r in db.query(
+            "SELECT id, status, payment, total - (SELECT coalesce(sum(amount), 0) FROM order_voids v"
+            " WHERE v.order_id = orders.id) AS due FROM orders")}
         attempts = [dict(r) for r in db.query("SELECT * FROM payment_attempts")]
         jobs = {r["order_id"]: r["n"] for r in db.query(
             "SELECT order_id, count(*) AS n FROM print_jobs WHERE kind != 'receipt' GROUP BY order_id")}
@@ -153,14 +155,14 @@ def check_invariants(service, upstream_db, ledger) -> dict:
     for a in attempts:
         assert a["state"] in ("succeeded", "failed", "closed", "refunded", "abandoned") or (
             a["state"] == "closing" and gw_rows.get(a["attempt_id"], {}).get("state") == "attention"), a
-    # money: a paid order has exactly one net charge; an unpaid or cash order none
+    # money: a paid order has exactly one net charge, of what was due (total − voided); an unpaid or cash order none
     net: dict = {}
     for a in attempts:
         net[a["order_id"]] = net.get(a["order_id"], 0) + ledger.charged(a["out_trade_no"])
     for order_id, o in orders.items():
         charged = net.get(order_id, 0)
         if o["status"] == "paid" and o["payment"] in ("alipay", "wechat", "unionpay"):
-            assert charged == o["total"], (o, charged)
+            assert charged == o["due"], (o, charged)
             succeeded = [a for a in attempts if a["order_id"] == order_id and a["state"] == "succeeded"]
             assert len(succeeded) == 1, succeeded
             assert gw_rows[succeeded[0]["attempt_id"]]["state"] == "succeeded"
