@@ -8,9 +8,12 @@ import json
 from click.testing import CliRunner
 
 from edge.cashier.cli import report_group, vouchers_group
+from edge.ledger.staff import Staff
 from edge.printer_sim.simulator import PrinterSimulator
 from tests.cashier.helpers import CASHIER, STORE, place, voucher
 from tests.support import wait_for
+
+CASHIER_STAFF = Staff("c1", "王收银", "cashier")
 
 
 def run(group, *args: str):
@@ -75,3 +78,21 @@ def test_without_a_core_the_device_database_answers(tmp_path, monkeypatch):
     assert json.loads(out)["gross"] == order["total"]
     assert run(report_group, "day", "--print", "--config", str(config)).exit_code != 0
     assert STORE == "s1"
+
+
+def test_report_day_separates_collected_from_unpaid(served):
+    """An order still waiting for its payment is not revenue: `edge report day --json` counts it
+    under `unpaid` with what it owes, the text says 待付款, and only the paid order is collected."""
+    core = served(extra='[payments]\nmode = "pay_first"\n')
+    held = core.service.place_order({"client_token": "held-1", "table": "3", "payment": "code",
+                                     "lines": [{"item_id": "siu_mai", "qty": 1}]})[0]
+    paid = place(core.service, lines=(("har_gow", 1),))
+    assert held["status"] == paid["status"] == "awaiting_payment"
+    core.service.payments.take_cash(paid["id"], CASHIER_STAFF)
+    doc = json.loads(run(report_group, "day", "--json", "--date", paid["business_day"], "--core", core.url).output)
+    assert doc["collected"] == {"orders": 1, "gross": paid["total"], "voids": 0, "refunds": 0, "net": paid["total"]}
+    assert doc["unpaid"] == {"orders": 1, "amount": held["total"]}
+    assert (doc["orders"], doc["net"]) == (1, paid["total"]) and set(doc["by_channel"]) == {"cash"}
+    text = run(report_group, "day", "--date", paid["business_day"], "--core", core.url).output
+    assert "待付款 Not paid yet" in text and "¥24.00" in text and "营业额（实收）Revenue" in text
+    assert "现金 Cash" in text and "code" not in text
