@@ -50,6 +50,24 @@ class Processes:
         self.children.append((name, process))
         return process
 
+    def dead(self) -> list[str]:
+        """'core (exit code -9)' for every child that has ended on its own (empty: all run)."""
+        return [f"{name} (exit code {process.returncode})" for name, process in self.children
+                if process.poll() is not None]
+
+    def watch(self, on_death, interval: float = 0.5) -> threading.Event:
+        """Call `on_death()` once, from a thread, when a child ends; set the returned event to stop."""
+        stop = threading.Event()
+
+        def run() -> None:
+            while not stop.wait(interval):
+                if self.dead():
+                    on_death()
+                    return
+
+        threading.Thread(target=run, name="watch-children", daemon=True).start()
+        return stop
+
     def close(self) -> None:
         for _, process in reversed(self.children):
             if process.poll() is None:

@@ -8,14 +8,16 @@ from __future__ import annotations
 import click
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-                             help="Config file (default: $EDGE_CONFIG, else the user config dir).")
+                             help="Config file (default: $EDGE_CONFIG, else the running core's, ./edge.toml,"
+                                  " ./.demo/edge.toml, the user config).")
 
 
-def _load(config_path: str | None):
-    from edge.config import ConfigError, load_config
+def _load(config_path: str | None, database: bool = False):
+    from edge.config import ConfigError, find_config, require_database
 
     try:
-        return load_config(config_path)
+        config = find_config(config_path)
+        return require_database(config) if database else config
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
 
@@ -41,7 +43,7 @@ def backup(config_path: str | None, backup_dir: str | None, keep: int, list_only
 
     from edge.maintenance.backup import BackupError, backup_database, list_backups
 
-    config = _load(config_path)
+    config = _load(config_path, database=not list_only)
     target = Path(backup_dir) if backup_dir else config.data_dir / "backups"
     if list_only:
         backups = list_backups(target)
