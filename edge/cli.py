@@ -174,7 +174,10 @@ def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, n
         lock.release()
         raise click.ClickException(str(refused)) from None
     with Processes(root / "logs") as processes:
-        url, _core_process = start_demo(processes, root, core_port, printer_port, upstream_port)
+        try:
+            url, _core_process = start_demo(processes, root, core_port, printer_port, upstream_port)
+        except RuntimeError as error:  # a process of the demo did not start: say which, exit 1
+            raise click.ClickException(f"{error} (logs: {root / 'logs'})") from None
         pin = technician_pin(root, root / "edge.toml", url)
         if upstream_port and not add_demo_staff(root, url):
             click.echo("the demo's staff did not reach the device yet (see logs/core.log); Ctrl-K lists "

@@ -12,12 +12,11 @@ CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay
                                   " ./.demo/edge.toml, the user config).")
 
 
-def _load(config_path: str | None, database: bool = False):
-    from edge.config import ConfigError, find_config, require_database
+def _load(config_path: str | None):
+    from edge.config import ConfigError, find_config
 
     try:
-        config = find_config(config_path)
-        return require_database(config) if database else config
+        return find_config(config_path)  # backup_database refuses a database that does not exist
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
 
@@ -43,7 +42,7 @@ def backup(config_path: str | None, backup_dir: str | None, keep: int, list_only
 
     from edge.maintenance.backup import BackupError, backup_database, list_backups
 
-    config = _load(config_path, database=not list_only)
+    config = _load(config_path)
     target = Path(backup_dir) if backup_dir else config.data_dir / "backups"
     if list_only:
         backups = list_backups(target)

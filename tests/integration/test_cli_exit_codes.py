@@ -48,17 +48,19 @@ def test_print_test_to_a_printer_that_is_off_exits_non_zero():
 def test_demo_whose_core_dies_exits_non_zero_naming_the_core(tmp_path):
     core_port = free_port()
     printer_port = free_port_block(3, avoid=(core_port,))
-    demo = subprocess.Popen([sys.executable, "-m", "edge", "demo", "--dir", str(tmp_path / "demo"), "--no-ui",
-                             "--core-port", str(core_port), "--printer-port", str(printer_port),
-                             "--upstream-port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path / "demo.out"
+    with open(log, "w") as out:
+        demo = subprocess.Popen([sys.executable, "-m", "edge", "demo", "--dir", str(tmp_path / "demo"), "--no-ui",
+                                 "--core-port", str(core_port), "--printer-port", str(printer_port),
+                                 "--upstream-port", "0"], stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_healthy(f"http://127.0.0.1:{core_port}/v1/health", demo, 60, "demo")
-        wait_for(runtime_file().exists, 10, "the core's runtime file")
+        wait_for(lambda: "running without UI" in log.read_text(), 60, "the demo to be up")
         core_pid = json.loads(runtime_file().read_text())["pid"]
         assert core_pid != demo.pid
         os.kill(core_pid, signal.SIGKILL)
-        output, _ = demo.communicate(timeout=60)
+        demo.wait(60)
+        output = log.read_text()
     finally:
         if demo.poll() is None:
             demo.kill()

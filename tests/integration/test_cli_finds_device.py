@@ -129,5 +129,5 @@ def test_read_only_commands_refuse_when_there_is_no_device(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, command)
     assert result.exit_code != 0
-    assert "no device database" in result.output
+    assert "no device database" in result.output or "no database to back up" in result.output
     assert not _default_database(isolated_environment) and not _default_database(tmp_path)
