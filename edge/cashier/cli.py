@@ -68,14 +68,16 @@ def vouchers_group() -> None:
 
 
 def _show_check(doc: dict, as_json: bool) -> None:
+    """Show a voucher check and exit: 0 when valid (verify) or redeemed (redeem), else 1."""
     if as_json:
         click.echo(terminal_json(doc, indent=2))
-        return
+        raise SystemExit(0 if doc["status"] in ("valid", "redeemed") else 1)
     v = doc.get("voucher") or {}
     value = f"{v['value'] / 100:.2f}" if v.get("value") is not None else "?"
     where = {True: "online", False: "offline", None: "not asked upstream"}[doc.get("online")]
     click.echo(clean_line(f"{doc['status']}: voucher {v.get('voucher_id', '?')} ¥{value} ({where})"
                           + (f" - {doc['reason']}" if doc.get("reason") else "")))
+    raise SystemExit(0 if doc["status"] in ("valid", "redeemed") else 1)
 
 
 @vouchers_group.command("verify")
