@@ -122,19 +122,25 @@ def _run_ui_while_alive(processes, url: str, language: str) -> None:
     """The kiosk UI until it is quit, or until a process it needs (core, printer, upstream) ends."""
     from edge.ui.kiosk_app import create_app
 
+    import threading
+
     app = create_app(url, language=language)
+    ended = threading.Event()
 
-    def stop_ui() -> None:
-        try:
-            app.call_from_thread(app.exit)
-        except RuntimeError:  # the UI has ended already
-            pass
+    def end_ui_when_a_process_dies() -> None:
+        while not ended.wait(0.5):
+            if processes.dead():
+                try:
+                    app.call_from_thread(app.exit)
+                    return
+                except RuntimeError:  # the UI is not running yet: ask again
+                    continue
 
-    watching = processes.watch(stop_ui)
+    threading.Thread(target=end_ui_when_a_process_dies, name="watch-children", daemon=True).start()
     try:
         app.run()
     finally:
-        watching.set()
+        ended.set()
 
 
 def _fail_if_dead(processes, logs: Path) -> None:
@@ -154,7 +160,10 @@ def _fail_if_dead(processes, logs: Path) -> None:
 @click.option("--no-ui", is_flag=True, help="Run without the UI until Ctrl-C (for a second terminal).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, no_ui: bool, lang: str) -> None:
-    """The whole product on one machine: virtual printers, core with the demo menu, kiosk UI."""
+    """The whole product on one machine: virtual printers, core with the demo menu, kiosk UI.
+
+    Exit status 1 when a process of the demo (core, printer, upstream) ends by itself."""
+    import subprocess
     import time
 
     from edge.demo.running import DemoLock, DemoRunning, check_ports
@@ -176,9 +185,9 @@ def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, n
     with Processes(root / "logs") as processes:
         try:
             url, _core_process = start_demo(processes, root, core_port, printer_port, upstream_port)
-        except RuntimeError as error:  # a process of the demo did not start: say which, exit 1
+            pin = technician_pin(root, root / "edge.toml", url)
+        except (RuntimeError, subprocess.SubprocessError) as error:  # a step failed: say which, exit 1
             raise click.ClickException(f"{error} (logs: {root / 'logs'})") from None
-        pin = technician_pin(root, root / "edge.toml", url)
         if upstream_port and not add_demo_staff(root, url):
             click.echo("the demo's staff did not reach the device yet (see logs/core.log); Ctrl-K lists "
                        "them once the device has synced", err=True)

@@ -55,19 +55,6 @@ class Processes:
         return [f"{name} (exit code {process.returncode})" for name, process in self.children
                 if process.poll() is not None]
 
-    def watch(self, on_death, interval: float = 0.5) -> threading.Event:
-        """Call `on_death()` once, from a thread, when a child ends; set the returned event to stop."""
-        stop = threading.Event()
-
-        def run() -> None:
-            while not stop.wait(interval):
-                if self.dead():
-                    on_death()
-                    return
-
-        threading.Thread(target=run, name="watch-children", daemon=True).start()
-        return stop
-
     def close(self) -> None:
         for _, process in reversed(self.children):
             if process.poll() is None:

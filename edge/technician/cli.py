@@ -91,6 +91,18 @@ def technician_group() -> None:
     """Technician access and printer search (the screens: `edge ui --mode technician`)."""
 
 
+def _read_new_pin() -> str:
+    """The new PIN, twice: asked on the terminal, or read from piped stdin (the demo, scripts) —
+    never from the terminal when stdin is a pipe (getpass would wait on /dev/tty)."""
+    stdin = click.get_text_stream("stdin")
+    if stdin.isatty():
+        return click.prompt("new technician PIN (6-12 digits)", hide_input=True, confirmation_prompt=True)
+    lines = [stdin.readline().strip(), stdin.readline().strip()]
+    if lines[0] != lines[1]:
+        raise click.ClickException("the two PINs given on stdin differ")
+    return lines[0]
+
+
 @technician_group.command("set-pin")
 @CONFIG_OPTION
 def set_pin_command(config_path: str | None) -> None:
@@ -100,7 +112,7 @@ def set_pin_command(config_path: str | None) -> None:
     from edge.technician.auth import PinRefused, check_new_pin, set_pin
 
     config = _config(config_path)
-    pin = click.prompt("new technician PIN (6-12 digits)", hide_input=True, confirmation_prompt=True)
+    pin = _read_new_pin()
     try:
         check_new_pin(pin)
     except PinRefused as error:
