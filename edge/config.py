@@ -291,8 +291,14 @@ def find_config(path: str | Path | None = None, environ: dict[str, str] | None =
     if path or env.get("EDGE_CONFIG"):
         return load_config(path, env)
     running = running_core.running_core(env)
-    if running is not None:
-        return load_config(running["config"], env)
+    if running is not None:  # its config, with the database and URL it uses (EDGE_* of its service)
+        config = load_config(running["config"], env)
+        device, ui = config.device, config.ui
+        if isinstance(running.get("db"), str) and Path(running["db"]) != config.db_path:
+            device = dataclasses.replace(device, data_dir=str(Path(running["db"]).parent))
+        if isinstance(running.get("url"), str) and running["url"] != config.core_url:
+            ui = dataclasses.replace(ui, core_url=running["url"])
+        return dataclasses.replace(config, device=device, ui=ui)
     here = Path.cwd() if cwd is None else cwd
     for candidate in (here / "edge.toml", here / ".demo" / "edge.toml"):
         if candidate.is_file():

@@ -3,7 +3,8 @@
 `edge core` writes `core.json` in the user's runtime dir ($XDG_RUNTIME_DIR/matou/, private 0600)
 with its config path, pid and API URL, and removes it on a clean exit. A command run without
 `--config` reads it to find the device that runs (edge/config.py `find_config`); a file whose
-pid is dead, or whose config file is gone, is ignored.
+pid is dead, or whose config file is gone, is ignored. Under systemd (`RuntimeDirectory=matou` in
+matou-core.service) the file is /run/matou/core.json, where commands look too.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from edge.protocol.private_files import create_private, private_dir, private_fil
 
 APP_NAME = "matou"
 FILE_NAME = "core.json"
+SYSTEM_FILE = Path("/run/matou") / FILE_NAME  # the service's, with RuntimeDirectory=matou
 
 
 def runtime_file(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the running core advertises itself: $XDG_RUNTIME_DIR/matou/core.json, else the
-    platform's user runtime dir."""
+    """Where the running core advertises itself: systemd's $RUNTIME_DIRECTORY/core.json, else
+    $XDG_RUNTIME_DIR/matou/core.json, else the platform's user runtime dir."""
     env = os.environ if environ is None else environ
+    if env.get("RUNTIME_DIRECTORY"):
+        return Path(env["RUNTIME_DIRECTORY"].split(":")[0]) / FILE_NAME
     if env.get("XDG_RUNTIME_DIR"):
         return Path(env["XDG_RUNTIME_DIR"]) / APP_NAME / FILE_NAME
     with warnings.catch_warnings():
@@ -87,7 +91,8 @@ def read_runtime(target: Path) -> dict | None:
 def running_core(environ: Mapping[str, str] | None = None) -> dict | None:
     """{config, pid, url, db} of the core that runs now, or None: no file, a dead pid, or a
     config file that is gone."""
-    doc = read_runtime(runtime_file(environ))
-    if doc is None or not _alive(doc["pid"]) or not Path(doc["config"]).is_file():
-        return None
-    return doc
+    for candidate in dict.fromkeys((runtime_file(environ), SYSTEM_FILE)):
+        doc = read_runtime(candidate)
+        if doc is not None and _alive(doc["pid"]) and Path(doc["config"]).is_file():
+            return doc
+    return None

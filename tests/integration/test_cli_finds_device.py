@@ -58,7 +58,9 @@ def test_commands_without_config_find_the_running_core(tmp_path, isolated_enviro
     core_port, printer_port = free_port(), free_port()
     config_file = device / "edge.toml"
     config_file.write_text(_device_config(device, core_port, printer_port), encoding="utf-8")
+    # as the Pi's service runs it: the data dir given by the environment, not by the file
     core = subprocess.Popen([sys.executable, "-m", "edge", "core", "--config", str(config_file)], cwd=device,
+                            env={**os.environ, "EDGE_DEVICE_DATA_DIR": str(device / "var")},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     advertised = runtime_file()
     try:
@@ -68,6 +70,7 @@ def test_commands_without_config_find_the_running_core(tmp_path, isolated_enviro
         wait_for(advertised.exists, 10, "the runtime file")
         doc = json.loads(advertised.read_text())
         assert doc["config"] == str(config_file.resolve()) and doc["pid"] == core.pid and doc["url"] == url
+        assert doc["db"] == str(device / "var" / "edge.sqlite")
         assert stat.S_IMODE(advertised.stat().st_mode) == 0o600
 
         doctor = _edge("doctor", cwd=elsewhere)
@@ -86,6 +89,7 @@ def test_commands_without_config_find_the_running_core(tmp_path, isolated_enviro
                              for m in tar.getmembers() if m.isfile())
         assert "shop-7" in text and "counter-1" not in text
         assert not (isolated_environment / ".local" / "share" / "matou").exists()
+        assert not (device / "data").exists()  # the config file's own data dir: never created by a command
     finally:
         core.send_signal(signal.SIGTERM)
         core.wait(30)
