@@ -15,6 +15,7 @@ import os
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -78,7 +79,7 @@ def withdraw(target: Path | None) -> None:
             target.unlink()
 
 
-def read_runtime(target: Path) -> dict | None:
+def read_runtime(target: Path) -> dict[str, Any] | None:
     try:
         doc = json.loads(target.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -88,7 +89,7 @@ def read_runtime(target: Path) -> dict | None:
     return doc
 
 
-def running_core(environ: Mapping[str, str] | None = None) -> dict | None:
+def running_core(environ: Mapping[str, str] | None = None) -> dict[str, Any] | None:
     """{config, pid, url, db} of the core that runs now, or None: no file, a dead pid, or a
     config file that is gone."""
     for candidate in dict.fromkeys((runtime_file(environ), SYSTEM_FILE)):
