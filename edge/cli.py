@@ -7,15 +7,36 @@ from pathlib import Path
 
 import click
 
-from edge.config import Config, ConfigError, config_template, default_config_path, load_config
+from edge.config import (
+    Config,
+    ConfigError,
+    config_template,
+    default_config_path,
+    find_config,
+    load_config,
+    require_database,
+)
 from edge.protocol.private_files import private_process
 from edge.screen_text import terminal_json
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                             help="Config file (default: $EDGE_CONFIG, else the user config dir).")
+                             help="Config file (default: $EDGE_CONFIG, else the running core's, ./edge.toml,"
+                                  " ./.demo/edge.toml, the user config).")
 
 
-def _config(config_path: str | None) -> Config:
+def _config(config_path: str | None, database: bool = False) -> Config:
+    """The config a command means (edge/config.py `find_config`); with `database`, refuse when
+    the device database does not exist (only `edge init`, `edge core` and the demo create one)."""
+    try:
+        config = find_config(config_path)
+        return require_database(config) if database else config
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _own_config(config_path: str | None) -> Config:
+    """The config of a command that starts the device itself (`edge core`, `edge run`): never
+    the config of another core already running."""
     try:
         return load_config(config_path)
     except ConfigError as error:
@@ -63,7 +84,7 @@ def core(config_path: str | None, verbose: bool) -> None:
     _logging(verbose)
     from edge.core.server import serve
 
-    serve(_config(config_path))
+    serve(_own_config(config_path))
 
 
 @cli.command()
@@ -88,14 +109,45 @@ def run(config_path: str | None, lang: str | None) -> None:
     from edge.launcher import Processes, wait_for_core
 
     private_process()
-    config = _config(config_path)
+    config = _own_config(config_path)
     args = ["core"] + (["--config", config_path] if config_path else [])
     with Processes(config.data_dir / "logs") as processes:
         core_process = processes.spawn("core", args)
         wait_for_core(config.core_url, core_process)
-        from edge.ui.kiosk_app import create_app
+        _run_ui_while_alive(processes, config.core_url, lang or config.ui.language)
+        _fail_if_dead(processes, config.data_dir / "logs")
 
-        create_app(config.core_url, language=lang or config.ui.language).run()
+
+def _run_ui_while_alive(processes, url: str, language: str) -> None:
+    """The kiosk UI until it is quit, or until a process it needs (core, printer, upstream) ends."""
+    from edge.ui.kiosk_app import create_app
+
+    import threading
+
+    app = create_app(url, language=language)
+    ended = threading.Event()
+
+    def end_ui_when_a_process_dies() -> None:
+        while not ended.wait(0.5):
+            if processes.dead():
+                try:
+                    app.call_from_thread(app.exit)
+                    return
+                except RuntimeError:  # the UI is not running yet: ask again
+                    continue
+
+    threading.Thread(target=end_ui_when_a_process_dies, name="watch-children", daemon=True).start()
+    try:
+        app.run()
+    finally:
+        ended.set()
+
+
+def _fail_if_dead(processes, logs: Path) -> None:
+    """Exit non-zero, naming them, when processes of the device ended on their own."""
+    dead = processes.dead()
+    if dead:
+        raise click.ClickException(f"stopped because {', '.join(dead)} ended; see its log in {logs}")
 
 
 @cli.command()
@@ -108,7 +160,10 @@ def run(config_path: str | None, lang: str | None) -> None:
 @click.option("--no-ui", is_flag=True, help="Run without the UI until Ctrl-C (for a second terminal).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, no_ui: bool, lang: str) -> None:
-    """The whole product on one machine: virtual printers, core with the demo menu, kiosk UI."""
+    """The whole product on one machine: virtual printers, core with the demo menu, kiosk UI.
+
+    Exit status 1 when a process of the demo (core, printer, upstream) ends by itself."""
+    import subprocess
     import time
 
     from edge.demo.running import DemoLock, DemoRunning, check_ports
@@ -128,8 +183,11 @@ def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, n
         lock.release()
         raise click.ClickException(str(refused)) from None
     with Processes(root / "logs") as processes:
-        url, core_process = start_demo(processes, root, core_port, printer_port, upstream_port)
-        pin = technician_pin(root, root / "edge.toml", url)
+        try:
+            url, _core_process = start_demo(processes, root, core_port, printer_port, upstream_port)
+            pin = technician_pin(root, root / "edge.toml", url)
+        except (RuntimeError, subprocess.SubprocessError) as error:  # a step failed: say which, exit 1
+            raise click.ClickException(f"{error} (logs: {root / 'logs'})") from None
         if upstream_port and not add_demo_staff(root, url):
             click.echo("the demo's staff did not reach the device yet (see logs/core.log); Ctrl-K lists "
                        "them once the device has synced", err=True)
@@ -144,14 +202,13 @@ def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, n
         if no_ui:
             click.echo("running without UI; Ctrl-C stops the demo")
             try:
-                while core_process.poll() is None:
+                while not processes.dead():
                     time.sleep(0.5)
             except KeyboardInterrupt:
-                pass
-            return
-        from edge.ui.kiosk_app import create_app
-
-        create_app(url, language=lang).run()
+                return
+        else:
+            _run_ui_while_alive(processes, url, lang)
+        _fail_if_dead(processes, root / "logs")
 
 
 @cli.group()
@@ -171,7 +228,7 @@ def menu_import(config_path: str | None, file: str) -> None:
         new_menu = read_menu_file(file)
     except MenuError as error:
         raise click.ClickException(str(error)) from None
-    service = EdgeService(_config(config_path)).open(start_printing=False)
+    service = EdgeService(_config(config_path, database=True)).open(start_printing=False)
     try:
         service.import_menu(new_menu)
     finally:
@@ -191,7 +248,13 @@ def status(config_path: str | None, url: str | None) -> None:
         answer = requests.get(f"{base}/v1/status", timeout=5)
     except requests.RequestException as error:
         raise click.ClickException(f"cannot reach the core at {base}: {error}") from None
-    click.echo(terminal_json(answer.json(), indent=2))
+    try:
+        doc = answer.json()
+    except ValueError:
+        raise click.ClickException(f"the core at {base} answered HTTP {answer.status_code} without JSON") from None
+    click.echo(terminal_json(doc, indent=2))
+    if not answer.ok:
+        raise SystemExit(1)
 
 
 def _register_commands() -> None:

@@ -1,7 +1,9 @@
 """Configuration: frozen dataclasses read from a TOML file plus EDGE_* environment overrides.
 
 Where the file comes from: `--config FILE`, else `$EDGE_CONFIG` (the test seam), else
-`<platformdirs user_config_dir>/edge.toml` if it exists, else built-in defaults.
+`<platformdirs user_config_dir>/edge.toml` if it exists, else built-in defaults. Commands
+(`find_config`) look between $EDGE_CONFIG and the user file for the config of the core that runs
+now (edge/running_core.py), then ./edge.toml, then ./.demo/edge.toml (the demo folder).
 Environment overrides name a section and a key: `EDGE_CORE_PORT=8766`,
 `EDGE_DEVICE_TICKET_PREFIX=B`, `EDGE_DEVICE_DATA_DIR=/var/lib/matou`.
 A typo is refused with the file, the line and the key (and the key it probably meant).
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import platformdirs
 
+from edge import running_core
 from edge.printer_profiles import get_profile
 from edge.printer_urls import parse_printer_url
 
@@ -277,6 +280,40 @@ def load_config(path: str | Path | None = None, environ: dict[str, str] | None =
     except UnicodeDecodeError:
         raise ConfigError(f"{chosen}: not UTF-8 text") from None
     return parse_config(text, str(chosen), env)
+
+
+def find_config(path: str | Path | None = None, environ: dict[str, str] | None = None,
+                cwd: Path | None = None) -> Config:
+    """The config a command means, in this order: `--config`, $EDGE_CONFIG, the config of the
+    core that runs now (its runtime file), ./edge.toml, ./.demo/edge.toml (`edge demo`'s folder),
+    the user config file, built-in defaults."""
+    env = dict(os.environ if environ is None else environ)
+    if path or env.get("EDGE_CONFIG"):
+        return load_config(path, env)
+    running = running_core.running_core(env)
+    if running is not None:  # its config, with the database and URL it uses (EDGE_* of its service)
+        config = load_config(running["config"], env)
+        device, ui = config.device, config.ui
+        if isinstance(running.get("db"), str) and Path(running["db"]) != config.db_path:
+            device = dataclasses.replace(device, data_dir=str(Path(running["db"]).parent))
+        if isinstance(running.get("url"), str) and running["url"] != config.core_url:
+            ui = dataclasses.replace(ui, core_url=running["url"])
+        return dataclasses.replace(config, device=device, ui=ui)
+    here = Path.cwd() if cwd is None else cwd
+    for candidate in (here / "edge.toml", here / ".demo" / "edge.toml"):
+        if candidate.is_file():
+            return load_config(candidate, env)
+    return load_config(None, env)
+
+
+def require_database(config: Config) -> Config:
+    """The config, if its device database exists; a command that only reads never creates one."""
+    if not config.db_path.is_file():
+        where = f"config {config.source}" if config.source and config.source != "<defaults>" else "no config found"
+        raise ConfigError(f"no device database at {config.db_path} ({where}) and no core running: give "
+                          "--config FILE (or set $EDGE_CONFIG), or run this where the device runs "
+                          "(`edge core` / `edge demo` create the database)")
+    return config
 
 
 CONFIG_TEMPLATE = '''\

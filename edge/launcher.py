@@ -50,6 +50,11 @@ class Processes:
         self.children.append((name, process))
         return process
 
+    def dead(self) -> list[str]:
+        """'core (exit code -9)' for every child that has ended on its own (empty: all run)."""
+        return [f"{name} (exit code {process.returncode})" for name, process in self.children
+                if process.poll() is not None]
+
     def close(self) -> None:
         for _, process in reversed(self.children):
             if process.poll() is None:

@@ -12,12 +12,13 @@ import time
 
 import click
 
-from edge.config import ConfigError, load_config
+from edge.config import ConfigError, find_config
 from edge.screen_text import clean_block, clean_line, terminal_json
 from edge.staff_login import staff_options, staff_session
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                             help="Config file (default: $EDGE_CONFIG, else the user config dir).")
+                             help="Config file (default: $EDGE_CONFIG, else the running core's, ./edge.toml,"
+                                  " ./.demo/edge.toml, the user config).")
 URL_OPTION = click.option("--core", "core_url", default=None, help="Core API URL (default: from the config).")
 
 
@@ -27,7 +28,7 @@ class CoreDown(Exception):
 
 def _config(config_path: str | None):
     try:
-        return load_config(config_path)
+        return find_config(config_path)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
 
@@ -67,14 +68,16 @@ def vouchers_group() -> None:
 
 
 def _show_check(doc: dict, as_json: bool) -> None:
+    """Show a voucher check and exit: 0 when valid (verify) or redeemed (redeem), else 1."""
     if as_json:
         click.echo(terminal_json(doc, indent=2))
-        return
+        raise SystemExit(0 if doc["status"] in ("valid", "redeemed") else 1)
     v = doc.get("voucher") or {}
     value = f"{v['value'] / 100:.2f}" if v.get("value") is not None else "?"
     where = {True: "online", False: "offline", None: "not asked upstream"}[doc.get("online")]
     click.echo(clean_line(f"{doc['status']}: voucher {v.get('voucher_id', '?')} ¥{value} ({where})"
                           + (f" - {doc['reason']}" if doc.get("reason") else "")))
+    raise SystemExit(0 if doc["status"] in ("valid", "redeemed") else 1)
 
 
 @vouchers_group.command("verify")

@@ -6,6 +6,7 @@ import logging
 
 import uvicorn
 
+from edge import running_core
 from edge.config import Config
 from edge.core.app import create_app
 from edge.core.service import EdgeService
@@ -21,12 +22,26 @@ class CoreServer(uvicorn.Server):
         super().__init__(config)
         self.service = service
 
+    advertise = False  # `serve` sets it: write the runtime file once listening (edge/running_core.py)
+    advertised = None  # the runtime file written, removed again on shutdown
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)
+        config = self.service.config
+        if self.started and self.advertise:  # listening: commands without --config may now find us
+            self.advertised = running_core.advertise(config.source, config.core_url, config.db_path)
+
+    async def shutdown(self, sockets=None) -> None:
+        running_core.withdraw(self.advertised)  # here: uvicorn re-raises SIGTERM once `run` ends
+        self.advertised = None
+        await super().shutdown(sockets)
+
     def handle_exit(self, sig, frame) -> None:
         self.service.events.close()
         super().handle_exit(sig, frame)
 
 
-def build_server(service: EdgeService, host: str, port: int) -> uvicorn.Server:
+def build_server(service: EdgeService, host: str, port: int) -> CoreServer:
     config = uvicorn.Config(create_app(service), host=host, port=port, log_level="warning",
                             access_log=False, lifespan="off", timeout_graceful_shutdown=2)
     return CoreServer(config, service)
@@ -39,7 +54,12 @@ def serve(config: Config) -> None:
     service = EdgeService(config).open()
     try:
         log.info("core listening on http://%s:%d (db %s)", config.core.host, config.core.port, config.db_path)
-        build_server(service, config.core.host, config.core.port).run()
+        server = build_server(service, config.core.host, config.core.port)
+        server.advertise = True
+        try:
+            server.run()
+        finally:
+            running_core.withdraw(server.advertised)
     finally:
         service.close()
 

@@ -140,7 +140,8 @@ def upstream_public_key(database: Path) -> str:
 
 def enroll_device(root: Path, database: Path, upstream_url: str, config_file: Path) -> None:
     """The operator makes a one-time code; the technician gives it to the device (`edge enroll`)."""
-    if json.loads(_run(["sync", "status", "--json", "--config", str(config_file)], "edge"))["enrolled"]:
+    if (root / "data" / "edge.sqlite").is_file() and json.loads(
+            _run(["sync", "status", "--json", "--config", str(config_file)], "edge"))["enrolled"]:
         return
     output = _run(["enroll-token", DEMO_STORE, "--database", str(database), "--url", upstream_url,
                    "--png", str(root / "enroll-code.png")], "upstream")

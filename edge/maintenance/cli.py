@@ -8,14 +8,15 @@ from __future__ import annotations
 import click
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-                             help="Config file (default: $EDGE_CONFIG, else the user config dir).")
+                             help="Config file (default: $EDGE_CONFIG, else the running core's, ./edge.toml,"
+                                  " ./.demo/edge.toml, the user config).")
 
 
 def _load(config_path: str | None):
-    from edge.config import ConfigError, load_config
+    from edge.config import ConfigError, find_config
 
     try:
-        return load_config(config_path)
+        return find_config(config_path)  # backup_database refuses a database that does not exist
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
 

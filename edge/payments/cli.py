@@ -14,17 +14,18 @@ from edge.screen_text import clean_line, terminal_json
 from edge.staff_login import staff_options, staff_session
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                             help="Config file (default: $EDGE_CONFIG, else the user config dir).")
+                             help="Config file (default: $EDGE_CONFIG, else the running core's, ./edge.toml,"
+                                  " ./.demo/edge.toml, the user config).")
 URL_OPTION = click.option("--url", default=None, help="Core API URL (default: from the config).")
 
 
 def _base(config_path: str | None, url: str | None) -> str:
     if url:
         return url.rstrip("/")
-    from edge.config import ConfigError, load_config
+    from edge.config import ConfigError, find_config
 
     try:
-        return load_config(config_path).core_url
+        return find_config(config_path).core_url
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
 

@@ -15,12 +15,13 @@ import os
 
 import click
 
-from edge.config import ConfigError, load_config
+from edge.config import ConfigError, find_config
 from edge.screen_text import clean_line, terminal_json
 from edge.staff_login import staff_options, staff_session
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                             help="Config file (default: $EDGE_CONFIG, else the user config dir).")
+                             help="Config file (default: $EDGE_CONFIG, else the running core's, ./edge.toml,"
+                                  " ./.demo/edge.toml, the user config).")
 URL_OPTION = click.option("--core", "core_url", default=None, help="Core API URL (default: from the config).")
 
 
@@ -28,7 +29,7 @@ def _core(config_path: str | None, core_url: str | None) -> str:
     if core_url:
         return core_url.rstrip("/")
     try:
-        return load_config(config_path).core_url
+        return find_config(config_path).core_url
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
 
@@ -162,7 +163,9 @@ def print_test_exit_code(outcome: str) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def print_test(config_path: str | None, core_url: str | None, printer_url: str, profile: str | None, direct: bool,
                as_json: bool) -> None:
-    """Print a test page (Chinese in GB18030 and GBK, raster, widths, QR) to choose a profile."""
+    """Print a test page (Chinese in GB18030 and GBK, raster, widths, QR) to choose a profile.
+
+    Exit status: 0 printed, 1 not printed (the reason is shown), 3 sent but not confirmed."""
     from edge.printer_profiles import get_profile
     from edge.printer_urls import parse_printer_url
 

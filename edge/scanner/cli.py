@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from edge.codes import CodeContext, ScannedCode, classify_in
+from edge.scanner.capture import ONLINE
 from edge.scanner.decode import Decoder, DecoderUnavailable, to_gray
 from edge.scanner.loop import ScanLoop
 from edge.scanner.sources import open_source
@@ -71,8 +72,10 @@ def _scan_images(paths: list[str], context: CodeContext, as_json: bool, show: bo
 
 
 def _scan_live(spec: str, loop_video: bool, context: CodeContext, as_json: bool, show: bool, stats: bool,
-               fps: float, duration: float | None) -> None:
+               fps: float, duration: float | None) -> int:
+    """Scan until Ctrl-C, --duration or the video's end; 1 when the source never gave a frame."""
     lock = threading.Lock()
+    seen: set[str] = set()
 
     def on_scan(code: ScannedCode) -> None:
         with lock:
@@ -80,6 +83,7 @@ def _scan_live(spec: str, loop_video: bool, context: CodeContext, as_json: bool,
                        if as_json else _line(code, show))
 
     def on_status(status: str) -> None:
+        seen.add(status)
         click.echo(f"[{status}]", err=True)
 
     loop = ScanLoop(open_source(spec, loop=loop_video), on_scan, on_status, fps=fps, keyring_provider=lambda: context)
@@ -97,6 +101,10 @@ def _scan_live(spec: str, loop_video: bool, context: CodeContext, as_json: bool,
         loop.stop()
     if stats:
         click.echo(terminal_json(loop.stats.snapshot()), err=as_json)
+    if ONLINE not in seen:
+        click.echo(f"Error: {spec}: no frame could be read (camera offline or file unreadable)", err=True)
+        return 1
+    return 0
 
 
 @click.command("scan")
@@ -122,7 +130,8 @@ def scan(files, images, camera, video, loop_video, as_json, stats, show, fps, du
     try:
         if paths:
             sys.exit(_scan_images(paths, context, as_json, show))
-        _scan_live(camera if camera is not None else video, loop_video, context, as_json, show, stats, fps, duration)
+        sys.exit(_scan_live(camera if camera is not None else video, loop_video, context, as_json, show, stats, fps,
+                            duration))
     except DecoderUnavailable as error:
         raise click.ClickException(str(error)) from None
 

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import click
 
-from edge.config import ConfigError, load_config
+from edge.config import ConfigError, find_config, require_database
 from edge.screen_text import clean_line, terminal_json
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                             help="Config file (default: $EDGE_CONFIG, else the user config dir).")
+                             help="Config file (default: $EDGE_CONFIG, else the running core's, ./edge.toml,"
+                                  " ./.demo/edge.toml, the user config).")
 
 
 def _config(path):
     try:
-        return load_config(path)
+        return find_config(path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -31,6 +32,10 @@ def _db(config):
     from edge.ledger.db import connect
     from edge.ledger.migrations import migrate
 
+    try:
+        require_database(config)  # these commands read the device's queue: never create an empty one
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     db = connect(config.db_path)
     migrate(db)
     return db

@@ -21,14 +21,18 @@ import click
 from edge.screen_text import clean_line, terminal_json
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-                             help="Config file (default: $EDGE_CONFIG, else the user config dir).")
+                             help="Config file (default: $EDGE_CONFIG, else the running core's, ./edge.toml,"
+                                  " ./.demo/edge.toml, the user config).")
 
 
-def _config(config_path: str | None):
-    from edge.config import ConfigError, load_config
+def _config(config_path: str | None, database: bool = False):
+    """The device's config (edge/config.py `find_config`); with `database`, refuse when its
+    database does not exist (a command that only reads never creates one)."""
+    from edge.config import ConfigError, find_config, require_database
 
     try:
-        return load_config(config_path)
+        config = find_config(config_path)
+        return require_database(config) if database else config
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
 
@@ -43,7 +47,7 @@ def doctor(config_path: str | None, as_json: bool) -> None:
     """
     from edge.technician.doctor import core_status, format_line, run_doctor
 
-    config = _config(config_path)
+    config = _config(config_path, database=True)
     found = run_doctor(config, core_status(config.core_url))
     if as_json:
         click.echo(terminal_json([c.to_json() for c in found], indent=2))
@@ -71,7 +75,7 @@ def logs_export(config_path: str | None, out: str | None) -> None:
     """
     from edge.technician.bundle import export_bundle
 
-    config = _config(config_path)
+    config = _config(config_path, database=True)
     target = (Path(out) if out
               else Path.cwd() / f"matou-support-{config.device.name}-{time.strftime('%Y%m%d-%H%M%S')}.tar.gz")
     try:
@@ -87,6 +91,18 @@ def technician_group() -> None:
     """Technician access and printer search (the screens: `edge ui --mode technician`)."""
 
 
+def _read_new_pin() -> str:
+    """The new PIN, twice: asked on the terminal, or read from piped stdin (the demo, scripts) —
+    never from the terminal when stdin is a pipe (getpass would wait on /dev/tty)."""
+    stdin = click.get_text_stream("stdin")
+    if stdin.isatty():
+        return click.prompt("new technician PIN (6-12 digits)", hide_input=True, confirmation_prompt=True)
+    lines = [stdin.readline().strip(), stdin.readline().strip()]
+    if lines[0] != lines[1]:
+        raise click.ClickException("the two PINs given on stdin differ")
+    return lines[0]
+
+
 @technician_group.command("set-pin")
 @CONFIG_OPTION
 def set_pin_command(config_path: str | None) -> None:
@@ -96,7 +112,7 @@ def set_pin_command(config_path: str | None) -> None:
     from edge.technician.auth import PinRefused, check_new_pin, set_pin
 
     config = _config(config_path)
-    pin = click.prompt("new technician PIN (6-12 digits)", hide_input=True, confirmation_prompt=True)
+    pin = _read_new_pin()
     try:
         check_new_pin(pin)
     except PinRefused as error:

@@ -30,13 +30,17 @@ def test_vouchers_verify_and_redeem_json(served):
     assert (doc["status"], doc["voucher"]["voucher_id"], doc["voucher"]["value"]) == ("valid", "CLI1", 1500)
     result = run(vouchers_group, "redeem", code, "--staff", "c1", "--pin", CASHIER[3], "--json", "--core", core.url)
     assert json.loads(result.output)["status"] == "redeemed"
-    doc = json.loads(run(vouchers_group, "verify", code, "--json", "--core", core.url).output)
+    used = run(vouchers_group, "verify", code, "--json", "--core", core.url)
+    doc = json.loads(used.output)
     assert doc["status"] == "already_used" and doc["redemption"]["staff_name"] == "王收银"
+    assert used.exit_code == 1  # a voucher that cannot be taken: the check exits non-zero
+    again = run(vouchers_group, "redeem", code, "--staff", "c1", "--pin", CASHIER[3], "--core", core.url)
+    assert again.exit_code == 1 and again.output.startswith("already_used")
     other = voucher("CLI2", store="s9")
     assert json.loads(run(vouchers_group, "verify", other, "--json", "--core", core.url).output)["status"] == \
         "wrong_store"
-    text = run(vouchers_group, "verify", "MT1V.k1.bad.AAAAAAAAAAAAAAAAAAAAAA", "--core", core.url).output
-    assert text.startswith("malformed")
+    malformed = run(vouchers_group, "verify", "MT1V.k1.bad.AAAAAAAAAAAAAAAAAAAAAA", "--core", core.url)
+    assert malformed.output.startswith("malformed") and malformed.exit_code == 1
     bad_pin = run(vouchers_group, "redeem", code, "--staff", "c1", "--pin", "0000", "--core", core.url)
     assert bad_pin.exit_code != 0 and "wrong PIN" in bad_pin.output
 

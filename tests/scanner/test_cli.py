@@ -112,3 +112,10 @@ def test_scan_needs_exactly_one_input(tmp_path):
     assert CliRunner().invoke(scan, []).exit_code == 2
     paths, _ = pay_images(tmp_path, 1)
     assert CliRunner().invoke(scan, ["--image", paths[0], "--camera", "0"]).exit_code == 2
+
+
+def test_scan_of_a_source_that_gives_no_frame_exits_non_zero(tmp_path):
+    broken = tmp_path / "broken.avi"
+    broken.write_bytes(b"not a video at all")
+    result = CliRunner().invoke(scan, ["--video", str(broken), "--duration", "3"])
+    assert result.exit_code == 1 and "no frame could be read" in result.output, result.output

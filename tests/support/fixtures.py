@@ -4,7 +4,8 @@ the developer's environment and home directory.
 - every EDGE_* variable is removed (a test that needs one sets it with monkeypatch), except the
   switches of the tests themselves (TEST_SWITCHES);
 - HOME and the XDG base directories point into a directory of this test alone, so the default
-  data and config dirs (platformdirs, see edge/config.py) are never ~/.local/share/matou;
+  data and config dirs (platformdirs, see edge/config.py) are never ~/.local/share/matou, and
+  the running core's runtime file (edge/running_core.py) is never another test's;
 - Ctrl-C (SIGINT) is handled even when the suite was started in the background (`make test &`,
   nohup: the shell starts it with SIGINT ignored), so the processes the tests start and stop
   with SIGINT do not inherit "ignored" and hang.
@@ -21,7 +22,7 @@ import pytest
 # EDGE_EMUPOS names the emupos executable.
 TEST_SWITCHES = frozenset({"EDGE_UPDATE_GOLDEN", "EDGE_EMUPOS"})
 XDG = {"XDG_DATA_HOME": ".local/share", "XDG_CONFIG_HOME": ".config", "XDG_STATE_HOME": ".local/state",
-       "XDG_CACHE_HOME": ".cache"}
+       "XDG_CACHE_HOME": ".cache", "XDG_RUNTIME_DIR": "run"}
 
 
 def pytest_configure(config) -> None:

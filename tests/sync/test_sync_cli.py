@@ -41,6 +41,9 @@ def test_help(args):
 def test_status_enroll_now_dead(config_file, sqlite_upstream):
     from edge.config import load_config
 
+    refused = run("sync", "status", "--config", config_file, "--json", ok=False)
+    assert "no device database" in refused.output  # a command that reads never creates the database
+    EdgeService(load_config(config_file)).open(start_printing=False).close()  # as `edge core` first does
     before = json.loads(run("sync", "status", "--config", config_file, "--json").output)
     assert {"pending", "dead", "last_ok", "last_error"} <= before.keys()
     assert before["state"] == "not enrolled" and before["pending"] == 0 and before["last_ok"] is None

@@ -88,6 +88,7 @@ def test_a_full_disk_says_so_and_names_what_to_delete(tmp_path):
 
 def test_the_doctor_cli_reports_low_disk_against_the_configured_threshold(tmp_path):
     config = write_config(tmp_path / "dev", f"[core]\nport = {free_port()}\n[technician]\nmin_free_mib = 1000000000\n")
+    EdgeService(load_config(config)).open(start_printing=False).close()  # the device's database, as the core left it
     checks = {c["name"]: c for c in json.loads(doctor_cli(config, "--json").stdout)}
     assert not checks["disk"]["ok"] and "under 1000000000 MiB free" in checks["disk"]["detail"]
 
