@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import threading
@@ -53,7 +54,7 @@ def test_shellcheck_finds_problems(tmp_path):
 
 
 def fake_browser(directory: Path, name: str) -> Path:
-    """A stand-in for chromium that records its arguments (this machine has no browser)."""
+    """A stand-in for chromium that records its arguments (a real browser would open a window)."""
     browser = directory / name
     browser.write_text('#!/bin/bash\nprintf "%s\\n" "$@" > "$(dirname "$0")/args"\n')
     browser.chmod(0o755)
@@ -61,8 +62,15 @@ def fake_browser(directory: Path, name: str) -> Path:
 
 
 def run_kiosk(path_dir: Path, url: str, wait: int = 5) -> subprocess.CompletedProcess:
-    env = {"PATH": f"{path_dir}:/usr/bin:/bin", "HOME": str(path_dir), "MATOU_WAIT_SECONDS": str(wait)}
-    return subprocess.run(["bash", str(HARDWARE / "kiosk/matou-web-kiosk.sh"), url], capture_output=True,
+    """The script with a PATH of the fake browser (if any) and the few tools it uses, so that a
+    real chromium installed on this machine is never found (nor started as root)."""
+    tools = path_dir / "tools"
+    tools.mkdir(exist_ok=True)
+    for name in ("sleep", "dirname"):
+        if not (tools / name).exists():
+            (tools / name).symlink_to(shutil.which(name))
+    env = {"PATH": f"{path_dir}:{tools}", "HOME": str(path_dir), "MATOU_WAIT_SECONDS": str(wait)}
+    return subprocess.run([shutil.which("bash"), str(HARDWARE / "kiosk/matou-web-kiosk.sh"), url], capture_output=True,
                           text=True, env=env, timeout=60)
 
 
