@@ -52,7 +52,7 @@ def test_demo_prints_kitchen_tickets_per_station_and_syncs(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{core_port}"
-        wait_healthy(f"{url}/v1/health", demo, 30, "demo")
+        wait_healthy(f"{url}/v1/health", demo, 120, "demo")
         body = {"client_token": "demo-1", "service": "takeaway", "lines": [
             {"item_id": "har_gow", "qty": 2}, {"item_id": "fried_rice", "qty": 1, "options": ["large"]},
             {"item_id": "lemon_tea", "qty": 1, "options": ["iced", "sweet_less"]}]}

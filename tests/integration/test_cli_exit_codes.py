@@ -57,7 +57,7 @@ def test_demo_whose_core_dies_exits_non_zero_naming_the_core(tmp_path):
                                  "--core-port", str(core_port), "--printer-port", str(printer_port),
                                  "--upstream-port", "0"], stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_healthy(f"http://127.0.0.1:{core_port}/v1/health", demo, 60, "demo")
+        wait_healthy(f"http://127.0.0.1:{core_port}/v1/health", demo, 120, "demo")
         wait_for(lambda: "running without UI" in log.read_text(), 60, "the demo to be up")
         core_pid = json.loads(runtime_file().read_text())["pid"]
         assert core_pid != demo.pid

@@ -50,7 +50,7 @@ def test_a_fresh_demo_under_umask_022_is_readable_by_its_user_only(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             preexec_fn=lambda: os.umask(0o022))
     try:
-        wait_healthy(f"http://127.0.0.1:{core_port}/v1/health", demo, 60, "the demo")
+        wait_healthy(f"http://127.0.0.1:{core_port}/v1/health", demo, 120, "the demo")
         data = root / "data"
         for database in (data / "edge.sqlite", root / "upstream.sqlite"):
             assert database.is_file(), database

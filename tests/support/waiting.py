@@ -18,8 +18,9 @@ def wait_for(predicate, timeout: float = 10.0, what: str = "condition", interval
         time.sleep(interval)
 
 
-async def pilot_wait_for(pilot, condition, timeout: float = 8.0, what: str = "condition") -> None:
-    """The same for a Textual pilot: lets the app run between polls, then one more pause."""
+async def pilot_wait_for(pilot, condition, timeout: float = 30.0, what: str = "condition") -> None:
+    """The same for a Textual pilot: lets the app run between polls, then one more pause. The
+    bound is generous: a core answering a screen on a machine busy with other work is slow."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -104,8 +104,13 @@ async def menu_ready(pilot) -> None:
 
 
 def text_of(app, selector: str) -> str:
-    """The plain text a Label / Button shows."""
-    widget = app.screen.query_one(selector)
+    """The plain text a Label / Button shows ("" while the screen is recomposing and it is not there)."""
+    from textual.css.query import NoMatches
+
+    try:
+        widget = app.screen.query_one(selector)
+    except NoMatches:
+        return ""
     content = widget.label if hasattr(widget, "label") else widget.render()
     return str(getattr(content, "plain", content))
 

@@ -34,7 +34,7 @@ def demo(tmp_path_factory):
                                    stdout=log, stderr=subprocess.STDOUT, text=True)
     url = f"http://{HOST}:{core_port}"
     try:
-        wait_healthy(f"{url}/v1/health", process, 60, "demo")
+        wait_healthy(f"{url}/v1/health", process, 120, "demo")
         deadline = time.monotonic() + 60  # the start lines come once the staff reached the device
         while "running without UI" not in out.read_text() and time.monotonic() < deadline:
             assert process.poll() is None, out.read_text()
