@@ -13,6 +13,7 @@ def test_a_cancel_says_nothing_twice():
 
 def test_a_reason_that_adds_something_is_kept_without_its_repeat():
     said = message("closed", None, "timed_out", False)
-    assert said == {"zh": "支付已撤销，未扣款（支付超时）", "en": "Payment cancelled: nothing was taken (Payment timed out)"}
+    assert said == {"zh": "支付已撤销，未扣款（支付超时）",
+                    "en": "Payment cancelled: nothing was taken (Payment timed out)"}
     for text in said.values():
         assert text.count("未扣款") + text.count("nothing was taken") == 1
