@@ -50,6 +50,20 @@ def words(key: str | None, table: dict = REASONS) -> dict | None:
     return {"zh": zh, "en": en}
 
 
+NOTHING_TAKEN = ("，未扣款", ": nothing was taken", " (nothing was taken)")
+
+
+def _joined(head: str, tail: str, brackets: str) -> str:
+    """The state's words with the reason's in brackets, saying nothing twice: the reason loses a
+    'nothing was taken' the state already says, and a reason the state already says is left out."""
+    for said in NOTHING_TAKEN:
+        if said.strip(" ，:()") in head:
+            tail = tail.replace(said, "")
+    if not tail or tail.lower() in head.lower():
+        return head
+    return head + brackets.format(tail)
+
+
 def message(state: str, detail: str | None, reason: str | None, unresolved: bool) -> dict:
     """What to tell the customer / cashier about an attempt now."""
     if unresolved and state not in ("succeeded", "failed", "closed", "refunded", "abandoned"):
@@ -60,5 +74,5 @@ def message(state: str, detail: str | None, reason: str | None, unresolved: bool
         head, tail = STATES[state], REASONS[reason]
         if state == "failed":
             return {"zh": tail[0], "en": tail[1]}
-        return {"zh": f"{head[0]}（{tail[0]}）", "en": f"{head[1]} ({tail[1]})"}
+        return {"zh": _joined(head[0], tail[0], "（{}）"), "en": _joined(head[1], tail[1], " ({})")}
     return words(state, STATES) or {"zh": state, "en": state}

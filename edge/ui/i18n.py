@@ -19,7 +19,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cancel": ("取消", "Cancel"),
     "sold_out": ("售罄", "Sold out"),
     "cart": ("购物车", "Cart"),
-    "cart_summary": ("已选 {count} 件  合计 {total}", "{count} items  total {total}"),
+    "cart_summary": ("已选 {count} 件  合计 {total}", "{count} {items}  total {total}"),
     "cart_empty": ("购物车是空的，请先选餐。", "Your cart is empty. Please choose some dishes."),
     "checkout": ("去结算", "Checkout"),
     "keep_ordering": ("继续点餐", "Keep ordering"),
@@ -39,7 +39,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pay_by_code": ("扫码支付", "Pay by payment code"),
     "placing": ("正在下单，请稍候…", "Placing your order…"),
     "choose_service": ("请先选择堂食或打包", "Please choose dine in or takeaway"),
-    "summary": ("{count} 件  合计 {total}", "{count} items  total {total}"),
+    "summary": ("{count} 件  合计 {total}", "{count} {items}  total {total}"),
+    "quit_hint": ("按 Ctrl+Q 退出", "Press Ctrl+Q to quit"),
     "ticket": ("您的取餐号", "Your ticket number"),
     "pay_at_counter": ("请到柜台付款", "Please pay at the counter"),
     "placed_table": ("堂食 · {table} 号桌", "Dine in · table {table}"),
@@ -109,6 +110,8 @@ def translator(table: dict[str, tuple[str, str]]):
     def t(key: str, lang: str, **values: object) -> str:
         zh, en = table[key]
         text = en if lang == "en" else zh
+        if "count" in values and "items" not in values:
+            values["items"] = "item" if values["count"] == 1 else "items"
         return text.format(**values) if values else text
 
     return t
@@ -130,9 +133,16 @@ def other_name(thing: dict, lang: str) -> str:
 
 
 def both(thing: dict, lang: str) -> str:
-    """'水晶虾饺皇 (Shrimp dumplings)' in Chinese, 'Shrimp dumplings (水晶虾饺皇)' in English."""
-    second = other_name(thing, lang)
-    return f"{name(thing, lang)} ({second})" if second else name(thing, lang)
+    """'水晶虾饺皇 (Shrimp dumplings)' in Chinese, 'Shrimp dumplings (水晶虾饺皇)' in English.
+
+    A name that has brackets of its own is joined with ' · ' instead, so the reader never sees
+    'Shrimp dumplings (har gow))'."""
+    first, second = name(thing, lang), other_name(thing, lang)
+    if not second:
+        return first
+    if any(mark in first + second for mark in "()（）"):
+        return f"{first} · {second}"
+    return f"{first} ({second})"
 
 
 def other_language(lang: str) -> str:

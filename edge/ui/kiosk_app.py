@@ -50,6 +50,10 @@ class KioskApp(PlainNotices, CoreEvents, WedgeKeys, App):
                 Binding("ctrl+k", "cashier", "Cashier", show=False)]  # hidden: cashier mode + PIN
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C: Textual's own hint is English; the kiosk says it in the customer's language."""
+        self.notify(t("quit_hint", self.lang))
+
     def __init__(self, client: CoreClient, language: str = "zh", placed_timeout: float = 30.0,
                  idle_timeout: float = 120.0):
         super().__init__()

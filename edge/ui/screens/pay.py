@@ -26,7 +26,8 @@ WORDS = {
     "show_code": ("请出示支付宝 / 微信 / 云闪付付款码", "Show your Alipay / WeChat Pay / UnionPay payment code"),
     "paying": ("正在支付…", "Paying…"), "paid": ("支付成功", "Paid"),
     "kitchen": ("已通知厨房，请留意叫号", "The kitchen has your order: listen for your number"),
-    "ticket": ("取餐号", "Your number"), "seconds": ("剩余 {s} 秒", "{s} s left"),
+    "ticket": ("取餐号", "Your number"),
+    "ticket_no": ("取餐号 {no}", "Your number {no}"), "seconds": ("剩余 {s} 秒", "{s} s left"),
     "counter": ("到柜台付款", "Pay at the counter"), "again": ("换一个付款码重试", "Try again with a new code"),
     "cancel": ("取消支付", "Cancel payment"), "done": ("完成", "Done"),
     "offline": ("暂不能扫码付款，请到柜台付款", "Code payments are not available now: please pay at the counter"),
@@ -70,6 +71,7 @@ class PayScreen(Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="pay-body"):
             yield Label(self.tr("title"), id="pay-title")
+            yield Label(self.tr("ticket_no", no=self.order.get("ticket_no", "")), id="pay-ticket-no")
             yield Label(f"{self.tr('amount')} {format_fen(int(self.order.get('total', 0)))}", id="pay-amount")
             yield Label(self.tr("show_code"), id="pay-status")
             yield Label("", id="pay-countdown")
