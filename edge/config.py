@@ -345,11 +345,14 @@ allowed_urls = [{allowed_urls}]
 # Empty: the first enrollment pins the key of the (allowed) upstream it enrolls with.
 public_key = "{public_key}"
 
-# Which printer each kitchen station prints on (station ids come from the menu).
+# Which printer each kitchen station prints on (station ids come from the menu); `receipt` is the
+# counter's receipt printer (customer receipts, and the day report unless `report` names another).
 [stations]
 #dimsum = "kitchen"
 #kitchen = "kitchen"
 #bar = "kitchen"
+#receipt = "counter"
+#report = "counter"
 '''
 
 

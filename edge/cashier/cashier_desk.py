@@ -40,7 +40,7 @@ from edge.config import Config
 from edge.ledger.code_keys import code_keyring, store_code_keys
 from edge.ledger.menu_store import load_menu
 from edge.ledger.outbox import append_event
-from edge.ledger.print_jobs import receipt_printer
+from edge.ledger.print_jobs import report_printer
 from edge.ledger.staff import CASHIER_ROLES, MANAGER_ROLES, Staff, check_staff_pin, list_staff, record_action
 from edge.ledger.steps import Ledger
 from edge.menu import Menu
@@ -396,9 +396,11 @@ class CashierDesk:
 
     def _report_job(self, db, day: str) -> str:
         config = self._config()
-        printer = receipt_printer(config) or next(iter(config.printers), None)
+        printer = report_printer(config)
         if printer is None:
-            raise ActionRefused(409, "no_printer", "no printer configured to print the day report on")
+            raise ActionRefused(409, "no_report_printer", "the day report prints on the counter's receipt printer, "
+                                "and none is set: a technician sets one ([stations] receipt = \"PRINTER\", or "
+                                "[stations] report = \"PRINTER\" for the report alone)")
         profile = get_profile(config.printers[printer].profile)
         payload = render_ticket(day_report(db, day), category_names(db), config.device.name, profile)
         job_id, stamp = new_id(), int(time.time() * 1000)
@@ -421,7 +423,7 @@ class CashierDesk:
             append_event(db, "day.closed", {"business_day": day, "report": doc, "staff_id": staff.staff_id,
                                             "staff_name": staff.name, "device": config.device.name}, at)
             record_action(db, staff, "day_close", day, {"net": doc["net"], "orders": doc["orders"]}, at.wall_ms)
-            job = self._report_job(db, day) if print_it and config.printers else None
+            job = self._report_job(db, day) if print_it and report_printer(config) else None
         if job:
             self._wake_spool()
         self.changed("day_close", day=day)

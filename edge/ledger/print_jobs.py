@@ -34,6 +34,7 @@ from edge.printer.receipt import CustomerReceipt, ReceiptLine
 from edge.printer.tickets import TicketLine
 
 RECEIPT_STATION = "receipt"
+REPORT_STATION = "report"  # the day report: defaults to the receipt printer
 JOB_FIELDS = ("id", "order_id", "kind", "station_id", "printer", "origin_printer", "station_seq", "state",
               "reprint", "reprint_of", "attempts", "last_error", "unconfirmed", "profile", "payload_sha256",
               "created_wall_ms", "updated_wall_ms", "sent_wall_ms", "printed_wall_ms")
@@ -55,6 +56,16 @@ def receipt_printer(config: Config) -> str | None:
     if RECEIPT_STATION in config.stations:
         return config.stations[RECEIPT_STATION]
     return RECEIPT_STATION if RECEIPT_STATION in config.printers else None
+
+
+def report_printer(config: Config) -> str | None:
+    """Where the day report prints: `[stations] report`, else the counter's receipt printer, else
+    the store's only printer; never one kitchen printer among several (None: say so)."""
+    if REPORT_STATION in config.stations:
+        return config.stations[REPORT_STATION]
+    if receipt := receipt_printer(config):
+        return receipt
+    return next(iter(config.printers)) if len(config.printers) == 1 else None
 
 
 def insert_job(db: sqlite_utils.Database, config: Config, ticket: object, printer: str | None, *, at_ms: int,

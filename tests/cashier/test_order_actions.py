@@ -11,8 +11,9 @@ import pytest
 
 from edge.printer_sim.simulator import PrinterSimulator
 from tests.cashier.helpers import CASHIER, MANAGER, Api, pickup, place
+from tests.support import wait_for
 
-STATIONS = ("dimsum", "kitchen", "bar")
+STATIONS = ("dimsum", "kitchen", "bar", "receipt")  # receipt: the counter's receipt printer
 
 
 @pytest.fixture
@@ -191,6 +192,26 @@ def test_day_close_is_recorded_and_printed(served, sims):
     assert closed["closed"] and closed["job"]
     event = events(core, "day.closed")[0]
     assert event["report"]["net"] == order["total"] // 2 and event["staff_id"] == "c1"
-    printed = [t.text for t in sims["dimsum"].wait_for_tickets(3, 10) if "日结" in t.text]
-    assert printed and "实收 Net" in printed[0] and "¥28.00" in printed[0]
+    wait_for(lambda: any("日结" in t.text for t in sims["receipt"].tickets), 10, what="the report at the counter")
+    printed = [t.text for t in sims["receipt"].tickets if "日结" in t.text]  # after the customer's receipt
+    assert printed and "营业额（实收）Revenue" in printed[0] and "¥28.00" in printed[0]
+    assert not any("日结" in t.text for name in ("dimsum", "kitchen", "bar") for t in sims[name].tickets)
     assert api.call("GET", "/v1/cashier/reports/day", date="yesterday").status_code == 422
+
+
+def test_the_day_report_never_prints_on_a_kitchen_printer(served, sims):
+    """Several kitchen printers and no receipt printer: printing the report is refused with words
+    that say what to set (closing the day still works, unprinted); `[stations] report` chooses."""
+    kitchens = {s: sims[s].port for s in ("dimsum", "kitchen", "bar")}
+    core = served(printers=kitchens)
+    core.api.login()
+    refused = core.api.call("POST", "/v1/cashier/reports/day/print", {})
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "no_report_printer"
+    assert "receipt" in refused.json()["error"]["message"]
+    closed = core.api.call("POST", "/v1/cashier/reports/day/close", {"print": True}).json()
+    assert closed["closed"] and closed["job"] is None
+    chosen = served(printers=kitchens, name="chosen", extra='report = "bar"\n')  # appended to [stations]
+    chosen.api.login()
+    assert chosen.api.call("POST", "/v1/cashier/reports/day/print", {}).status_code == 202
+    wait_for(lambda: any("日结" in t.text for t in sims["bar"].tickets), 10, what="the report on the bar printer")
+    assert not any("日结" in t.text for name in ("dimsum", "kitchen") for t in sims[name].tickets)

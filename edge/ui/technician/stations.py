@@ -38,7 +38,8 @@ class StationsScreen(WizardStep):
 
     async def _state(self, state: dict) -> None:
         self.printers = list(state["printers"])
-        stations = [(s["id"], f"{s['zh']} {s['en']}") for s in state["menu_stations"]] + [("receipt", "小票 Receipt")]
+        counter = [("receipt", "小票 Receipt"), ("report", "日结单 Day report")]
+        stations = [(s["id"], f"{s['zh']} {s['en']}") for s in state["menu_stations"]] + counter
         self.choice = {sid: state["stations"].get(sid, "") for sid, _ in stations}
         message = self.query_one("#stations-message", Label)
         if not self.printers:
