@@ -1,7 +1,8 @@
 """The day report from the device database, as text (screen, CLI) and as a printed ticket.
 
 `load_orders` turns one business day's orders, with their voids and refunds, into the pure
-report's input (edge/cashier/report.py); categories come from the device's menu (a dish no
+report's input (edge/cashier/report.py): an order `awaiting_payment` is not paid (not revenue,
+shown apart with what it owes); categories come from the device's menu (a dish no
 longer on the menu counts under "other"); an order placed from upstream (a phone order after
 scanning a table code, client token `up-…`) counts as scan-ordered.
 """
@@ -20,8 +21,8 @@ from edge.printer.layout import rule, two_columns, wrap
 from edge.printer.sanitize import clean_text
 
 OTHER = "other"
-CHANNEL_NAMES = {"counter": "到店付款 Counter", "cash": "现金 Cash", "alipay": "支付宝 Alipay",
-                 "wechat": "微信支付 WeChat", "unionpay": "银联 UnionPay"}
+CHANNEL_NAMES = {"counter": "到店付款 Pay at counter", "cash": "现金 Cash", "alipay": "支付宝 Alipay",
+                 "wechat": "微信支付 WeChat Pay", "unionpay": "云闪付 UnionPay", "code": "扫码支付 Payment code"}
 
 
 def load_orders(db: sqlite_utils.Database, day: str) -> list[ReportOrder]:
@@ -44,13 +45,14 @@ def load_orders(db: sqlite_utils.Database, day: str) -> list[ReportOrder]:
             " WHERE o.business_day = ? ORDER BY l.order_id, l.line_no", [day]):
         lines[order_id].append(ReportLine(categories.get(item_id, OTHER), total, voids.get((order_id, line_no), 0)))
     out = []
-    for o in db.query("SELECT id, client_token, payment, total, created_local FROM orders WHERE business_day = ?"
-                      " ORDER BY day_seq", [day]):
+    for o in db.query("SELECT id, client_token, payment, total, created_local, status FROM orders"
+                      " WHERE business_day = ? ORDER BY day_seq", [day]):
         refunded, refund_count = refunds.get(o["id"], (0, 0))
         out.append(ReportOrder(order_id=o["id"], hour=int(o["created_local"][11:13]), channel=o["payment"],
                                source="phone" if o["client_token"].startswith("up-") else "kiosk",
                                total=o["total"], lines=tuple(lines[o["id"]]), refunded=refunded,
-                               void_count=void_counts.get(o["id"], 0), refund_count=refund_count))
+                               void_count=void_counts.get(o["id"], 0), refund_count=refund_count,
+                               paid=o["status"] != "awaiting_payment"))
     return out
 
 
@@ -69,13 +71,21 @@ def report_lines(report: DayReport, names: dict[str, str], device: str = "") -> 
     (title, "") a heading."""
     rows = [(f"日结 Day report {report.day}", ""), ("设备 Device", device)] if device else \
         [(f"日结 Day report {report.day}", "")]
-    rows += [("", ""), ("订单 Orders", str(report.orders)), ("营业额 Gross", format_fen(report.gross)),
-             ("退菜 Voids", f"-{format_fen(report.voids)} ({report.void_count})"),
-             ("退款 Refunds", f"-{format_fen(report.refunds)} ({report.refund_count})"),
-             ("实收 Net", format_fen(report.net)), ("整单作废 Voided orders", str(report.voided_orders)),
+    kiosk = report.orders - report.scan_orders
+    rows += [("", ""), ("已收款 Collected", ""), ("订单 Orders", str(report.orders)),
+             ("点单金额 Ordered", format_fen(report.gross)),
+             ("营业额（实收）Revenue", format_fen(report.net)),  # ordered − voided − refunded
+             ("", ""), ("不计入营业额 Not revenue (count, amount)", ""),
+             ("待付款 Not paid yet", f"{report.unpaid['orders']}  {format_fen(report.unpaid['amount'])}"),
+             ("退菜 Voided", f"{report.void_count}  {format_fen(report.voids)}"),
+             ("整单退菜 Fully voided orders", str(report.voided_orders)),
+             ("退款 Refunded", f"{report.refund_count}  {format_fen(report.refunds)}"),
+             ("", ""), ("按来源 By where ordered", ""),
+             ("自助点餐 Kiosk", f"{kiosk}  {format_fen(report.net - report.scan_net)}"),
              ("扫码点餐 Scan-ordered", f"{report.scan_orders} ({report.scan_share:.0%}) {format_fen(report.scan_net)}"),
+             ("", ""),
              ("券核销 Vouchers", f"{report.vouchers['count']} {format_fen(report.vouchers['value'])}"),
-             ("未同步 Not synced", str(report.unsynced)), ("", ""), ("按支付方式 By channel", "")]
+             ("未同步 Not synced", str(report.unsynced)), ("", ""), ("按支付方式 By payment", "")]
     rows += [(CHANNEL_NAMES.get(c, c), f"{v['orders']}  {format_fen(v['net'])}") for c, v in report.by_channel.items()]
     rows += [("", ""), ("按时段 By hour", "")]
     rows += [(f"{h:02d}:00-{h:02d}:59", f"{v['orders']}  {format_fen(v['net'])}") for h, v in report.by_hour.items()]

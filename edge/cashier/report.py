@@ -1,11 +1,19 @@
 """The end-of-day report (日结), pure: orders of one business day in, totals out (integer fen).
 
-Per order: net = total - voided - refunded (the money model of edge/cashier/order_actions.py). The
-report's identities, checked by a property test over random days:
+Only money collected is revenue. An order counts as collected once its money was taken or is
+taken at the counter by the store's rule (paid by code or cash; a pay-at-counter order sent to
+the kitchen in `pay_later`); an order still waiting for its payment (`awaiting_payment`: held,
+nothing made) is not revenue: it is counted apart in `unpaid`, with what it still owes. Voided
+orders and refunds are shown apart as well.
+
+Per collected order: net = total - voided - refunded (the money model of
+edge/cashier/order_actions.py). The report's identities, checked by a property test over random
+days (over the collected orders):
 
     gross - voids - refunds = net = sum(by_channel) = sum(by_hour)
     sum(by_category) = gross - voids       (refunds are per order, not per dish: shown apart)
     orders = sum(order counts by channel); scan_orders <= orders
+    unpaid["orders"] = orders not paid; unpaid["amount"] = what they owe (total - voided)
 
 An order belongs to its business day (the day it was placed), with every void and refund made on
 it so far: a refund made the next morning changes the day it refunds. `unsynced` is the number of
@@ -38,6 +46,7 @@ class ReportOrder:
     refunded: int = 0
     void_count: int = 0
     refund_count: int = 0
+    paid: bool = True  # False: still waiting for its payment (not revenue)
 
     @property
     def voided(self) -> int:
@@ -66,6 +75,7 @@ class DayReport:
     scan_net: int = 0
     unsynced: int = 0
     vouchers: dict = field(default_factory=lambda: {"count": 0, "value": 0})
+    unpaid: dict = field(default_factory=lambda: {"orders": 0, "amount": 0})  # not revenue
 
     @property
     def scan_share(self) -> float:
@@ -76,6 +86,10 @@ class DayReport:
         doc = asdict(self)
         doc["by_hour"] = {f"{h:02d}": v for h, v in sorted(self.by_hour.items())}
         doc["scan_share"] = round(self.scan_share, 4)
+        doc["collected"] = {"orders": self.orders, "gross": self.gross, "voids": self.voids,
+                            "refunds": self.refunds, "net": self.net, "by_payment": doc["by_channel"]}
+        doc["voided"] = {"orders": self.voided_orders, "count": self.void_count, "amount": self.voids}
+        doc["refunded"] = {"count": self.refund_count, "amount": self.refunds}
         return doc
 
 
@@ -86,6 +100,8 @@ def compute_day(day: str, orders: list[ReportOrder], unsynced: int = 0,
     by_hour: dict[int, dict] = defaultdict(lambda: {"orders": 0, "net": 0})
     by_category: dict[str, int] = defaultdict(int)
     gross = voids = refunds = voided_orders = void_count = refund_count = scan_orders = scan_net = 0
+    unpaid = {"orders": 0, "amount": 0}
+    collected = 0
     for order in orders:
         if order.source not in SOURCES:
             raise ValueError(f"order {order.order_id}: source must be one of {SOURCES}")
@@ -95,6 +111,13 @@ def compute_day(day: str, orders: list[ReportOrder], unsynced: int = 0,
             raise ValueError(f"order {order.order_id}: total is not the sum of its lines")
         if order.net < 0 or any(line.voided > line.total or line.voided < 0 for line in order.lines):
             raise ValueError(f"order {order.order_id}: voids and refunds exceed what was ordered")
+        if not order.paid and order.total > order.voided:
+            if order.refunded:
+                raise ValueError(f"order {order.order_id}: a refund of an order that was never paid")
+            unpaid["orders"] += 1
+            unpaid["amount"] += order.total - order.voided
+            continue
+        collected += 1
         gross += order.total
         voids += order.voided
         refunds += order.refunded
@@ -110,9 +133,9 @@ def compute_day(day: str, orders: list[ReportOrder], unsynced: int = 0,
         if order.source == "phone":
             scan_orders += 1
             scan_net += order.net
-    return DayReport(day=day, orders=len(orders), gross=gross, voids=voids, refunds=refunds,
+    return DayReport(day=day, orders=collected, gross=gross, voids=voids, refunds=refunds,
                      net=gross - voids - refunds, voided_orders=voided_orders, void_count=void_count,
                      refund_count=refund_count, by_channel=dict(sorted(by_channel.items())),
                      by_hour=dict(sorted(by_hour.items())), by_category=dict(sorted(by_category.items())),
                      scan_orders=scan_orders, scan_net=scan_net, unsynced=unsynced,
-                     vouchers={"count": vouchers[0], "value": vouchers[1]})
+                     vouchers={"count": vouchers[0], "value": vouchers[1]}, unpaid=unpaid)

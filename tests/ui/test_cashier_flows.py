@@ -226,7 +226,7 @@ async def test_sold_out_and_day_report(cashier_core, ui):
         await ui.wait_for(pilot,
                           lambda: isinstance(app.screen, ReportScreen) and bool(app.screen.query("#report-title")),
                           what="report")
-        assert "实收 Net" in ui.screen_text(app) and "¥28.00" in ui.screen_text(app)
+        assert "营业额（实收）Revenue" in ui.screen_text(app) and "¥28.00" in ui.screen_text(app)
         await ui.tap(pilot, "#close-day")
         await ui.wait_for(pilot, lambda: "Day closed" in ui.text_of(app, "#report-title"), what="closed")
     with cashier_core.service.ledger.reading():
