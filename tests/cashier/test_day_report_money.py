@@ -36,6 +36,6 @@ def test_unpaid_voided_and_refunded_are_apart_from_collected(served):
     assert report["refunded"] == {"count": 1, "amount": 300}
     text = report["text"]
     assert "待付款 Not paid yet" in text and "扫码支付" not in text
-    for words in ("营业额（实收）Revenue", "到店付款 Pay at counter", "自助点餐 Kiosk", "退款 Refunded"):
+    for words in ("营业额（实收） Revenue", "到店付款 Pay at counter", "自助点餐 Kiosk", "退款 Refunded"):
         assert words in text
     assert "counter " not in text.lower().replace("pay at counter", "")
