@@ -378,12 +378,15 @@ class CashierDesk:
     # -- day report ---------------------------------------------------------------------------------
     def report(self, day: str | None = None) -> dict:
         day = self.day_of(day) or self.now()[1]
+        device = self._config().device.name
         with self.ledger.reading() as db:
             report, names = day_report(db, day), category_names(db)
+            lines = {lang: render_text(report, category_names(db, lang), device, lang=lang).splitlines()
+                     for lang in ("zh", "en")}  # one language each, for the screen's toggle
         closes = [dict(r) for r in self.locked(lambda db: db.query(
             "SELECT closed_ms, staff_id FROM day_closes WHERE business_day = ? ORDER BY id", [day]))]
         return {**report.doc(), "category_names": names, "closed": closes,
-                "text": render_text(report, names, self._config().device.name)}
+                "text": render_text(report, names, device), "lines": lines}
 
     def print_report(self, staff: Staff, day: str | None = None) -> dict:
         at, today = self.now()

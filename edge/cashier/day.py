@@ -21,8 +21,15 @@ from edge.printer.layout import rule, two_columns, wrap
 from edge.printer.sanitize import clean_text
 
 OTHER = "other"
-CHANNEL_NAMES = {"counter": "到店付款 Pay at counter", "cash": "现金 Cash", "alipay": "支付宝 Alipay",
-                 "wechat": "微信支付 WeChat Pay", "unionpay": "云闪付 UnionPay", "code": "扫码支付 Payment code"}
+CHANNEL_NAMES = {"counter": ("到店付款", "Pay at counter"), "cash": ("现金", "Cash"), "alipay": ("支付宝", "Alipay"),
+                 "wechat": ("微信支付", "WeChat Pay"), "unionpay": ("云闪付", "UnionPay"),
+                 "code": ("扫码支付", "Payment code")}
+LANGS = (None, "zh", "en")  # None: both, Chinese first (paper, CLI); "zh" / "en": one (the screen's toggle)
+
+
+def words(zh: str, en: str, lang: str | None = None) -> str:
+    """A label in `lang`: "zh en" for both."""
+    return zh if lang == "zh" else en if lang == "en" else f"{zh} {en}"
 
 
 def load_orders(db: sqlite_utils.Database, day: str) -> list[ReportOrder]:
@@ -52,8 +59,7 @@ def load_orders(db: sqlite_utils.Database, day: str) -> list[ReportOrder]:
                                source="phone" if o["client_token"].startswith("up-") else "kiosk",
                                total=o["total"], lines=tuple(lines[o["id"]]), refunded=refunded,
                                void_count=void_counts.get(o["id"], 0), refund_count=refund_count,
-                               paid=o["status"] != "awaiting_payment" and not (
-                                   o["status"] == "voided" and o["payment"] == "code")))
+                               paid=o["status"] != "awaiting_payment"))
     return out
 
 
@@ -63,38 +69,51 @@ def day_report(db: sqlite_utils.Database, day: str) -> DayReport:
     return compute_day(day, load_orders(db, day), unsynced_count(db), (vouchers[0], vouchers[1]))
 
 
-def category_names(db: sqlite_utils.Database) -> dict[str, str]:
-    return {**dict(db.execute("SELECT id, zh || ' ' || en FROM menu_categories").fetchall()), OTHER: "其他 Other"}
+def category_names(db: sqlite_utils.Database, lang: str | None = None) -> dict[str, str]:
+    return {**{c: words(zh, en, lang) for c, zh, en in db.execute("SELECT id, zh, en FROM menu_categories")},
+            OTHER: words("其他", "Other", lang)}
 
 
-def report_lines(report: DayReport, names: dict[str, str], device: str = "") -> list[tuple[str, str]]:
+def report_lines(report: DayReport, names: dict[str, str], device: str = "",
+                 lang: str | None = None) -> list[tuple[str, str]]:
     """(label, value) rows, the same on screen, in the CLI and on paper; ("", "") is a rule and
-    (title, "") a heading."""
-    rows = [(f"日结 Day report {report.day}", ""), ("设备 Device", device)] if device else \
-        [(f"日结 Day report {report.day}", "")]
-    rows += [("", ""), ("已收款 Collected", ""), ("订单 Orders", str(report.orders)),
-             ("点单金额 Ordered", format_fen(report.gross)),
-             ("退菜 Voids", f"-{format_fen(report.voids)} ({report.void_count})"),
-             ("退款 Refunds", f"-{format_fen(report.refunds)} ({report.refund_count})"),
-             ("营业额（实收）Revenue", format_fen(report.net)),
-             ("", ""), ("不计入营业额 Not revenue", ""),
-             ("待付款 Not paid yet", f"{report.unpaid['orders']}  {format_fen(report.unpaid['amount'])}"),
-             ("整单退菜 Fully voided orders", str(report.voided_orders)),
+    (title, "") a heading. `lang`: see LANGS."""
+    def w(zh: str, en: str) -> str:
+        return words(zh, en, lang)
+
+    def count_amount(count: int, amount: int) -> str:
+        return f"{count}  {format_fen(amount)}"
+
+    rows = [(w("日结", "Day report") + f" {report.day}", "")] + ([(w("设备", "Device"), device)] if device else [])
+    kiosk = report.orders - report.scan_orders
+    rows += [("", ""), (w("已收款", "Collected"), ""), (w("订单", "Orders"), str(report.orders)),
+             (w("点单金额", "Ordered"), format_fen(report.gross)),
+             (w("营业额（实收）", "Revenue"), format_fen(report.net)),  # ordered − voided − refunded
+             ("", ""), (w("不计入营业额（笔数 金额）", "Not revenue (count, amount)"), ""),
+             (w("待付款", "Not paid yet"), count_amount(report.unpaid["orders"], report.unpaid["amount"])),
+             (w("退菜", "Voided"), count_amount(report.void_count, report.voids)),
+             (w("整单退菜", "Fully voided orders"), str(report.voided_orders)),
+             (w("退款", "Refunded"), count_amount(report.refund_count, report.refunds)),
+             ("", ""), (w("按来源", "By where ordered"), ""),
+             (w("自助点餐", "Kiosk"), count_amount(kiosk, report.net - report.scan_net)),
+             (w("扫码点餐", "Scan-ordered"),
+              f"{report.scan_orders} ({report.scan_share:.0%}) {format_fen(report.scan_net)}"),
              ("", ""),
-             ("扫码点餐 Scan-ordered", f"{report.scan_orders} ({report.scan_share:.0%}) {format_fen(report.scan_net)}"),
-             ("券核销 Vouchers", f"{report.vouchers['count']} {format_fen(report.vouchers['value'])}"),
-             ("未同步 Not synced", str(report.unsynced)), ("", ""), ("按支付方式 By payment", "")]
-    rows += [(CHANNEL_NAMES.get(c, c), f"{v['orders']}  {format_fen(v['net'])}") for c, v in report.by_channel.items()]
-    rows += [("", ""), ("按时段 By hour", "")]
-    rows += [(f"{h:02d}:00-{h:02d}:59", f"{v['orders']}  {format_fen(v['net'])}") for h, v in report.by_hour.items()]
-    rows += [("", ""), ("按品类 By category (after voids)", "")]
+             (w("券核销", "Vouchers"), count_amount(report.vouchers["count"], report.vouchers["value"])),
+             (w("未同步", "Not synced"), str(report.unsynced)), ("", ""), (w("按支付方式", "By payment"), "")]
+    rows += [(w(*CHANNEL_NAMES[c]) if c in CHANNEL_NAMES else c, count_amount(v["orders"], v["net"]))
+             for c, v in report.by_channel.items()]
+    rows += [("", ""), (w("按时段", "By hour"), "")]
+    rows += [(f"{h:02d}:00-{h:02d}:59", count_amount(v["orders"], v["net"])) for h, v in report.by_hour.items()]
+    rows += [("", ""), (w("按品类（退菜后）", "By category (after voids)"), "")]
     rows += [(names.get(c, c), format_fen(v)) for c, v in report.by_category.items()]
     return rows
 
 
-def render_text(report: DayReport, names: dict[str, str], device: str = "", width: int = 48) -> str:
+def render_text(report: DayReport, names: dict[str, str], device: str = "", width: int = 48,
+                lang: str | None = None) -> str:
     out = []
-    for label, value in report_lines(report, names, device):
+    for label, value in report_lines(report, names, device, lang):
         if not label and not value:
             out.append(rule(width))
         else:

@@ -88,7 +88,9 @@ class DayReport:
         doc["by_hour"] = {f"{h:02d}": v for h, v in sorted(self.by_hour.items())}
         doc["scan_share"] = round(self.scan_share, 4)
         doc["collected"] = {"orders": self.orders, "gross": self.gross, "voids": self.voids,
-                            "refunds": self.refunds, "net": self.net}
+                            "refunds": self.refunds, "net": self.net, "by_payment": doc["by_channel"]}
+        doc["voided"] = {"orders": self.voided_orders, "count": self.void_count, "amount": self.voids}
+        doc["refunded"] = {"count": self.refund_count, "amount": self.refunds}
         return doc
 
 

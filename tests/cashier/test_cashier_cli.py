@@ -94,9 +94,10 @@ def test_report_day_separates_collected_from_unpaid(served):
     assert held["status"] == paid["status"] == "awaiting_payment"
     core.service.payments.take_cash(paid["id"], CASHIER_STAFF)
     doc = json.loads(run(report_group, "day", "--json", "--date", paid["business_day"], "--core", core.url).output)
-    assert doc["collected"] == {"orders": 1, "gross": paid["total"], "voids": 0, "refunds": 0, "net": paid["total"]}
+    assert doc["collected"] == {"orders": 1, "gross": paid["total"], "voids": 0, "refunds": 0, "net": paid["total"],
+                                "by_payment": {"cash": {"orders": 1, "net": paid["total"]}}}
     assert doc["unpaid"] == {"orders": 1, "amount": held["total"]}
     assert (doc["orders"], doc["net"]) == (1, paid["total"]) and set(doc["by_channel"]) == {"cash"}
     text = run(report_group, "day", "--date", paid["business_day"], "--core", core.url).output
-    assert "待付款 Not paid yet" in text and "¥24.00" in text and "营业额（实收）Revenue" in text
+    assert "待付款 Not paid yet" in text and "¥24.00" in text and "营业额（实收） Revenue" in text
     assert "现金 Cash" in text and "code" not in text

@@ -194,7 +194,7 @@ def test_day_close_is_recorded_and_printed(served, sims):
     assert event["report"]["net"] == order["total"] // 2 and event["staff_id"] == "c1"
     wait_for(lambda: any("日结" in t.text for t in sims["receipt"].tickets), 10, what="the report at the counter")
     printed = [t.text for t in sims["receipt"].tickets if "日结" in t.text]  # after the customer's receipt
-    assert printed and "营业额（实收）Revenue" in printed[0] and "¥28.00" in printed[0]
+    assert printed and "营业额（实收） Revenue" in printed[0] and "¥28.00" in printed[0]
     assert not any("日结" in t.text for name in ("dimsum", "kitchen", "bar") for t in sims[name].tickets)
     assert api.call("GET", "/v1/cashier/reports/day", date="yesterday").status_code == 422
 

@@ -1,4 +1,5 @@
-"""日结: the day report as the printer prints it, with 打印 and 日结并打印 (recorded as an event)."""
+"""日结: the day report in the printer's words and the screen's language, with 打印 and 日结并打印
+(recorded as an event)."""
 
 from __future__ import annotations
 
@@ -25,11 +26,18 @@ class ReportScreen(CashierScreen):
                 yield Label(self.tr("report_title", day=self.report["day"])
                             + (f"  ({self.tr('day_closed')})" if self.report.get("closed") else ""),
                             id="report-title", classes="c-heading")
-            yield Static(self.report["text"] if self.report else "…", id="report-text")
+            yield Static(self.report_text(), id="report-text")
         with Horizontal(classes="c-bottom"):
             yield TouchButton(self.tr("print"), id="print-report")
             yield TouchButton(self.tr("close_day"), id="close-day", variant="warning")
             yield TouchButton(self.tr("back"), id="report-back")
+
+    def report_text(self) -> str:
+        """The report as printed, in the screen's language (the paper carries both)."""
+        if not self.report:
+            return "…"
+        lines = self.report.get("lines", {}).get(self.lang) or self.report["text"].splitlines()
+        return "\n".join(lines[1:])  # the first line is the title, shown above
 
     def on_mount(self) -> None:
         super().on_mount()
