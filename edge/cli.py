@@ -77,7 +77,8 @@ def ui(config_path: str | None, url: str | None, lang: str | None, mode: str) ->
     config = _config(config_path)
     from edge.ui.kiosk_app import create_app
 
-    create_app(url or config.core_url, language=lang or config.ui.language, mode=mode).run()
+    create_app(url or config.core_url, language=lang or config.ui.language, mode=mode,
+               screen=config.ui.screen).run()
 
 
 @cli.command()
@@ -95,7 +96,7 @@ def run(config_path: str | None, lang: str | None) -> None:
         wait_for_core(config.core_url, core_process)
         from edge.ui.kiosk_app import create_app
 
-        create_app(config.core_url, language=lang or config.ui.language).run()
+        create_app(config.core_url, language=lang or config.ui.language, screen=config.ui.screen).run()
 
 
 @cli.command()

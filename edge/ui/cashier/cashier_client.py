@@ -9,8 +9,8 @@ from edge.ui.core_client import CoreClient, CoreError
 
 
 class CashierClient(CoreClient):
-    def __init__(self, base_url: str, timeout: float = 15):
-        super().__init__(base_url, timeout)
+    def __init__(self, base_url: str, timeout: float = 15, screen: str | None = None):
+        super().__init__(base_url, timeout, screen)
         self.staff_session: str | None = None
         self.staff: dict | None = None
 
