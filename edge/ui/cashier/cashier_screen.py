@@ -33,7 +33,7 @@ def when(ms: object) -> str:
 
 def status_word(screen, order: dict) -> str:
     """An order's status in the screen's language, and "collected" once it was picked up."""
-    word = screen.tr(f"status_{order['status']}") if order["status"] in ("placed", "voided", "refunded", "paid") \
+    word = screen.tr(f"status_{order['status']}") if order["status"] in ("placed", "voided", "refunded", "paid", "awaiting_payment") \
         else order["status"]
     return word + (f" {screen.tr('collected_tag')}" if order.get("collected_ms") else "")
 
