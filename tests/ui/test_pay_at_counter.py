@@ -97,3 +97,19 @@ async def test_the_cashier_takes_a_code_scanned_at_the_cashier_screen(pay_core, 
         await tap(pilot, "#take-code")
         assert all(box.value == "" for box in cashier.screen.query("#pay-code")) and code not in screen_text(cashier)
         await wait_for(pilot, lambda: status_of(pay_core.url, typed["id"]) == "paid", what="paid by the typed code")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_an_order_held_for_payment_appears_at_once_on_the_cashiers_screens(pay_core, device, size):  # noqa: F811
+    """No 刷新: the cashier's unresolved-payments view follows the core's event stream."""
+    seed(device, code_key=False)
+    cashier = create_cashier_app(pay_core.url, language="zh")
+    async with cashier.run_test(size=size) as pilot:
+        await login(pilot, cashier)
+        await tap(pilot, "#open-payments")
+        await wait_for(pilot, lambda: bool(cashier.screen.query("#payments-list")), what="未结支付")
+        order = new_order(pay_core.url)
+        await wait_for(pilot, lambda: any(order["ticket_no"] in str(label.render())
+                                          for label in cashier.screen.query("#payments-list Label")),
+                       what="the new held order, without 刷新")
+        assert cashier.screen.query(".pay-cash")
