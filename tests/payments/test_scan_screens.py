@@ -60,7 +60,8 @@ def test_a_code_shown_at_one_screen_never_pays_the_other_screens_order(core, dev
         assert answers["kiosk-a"].status_code == 201, answers["kiosk-a"].text
         paid = answers["kiosk-a"].json()
         assert paid["order_id"] == a["id"] and paid["amount"] == a["total"]
-        wait_for(lambda: sandboxes.ledger.charged(paid["attempt_id"]) == a["total"], 10, what="A charged")
+        wait_for(lambda attempt=paid["attempt_id"], due=a["total"]: sandboxes.ledger.charged(attempt) == due, 10,
+                 what="A charged")
         assert requests.get(f"{core.url}/v1/orders/{b['id']}/payments", timeout=5).json()["attempts"] == []
         assert requests.get(f"{core.url}/v1/orders/{b['id']}", timeout=5).json()["status"] == "awaiting_payment"
         _post(core.url, "/v1/screens/kiosk-a/showing", {"order_id": None})

@@ -60,7 +60,8 @@ class OrderScreen(CashierScreen):
                     yield TouchButton(self.tr("take_code"), id="take-code", variant="primary", disabled=m["due"] <= 0)
             else:
                 yield Label(self.tr("money", total=fen(m["total"]), voided=fen(m["voided"]),
-                                    refunded=fen(m["refunded"]), net=fen(m["net"])), id="order-money", classes="c-heading")
+                                    refunded=fen(m["refunded"]), net=fen(m["net"])),
+                            id="order-money", classes="c-heading")
             with Horizontal(classes="c-actions"):
                 yield TouchButton(self.tr("void_all"), id="void-all", variant="error",
                                   disabled=all(line["qty"] == line["voided_qty"] for line in o["lines"]))
