@@ -48,6 +48,9 @@ class UiConfig:
     language: str = "zh"
     screen: str = ""  # this UI's screen id ("" a new one per start); [scanner] screen names the camera's
 
+    def __post_init__(self) -> None:
+        _check_screen_id("ui", self.screen)
+
 
 @dataclass(frozen=True)
 class MenuConfig:
@@ -59,6 +62,14 @@ class ScannerConfig:
     source: str = ""  # "" none; "0" /dev/video0 index; "/dev/video2"; "picamera"; an image folder or video file
     fps: int = 15
     screen: str = ""  # the UI screen id the camera belongs to ("" none: its payment codes need one waiting pay screen)
+
+    def __post_init__(self) -> None:
+        _check_screen_id("scanner", self.screen)
+
+
+def _check_screen_id(section: str, screen: str) -> None:
+    if screen and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", screen):
+        raise ConfigError(f"[{section}] screen must be 1-64 letters, digits, '-' or '_', got {screen!r}")
 
 
 PAYMENT_MODES = ("pay_later", "pay_first")
