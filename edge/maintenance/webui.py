@@ -17,10 +17,8 @@ class WebUiUnavailable(RuntimeError):
 
 
 def ui_command(config_path: str | None = None, lang: str | None = None, python: str | None = None) -> str:
-    """The shell command textual-serve runs for each browser connection. Each connection is its own
-    screen with its own screen id ([ui] screen emptied), so a code shown in one browser never pays
-    another browser's order (docs/payments.md)."""
-    args = ["env", "EDGE_UI_SCREEN=", python or sys.executable, "-m", "edge", "ui"]
+    """The shell command textual-serve runs for each browser connection."""
+    args = [python or sys.executable, "-m", "edge", "ui"]
     if config_path:
         args += ["--config", config_path]
     if lang:
