@@ -98,7 +98,8 @@ def ui(config_path: str | None, url: str | None, lang: str | None, mode: str) ->
     config = _config(config_path)
     from edge.ui.kiosk_app import create_app
 
-    create_app(url or config.core_url, language=lang or config.ui.language, mode=mode).run()
+    create_app(url or config.core_url, language=lang or config.ui.language, mode=mode,
+               screen=config.ui.screen).run()
 
 
 @cli.command()
@@ -114,17 +115,17 @@ def run(config_path: str | None, lang: str | None) -> None:
     with Processes(config.data_dir / "logs") as processes:
         core_process = processes.spawn("core", args)
         wait_for_core(config.core_url, core_process)
-        _run_ui_while_alive(processes, config.core_url, lang or config.ui.language)
+        _run_ui_while_alive(processes, config.core_url, lang or config.ui.language, config.ui.screen)
         _fail_if_dead(processes, config.data_dir / "logs")
 
 
-def _run_ui_while_alive(processes, url: str, language: str) -> None:
+def _run_ui_while_alive(processes, url: str, language: str, screen: str = "") -> None:
     """The kiosk UI until it is quit, or until a process it needs (core, printer, upstream) ends."""
     from edge.ui.kiosk_app import create_app
 
     import threading
 
-    app = create_app(url, language=language)
+    app = create_app(url, language=language, screen=screen)
     ended = threading.Event()
 
     def end_ui_when_a_process_dies() -> None:

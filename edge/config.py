@@ -49,6 +49,10 @@ class CoreConfig:
 class UiConfig:
     core_url: str = ""  # empty: http://<core.host>:<core.port>
     language: str = "zh"
+    screen: str = ""  # this UI's screen id ("" a new one per start); [scanner] screen names the camera's
+
+    def __post_init__(self) -> None:
+        _check_screen_id("ui", self.screen)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,15 @@ class MenuConfig:
 class ScannerConfig:
     source: str = ""  # "" none; "0" /dev/video0 index; "/dev/video2"; "picamera"; an image folder or video file
     fps: int = 15
+    screen: str = ""  # the UI screen id the camera belongs to ("" none: its payment codes need one waiting pay screen)
+
+    def __post_init__(self) -> None:
+        _check_screen_id("scanner", self.screen)
+
+
+def _check_screen_id(section: str, screen: str) -> None:
+    if screen and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", screen):
+        raise ConfigError(f"[{section}] screen must be 1-64 letters, digits, '-' or '_', got {screen!r}")
 
 
 PAYMENT_MODES = ("pay_later", "pay_first")
@@ -339,6 +352,9 @@ port = 8765
 core_url = ""
 # First language of the kiosk: "zh" or "en".
 language = "zh"
+# This UI's screen id (letters, digits, - _): set it to the camera's [scanner] screen on the
+# kiosk the camera stands at. "" a new id at each start.
+screen = ""
 
 [menu]
 # A menu file (TOML) imported at start-up when its version is new to this device.
@@ -350,6 +366,9 @@ file = ""
 source = ""
 # Frames decoded per second at most.
 fps = 15
+# The screen the camera stands at: a UI started with the same `--screen` id (or [ui] screen).
+# "" (none): a payment code the camera reads pays only while exactly one pay screen waits.
+screen = ""
 
 # One table per printer. url: tcp://host:port (port 9100 on most network printers).
 # profile: 80mm-gb18030 (48 columns), 80mm-gbk, 76mm-gb18030 (42), 58mm-gb18030 (32).

@@ -161,10 +161,16 @@ class Body(BaseModel):
 
 
 # -- kiosk -------------------------------------------------------------------------------------------
+ScreenId = Annotated[StrictStr | None, Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+BAD_SCREEN = Refusal(422, "bad_screen", "'screen' must be the UI's screen id (1-64 letters, digits, - or _)", "screen")
+
+
 class ScanBody(Body):
-    """POST /v1/scans: a code typed by a keyboard-wedge scanner."""
+    """POST /v1/scans: a code typed by a keyboard-wedge scanner at the UI `screen` (its screen id)."""
 
     text: Annotated[StrictStr, Field(max_length=4096)]
+    screen: ScreenId = None
+    refusals: ClassVar = {"screen": BAD_SCREEN}
 
     empty: ClassVar = None
     not_object: ClassVar = Refusal(422, "bad_scan", "'text' must be the scanned text (1-4096 characters)", "text")
@@ -259,14 +265,23 @@ class StartPaymentBody(Body):
     code: Annotated[str | None, BeforeValidator(lambda value: value if isinstance(value, str) else None)] \
         = Field(None, repr=False)
     from_scan: Flag = False
+    screen: ScreenId = None  # with from_scan: the screen asking (a code pays only its own screen's order)
 
-    refusals: ClassVar = {None: PAYMENT_CODE_ONLY}
+    refusals: ClassVar = {None: PAYMENT_CODE_ONLY, "screen": BAD_SCREEN}
 
     @model_validator(mode="after")
     def _code_or_scan(self) -> Self:
         if self.code is None and not self.from_scan:
             raise ValueError("no code")
         return self
+
+
+class ShowingBody(Body):
+    """POST /v1/screens/{screen}/showing: the pay screen of `order_id` is up (null: it is gone)."""
+
+    order_id: Annotated[StrictStr | None, Field(None, min_length=1, max_length=64)] = None
+    refusals: ClassVar = {"order_id": Refusal(422, "bad_request", "'order_id' must be an order id or null",
+                                              "order_id")}
 
 
 ABANDON_REASONS = ("customer_cancelled", "cash")

@@ -5,7 +5,8 @@ typed by a keyboard-wedge scanner.
     POST /v1/orders               place an order (201; 200 for a client_token seen before)
     GET  /v1/orders?limit=20      recent orders, newest first
     GET  /v1/orders/{id}          one order
-    POST /v1/scans {"text"}       a wedge scan, classified and announced like a camera scan (202)
+    POST /v1/scans {"text", "screen"?}   a wedge scan at the UI `screen`, classified and announced like
+                                  a camera scan (202)
 
 The order body is the domain's to check (edge.orders.parse_order_request); its refusals become
 error answers in edge.core.errors.
@@ -43,7 +44,7 @@ async def post_order(service: Service, doc: JsonDocument):
 @router.post("/v1/scans")
 async def post_scan(service: Service, scan: Annotated[ScanBody, json_body(ScanBody)]):
     """A code typed by a keyboard-wedge scanner at a UI: classified and announced like a camera scan."""
-    await run_in_threadpool(service.scanner.submit, scan.text, "wedge")
+    await run_in_threadpool(service.scanner.submit, scan.text, "wedge", scan.screen)
     return JSONResponse({"accepted": True}, status_code=202)
 
 

@@ -1,6 +1,7 @@
 """Payment endpoints of the core's local API (docs/payments.md, docs/protocol.md):
 
-    POST /v1/orders/{id}/payments {"code": "..."} | {"from_scan": true}   start paying by code
+    POST /v1/orders/{id}/payments {"code": "..."} | {"from_scan": true, "screen"?}   start paying by code
+    POST /v1/screens/{screen}/showing {"order_id": "..." | null}   a UI's pay screen shows that order / left
     GET  /v1/orders/{id}/payments                 the order's attempts
     POST /v1/orders/{id}/cash                     the cashier took cash (abandons open attempts; staff session)
     GET  /v1/payments?unresolved=1&limit=50       attempts (the cashier's unresolved list)
@@ -12,7 +13,8 @@
     POST /v1/payments/{attempt_id}/query          ask the gateway now (cashier's "retry query")
 
 A payment code sent in a body is used for the one request to the gateway and never logged,
-stored or echoed; `from_scan` takes the code the camera / a wedge scanner read last (once).
+stored or echoed; `from_scan` takes the code the camera / a wedge scanner read last (once), and only
+when it was read at the asking `screen` (edge.core.scanning: a code never pays another screen's order).
 A refusal of the payment manager (PaymentError) becomes its answer in edge.core.errors. Taking cash
 and abandoning name the staff member by the header `X-Staff-Session` (edge.core.cashier_api): 401
 no_session without one, and the change is recorded with their id.
@@ -20,6 +22,7 @@ no_session without one, and the change is recorded with their id.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -27,12 +30,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from edge.codes import classify
-from edge.core.bodies import AbandonBody, StartPaymentBody
+from edge.core.bodies import BAD_SCREEN, AbandonBody, ShowingBody, StartPaymentBody
 from edge.core.cashier_api import LoggedIn, MaybeLoggedIn
 from edge.core.depends import Payments, Service, json_body
 from edge.core.errors import error
+from edge.core.scanning import ScanRefused
 
 router = APIRouter()
+SCREEN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 async def run(fn, *args, status: int = 200) -> JSONResponse:
@@ -45,9 +50,22 @@ async def start(service: Service, order_id: str, doc: Annotated[StartPaymentBody
     if doc.code is not None:
         code = classify(doc.code.strip())
     else:
-        code = service.scanner.take_payment_code() if service.scanner else None
+        try:
+            code = service.scanner.take_payment_code(doc.screen) if service.scanner else None
+        except ScanRefused as refused:
+            return error(refused.status, refused.code, refused.message)
     view, created = await run_in_threadpool(service.payments.pay, order_id, code)
     return JSONResponse(view, status_code=201 if created else 200)
+
+
+@router.post("/v1/screens/{screen}/showing")
+async def showing(service: Service, screen: str, doc: Annotated[ShowingBody, json_body(ShowingBody)]):
+    """A UI's pay screen says which order it shows (or that it left): edge.core.scanning."""
+    if not SCREEN_ID.fullmatch(screen):
+        return error(422, BAD_SCREEN.code, str(BAD_SCREEN.message), "screen")
+    if service.scanner:
+        service.scanner.showing(screen, doc.order_id)
+    return {"screen": screen, "order_id": doc.order_id}
 
 
 @router.get("/v1/orders/{order_id}/payments")

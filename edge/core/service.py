@@ -90,7 +90,7 @@ class EdgeService:
                 route_waiting_jobs(db, self.config)  # stations that got a printer since
             self.spool.start()
         self.scanner = ScanService(self.config.scanner.source, self.config.scanner.fps, self.code_context,
-                                   self.events.publish)
+                                   self.events.publish, camera_screen=self.config.scanner.screen)
         self.sync = SyncWorker(self.config, place_order=self.place_order, import_menu=self.import_menu,
                                on_event=self.events.publish, write_lock=self.ledger.write_lock)
         if start_printing:
@@ -162,6 +162,8 @@ class EdgeService:
             self.spool.stop()
             self.spool = self._new_spool(new)
             self.spool.start()
+        if self.scanner is not None:
+            self.scanner.camera_screen = new.scanner.screen or None
         if new.scanner.source != old.scanner.source and self.scanner is not None:
             scanner, loop = self.scanner, self.scanner.loop
             scanner.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 
 import requests
@@ -104,9 +105,12 @@ def screen_safe(doc: object) -> object:
 class CoreClient:
     """One core at `base_url`. Thread-safe enough for one UI: each call is one request."""
 
-    def __init__(self, base_url: str, timeout: float = 5):
+    def __init__(self, base_url: str, timeout: float = 5, screen: str | None = None):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        # this UI's screen id: its wedge scans and its pay screen carry it, so a payment code shown
+        # here pays only the order shown here (docs/payments.md); the camera's screen is configured
+        self.screen_id = screen or uuid.uuid4().hex[:16]
         self.session = requests.Session()
         self.session.mount("http://", HTTPAdapter(max_retries=0))
         self._lock = threading.Lock()
@@ -159,7 +163,16 @@ class CoreClient:
     def scan(self, text: str) -> dict:
         """POST /v1/scans: a code typed by a keyboard-wedge scanner (202). The core classifies it
         like a camera read and announces it as a `scan` event; `text` is never logged here."""
-        return self._call("POST", "/v1/scans", {"text": text}, ok=(202,))
+        return self._call("POST", "/v1/scans", {"text": text, "screen": self.screen_id}, ok=(202,))
+
+    def showing_payment(self, order_id: str | None) -> dict:
+        """POST /v1/screens/{id}/showing: this screen shows the pay screen of `order_id` (None: left it)."""
+        return self._call("POST", f"/v1/screens/{self.screen_id}/showing", {"order_id": order_id})
+
+    def pay_from_scan(self, order_id: str) -> dict:
+        """POST /v1/orders/{id}/payments with the code scanned at this screen (201 new, 200 the open one)."""
+        return self._call("POST", f"/v1/orders/{order_id}/payments", {"from_scan": True, "screen": self.screen_id},
+                          ok=(200, 201))
 
     # -- event stream ------------------------------------------------------------------------
     def events(self, on_open: Callable[[], None] | None = None) -> Iterator[tuple[str, dict]]:

@@ -319,14 +319,15 @@ class KioskApp(PlainNotices, CoreEvents, WedgeKeys, App):
 
 
 def create_app(core_url: str, language: str = "zh", *, mode: str = "kiosk", placed_timeout: float = 30.0,
-               idle_timeout: float = 120.0):
-    """The kiosk for the core at `core_url` ("http://127.0.0.1:8765"); `language` "zh" or "en".
+               idle_timeout: float = 120.0, screen: str = ""):
+    """The kiosk for the core at `core_url` ("http://127.0.0.1:8765"); `language` "zh" or "en";
+    `screen` this UI's screen id ("" a new one; the camera's `[scanner] screen` names one).
     `mode` "technician": the technician screens (edge/ui/technician) instead."""
     if mode == "technician":
         return create_technician_app(core_url, language)
     if mode == "cashier":
-        return create_cashier_app(core_url, language)
+        return create_cashier_app(core_url, language, screen)
     if mode != "kiosk":
         raise ValueError(f"unknown UI mode {mode!r}")
-    return KioskApp(CoreClient(core_url), language=language, placed_timeout=placed_timeout,
+    return KioskApp(CoreClient(core_url, screen=screen or None), language=language, placed_timeout=placed_timeout,
                     idle_timeout=idle_timeout)

@@ -65,3 +65,12 @@ def test_load_config_file_and_env_seam(tmp_path):
     assert load_config(environ={"EDGE_CONFIG": str(path)}).device.name == "kiosk-9"
     with pytest.raises(ConfigError, match="no such config file"):
         load_config(tmp_path / "missing.toml", environ={})
+
+
+def test_screen_ids_of_the_ui_and_the_camera():
+    config = parse_config('[ui]\nscreen = "kiosk-1"\n[scanner]\nscreen = "kiosk-1"\n', "<t>", environ={})
+    assert config.ui.screen == config.scanner.screen == "kiosk-1"
+    assert parse_config("", "<t>", environ={}).scanner.screen == ""  # unbound camera by default
+    for section in ("ui", "scanner"):
+        with pytest.raises(ConfigError, match=rf"\[{section}\] screen"):
+            parse_config(f'[{section}]\nscreen = "kiosk 1"\n', "<t>", environ={})

@@ -71,6 +71,6 @@ class CashierApp(PlainNotices, CoreEvents, WedgeKeys, App):
             self._post(CoreState(self.core_state, error.message))
 
 
-def create_cashier_app(core_url: str, language: str = "zh") -> CashierApp:
-    """The cashier UI for the core at `core_url` (`edge ui --mode cashier`)."""
-    return CashierApp(CashierClient(core_url), language=language)
+def create_cashier_app(core_url: str, language: str = "zh", screen: str = "") -> CashierApp:
+    """The cashier UI for the core at `core_url` (`edge ui --mode cashier`); `screen` its screen id."""
+    return CashierApp(CashierClient(core_url, screen=screen or None), language=language)

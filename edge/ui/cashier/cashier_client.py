@@ -9,8 +9,8 @@ from edge.ui.core_client import CoreClient, CoreError
 
 
 class CashierClient(CoreClient):
-    def __init__(self, base_url: str, timeout: float = 15):
-        super().__init__(base_url, timeout)
+    def __init__(self, base_url: str, timeout: float = 15, screen: str | None = None):
+        super().__init__(base_url, timeout, screen)
         self.staff_session: str | None = None
         self.staff: dict | None = None
 
@@ -42,6 +42,19 @@ class CashierClient(CoreClient):
 
     def redeem_voucher(self, voucher_id: str | None = None, code: str | None = None) -> dict:
         return self._act("POST", "/v1/cashier/vouchers/redeem", {"voucher_id": voucher_id, "code": code})
+
+    def take_cash(self, order_id: str) -> dict:
+        """POST /v1/orders/{id}/cash: the cashier took the cash for an unpaid order (sends it to the kitchen)."""
+        return self._act("POST", f"/v1/orders/{order_id}/cash", {})
+
+    def pay_code(self, order_id: str, code: str) -> dict:
+        """POST /v1/orders/{id}/payments with a code the cashier typed (never logged or kept here)."""
+        return self._act("POST", f"/v1/orders/{order_id}/payments", {"code": code}, ok=(200, 201))
+
+    def pay_from_scan(self, order_id: str) -> dict:
+        """The code this screen's wedge scanner read, for the order on this screen."""
+        return self._act("POST", f"/v1/orders/{order_id}/payments", {"from_scan": True, "screen": self.screen_id},
+                         ok=(200, 201))
 
     def collect(self, order_id: str) -> dict:
         return self._act("POST", "/v1/cashier/pickups", {"order_id": order_id})

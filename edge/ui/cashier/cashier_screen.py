@@ -31,9 +31,12 @@ def when(ms: object) -> str:
     return time.strftime("%m-%d %H:%M", time.localtime(ms / 1000)) if isinstance(ms, int) else "?"
 
 
+STATUS_WORDS = ("placed", "voided", "refunded", "paid", "awaiting_payment")
+
+
 def status_word(screen, order: dict) -> str:
     """An order's status in the screen's language, and "collected" once it was picked up."""
-    word = screen.tr(f"status_{order['status']}") if order["status"] in ("placed", "voided", "refunded", "paid") \
+    word = screen.tr(f"status_{order['status']}") if order["status"] in STATUS_WORDS \
         else order["status"]
     return word + (f" {screen.tr('collected_tag')}" if order.get("collected_ms") else "")
 

@@ -1,6 +1,8 @@
 """One order: its lines (退1 per line while some is left, 整单退菜: both confirmed with a reason in
 edge/ui/cashier/void_dialog.py), money, refund (manager PIN), 确认取餐, and its print jobs, each
-with 补打. Every action names the logged-in staff member (the core records it)."""
+with 补打. An order not paid yet says 待付款 and 应收 (never 实收, never 退款) and takes the money
+here: 收现金, or a payment code scanned at this screen's wedge scanner or typed (收付款码); either
+pays it and sends it to the kitchen. Every action names the logged-in staff member (the core records it)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from edge.ui.cashier.void_dialog import VoidDialog
 from edge.ui.widgets.buttons import ToggleButton, TouchButton
 from edge.ui.widgets.plain import Label
 
+PAYMENT_KINDS = ("alipay", "wechat", "unionpay")
 JOB_KINDS = {"kitchen": ("厨房单", "Kitchen"), "change": ("加/退菜单", "Change"), "receipt": ("小票", "Receipt"),
              "report": ("日结单", "Report"), "test": ("测试页", "Test")}
 
@@ -47,12 +50,24 @@ class OrderScreen(CashierScreen):
                     if left >= 1:  # a fully voided line has nothing left to void
                         yield TouchButton(self.tr("void_one"), id=f"void-line-{line['line_no']}",
                                           classes="void-line", value=str(line["line_no"]), variant="warning")
-            yield Label(self.tr("money", total=fen(m["total"]), voided=fen(m["voided"]), refunded=fen(m["refunded"]),
-                                net=fen(m["net"])), id="order-money", classes="c-heading")
+            if self.unpaid:
+                yield Label(self.tr("money_due", total=fen(m["total"]), voided=fen(m["voided"]), due=fen(m["due"])),
+                            id="order-money", classes="c-heading")
+                with Horizontal(classes="c-actions", id="take-money"):
+                    yield TouchButton(self.tr("take_cash", due=fen(m["due"])), id="take-cash", variant="success",
+                                      disabled=m["due"] <= 0)
+                    yield Input(placeholder=self.tr("code_hint"), password=True, id="pay-code", max_length=32)
+                    yield TouchButton(self.tr("take_code"), id="take-code", variant="primary", disabled=m["due"] <= 0)
+            else:
+                yield Label(self.tr("money", total=fen(m["total"]), voided=fen(m["voided"]),
+                                    refunded=fen(m["refunded"]), net=fen(m["net"])),
+                            id="order-money", classes="c-heading")
             with Horizontal(classes="c-actions"):
                 yield TouchButton(self.tr("void_all"), id="void-all", variant="error",
                                   disabled=all(line["qty"] == line["voided_qty"] for line in o["lines"]))
-                yield TouchButton(self.tr("refund"), id="refund", disabled=m["refundable"] <= 0 and not m["electronic"])
+                if not self.unpaid:  # nothing was taken: nothing to refund
+                    yield TouchButton(self.tr("refund"), id="refund",
+                                      disabled=m["refundable"] <= 0 and not m["electronic"])
                 yield TouchButton(self.tr("collect"), id="collect", disabled=bool(o.get("collected")))
             for job in o["print_jobs"]:
                 kind = JOB_KINDS.get(job["kind"], (job["kind"], job["kind"]))[self.lang == "en"]
@@ -64,16 +79,28 @@ class OrderScreen(CashierScreen):
         with Horizontal(classes="c-bottom"):
             yield TouchButton(self.tr("back"), id="order-back")
 
+    @property
+    def unpaid(self) -> bool:
+        return bool(self.order) and self.order["status"] == "awaiting_payment"  # type: ignore[index]
+
     def on_mount(self) -> None:
         super().on_mount()
         self.call("load", self.client.order_detail, self.order_id)
 
     def staff_event(self, kind: str, data: dict) -> bool:
-        if kind == "cashier.changed" and data.get("order_id") == self.order_id:
+        if kind == "scan" and data.get("kind") in PAYMENT_KINDS and self.unpaid \
+                and data.get("screen") == getattr(self.client, "screen_id", None):
+            self.call("code", self.client.pay_from_scan, self.order_id)  # read by this screen's scanner
+            return True
+        if kind in ("cashier.changed", "order.paid", "payment.changed") and data.get("order_id") == self.order_id:
             self.call("load", self.client.order_detail, self.order_id)
         return False
 
     def done(self, tag, result, error) -> None:
+        ticket = (self.order or {}).get("ticket_no", "")
+        if tag == "code" and error is not None:
+            self.app.notify(self.tr("code_failed", message=error.message), severity="warning")
+            return
         if error is not None:
             super().done(tag, result, error)
             return
@@ -81,8 +108,13 @@ class OrderScreen(CashierScreen):
             self.order = result
             self.refresh(recompose=True)
             return
+        if tag == "code":
+            paying = (result.get("message") or {}).get(self.lang) or self.tr("code_paying", ticket=ticket)
+            self.app.notify(self.tr("code_paid", ticket=ticket) if result.get("paid") else paying)
+            self.call("load", self.client.order_detail, self.order_id)
+            return
         notices = {"void": self.tr("done_void"), "reprint": self.tr("done_reprint"),
-                   "collect": self.tr("collected", ticket=(self.order or {}).get("ticket_no", ""))}
+                   "cash": self.tr("done_cash", ticket=ticket), "collect": self.tr("collected", ticket=ticket)}
         self.app.notify(notices.get(tag, tag))
         self.call("load", self.client.order_detail, self.order_id)
 
@@ -105,6 +137,18 @@ class OrderScreen(CashierScreen):
     @on(Button.Pressed, ".reprint")
     def reprint(self, event: Button.Pressed) -> None:
         self.call("reprint", self.client.reprint, event.button.value)
+
+    @on(Button.Pressed, "#take-cash")
+    def take_cash(self) -> None:
+        self.call("cash", self.client.take_cash, self.order_id)
+
+    @on(Button.Pressed, "#take-code")
+    @on(Input.Submitted, "#pay-code")
+    def take_code(self) -> None:
+        box = self.query_one("#pay-code", Input)
+        code, box.value = box.value.strip(), ""  # the code leaves the screen at once
+        if code:
+            self.call("code", self.client.pay_code, self.order_id, code)
 
     @on(Button.Pressed, "#collect")
     def collect(self) -> None:

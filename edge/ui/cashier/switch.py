@@ -42,7 +42,7 @@ def register_mode(name: str, label: tuple[str, str], opener: Callable) -> None:
 
 def open_cashier(app) -> None:
     if getattr(app, "cashier_client", None) is None:
-        app.cashier_client = CashierClient(app.client.base_url)
+        app.cashier_client = CashierClient(app.client.base_url, screen=app.client.screen_id)  # one screen, one id
     app.push_screen(LoginScreen())
 
 

@@ -1,12 +1,16 @@
 """Pay by showing a payment code (kiosk): the amount, "show your payment code", then what the
 payment does — "enter your password on your phone" with a countdown, paid (the ticket number,
 the kitchen has it), or why not in plain words with "try again with a new code" / "pay at the
-counter". A pure client: a payment-code scan (camera or wedge, a `scan` event) makes it ask the
-core to pay with the code the core holds (`{"from_scan": true}`); the code never reaches the UI.
+counter". A pure client: a payment-code scan (camera or wedge, a `scan` event) read at this screen
+makes it ask the core to pay with the code the core holds (`{"from_scan": true, "screen": id}`);
+the code never reaches the UI. The screen tells the core which order it shows while it is up, so
+a code shown here never pays another screen's order (docs/payments.md).
 `payment.changed` events move it on. Shown for orders the core holds for payment (pay-first).
 """
 
 from __future__ import annotations
+
+import threading
 
 from textual import on
 from textual.app import ComposeResult
@@ -31,6 +35,10 @@ WORDS = {
     "counter": ("到柜台付款", "Pay at the counter"), "again": ("换一个付款码重试", "Try again with a new code"),
     "cancel": ("取消支付", "Cancel payment"), "done": ("完成", "Done"),
     "offline": ("暂不能扫码付款，请到柜台付款", "Code payments are not available now: please pay at the counter"),
+    "not_here": ("这个付款码是在另一台屏幕出示的，请在本屏重新出示付款码",
+                 "That payment code was shown at another screen: show yours here again"),
+    "ambiguous": ("有多位顾客在付款，无法确定是哪一单：请到柜台由收银员收款",
+                  "Several customers are paying now and the code cannot be matched: please pay at the counter"),
     "cancel_refused": ("现在无法取消，请到柜台由收银员处理",
                        "This payment cannot be cancelled now: please ask at the counter"),
 }
@@ -86,6 +94,30 @@ class PayScreen(Screen):
     def on_mount(self) -> None:
         self._ticker = self.set_interval(1.0, self._tick)
         self._show()
+        self._say_showing(self.order.get("id"))
+
+    def on_unmount(self) -> None:
+        self._say_showing(None)
+
+    def _say_showing(self, order_id: str | None) -> None:
+        """Tell the core this screen shows (or no longer shows) the order's pay screen."""
+        client = self._client()
+        if not hasattr(client, "showing_payment"):
+            return
+
+        def job() -> None:
+            try:
+                client.showing_payment(order_id)
+            except CoreError:
+                pass  # offline: the core refuses unbound camera codes only while other screens wait
+
+        threading.Thread(target=job, name="pay-showing", daemon=True).start()
+
+    def _mine(self, data: dict) -> bool:
+        """A scan read at this screen (its wedge, or the camera that belongs to it), or by an
+        unbound camera (the core decides whether this screen may have it)."""
+        screen = data.get("screen")
+        return screen is None or screen == getattr(self._client(), "screen_id", None)
 
     # -- what the screen shows -------------------------------------------------------------
     def _show(self, text: str | None = None) -> None:
@@ -133,6 +165,8 @@ class PayScreen(Screen):
     # -- the core's events (the app hands them to the screen on top first) -------------------
     def core_event(self, kind: str, data: dict) -> bool:
         if kind == "scan" and data.get("kind") in PAYMENT_KINDS:
+            if not self._mine(data):
+                return True  # another screen's customer: not ours to pay with
             if self.state in ("waiting", "failed"):
                 self.start_payment()
             return True
@@ -155,8 +189,7 @@ class PayScreen(Screen):
 
         def job() -> None:
             try:
-                result, error = client._call("POST", f"/v1/orders/{order_id}/payments", {"from_scan": True},
-                                             ok=(200, 201)), None
+                result, error = client.pay_from_scan(order_id), None
             except CoreError as exc:
                 result, error = None, exc
             try:
@@ -171,8 +204,10 @@ class PayScreen(Screen):
             self._take(result)
             return
         self.state = "failed"
-        self._show(self.tr("offline") if error and error.code in ("offline", "no_gateway") else
-                   (error.message if error else self.tr("offline")))
+        words = {"offline": "offline", "no_gateway": "offline", "scan_other_screen": "not_here",
+                 "scan_ambiguous": "ambiguous"}
+        key = words.get(error.code) if error else "offline"
+        self._show(self.tr(key) if key else error.message if error else self.tr("offline"))
 
     # -- taps ---------------------------------------------------------------------------------
     @on(Button.Pressed, "#pay-again")
@@ -202,7 +237,7 @@ class PayScreen(Screen):
     def action_counter(self) -> None:
         if self.state in ("paying", "paid"):
             return
-        self.app.switch_screen(PlacedScreen(self.order))
+        self.app.switch_screen(PlacedScreen(self.order, unpaid=True))
 
     @on(Button.Pressed, "#pay-done")
     def done_pressed(self) -> None:

@@ -114,7 +114,7 @@ class UnresolvedPaymentsScreen(Screen):
         box.mount_all(rows or [Label(self.tr("none"), classes="payments-none")])
 
     def core_event(self, kind: str, data: dict) -> bool:
-        if kind in ("payment.changed", "order.paid"):
+        if kind in ("payment.changed", "order.paid", "order.placed"):  # a new order held for payment shows at once
             self.refresh_list()
         return False
 

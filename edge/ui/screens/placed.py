@@ -18,13 +18,17 @@ from edge.ui.widgets.buttons import TouchButton
 from edge.ui.widgets.plain import Label
 from edge.ui.widgets.topbar import TopBar
 
+UNPAID = {"zh": "请到收银台付款 {due}，取餐号 {ticket}；付款后厨房开始制作",
+          "en": "Please pay {due} at the counter, number {ticket}: the kitchen starts once you have paid"}
+
 
 class PlacedScreen(KioskScreen):
     BINDINGS = [("escape", "finish", "Start over"), ("enter", "finish", "Start over")]
 
-    def __init__(self, order: dict) -> None:
+    def __init__(self, order: dict, unpaid: bool = False) -> None:
         super().__init__()
         self.order = order
+        self.unpaid = unpaid  # held for payment: the kitchen starts once the cashier has the money
 
     def compose(self) -> ComposeResult:
         order = self.order
@@ -41,10 +45,16 @@ class PlacedScreen(KioskScreen):
             yield Label(str(order.get("ticket_no", "")), id="ticket-plain")
             yield Label(service, id="placed-service")
             yield Label(f"{self.tr('total')} {format_fen(int(order.get('total', 0)))}", id="placed-total")
-            yield Label(f"{t('pay_at_counter', 'zh')} / {t('pay_at_counter', 'en')}", id="pay-at-counter")
+            yield Label(self._pay_words(), id="pay-at-counter")
             yield Label(self.tr("tap_to_start"), id="tap-hint")
             with Center():
                 yield TouchButton(self.tr("done"), id="done", variant="primary")
+
+    def _pay_words(self) -> str:
+        if not self.unpaid:
+            return f"{t('pay_at_counter', 'zh')} / {t('pay_at_counter', 'en')}"
+        due, ticket = format_fen(int(self.order.get("total", 0))), self.order.get("ticket_no", "")
+        return UNPAID[self.lang if self.lang in UNPAID else "zh"].format(due=due, ticket=ticket)
 
     def on_mount(self) -> None:
         self.set_timer(self.kiosk.placed_timeout, self.action_finish)
