@@ -9,11 +9,14 @@ time: the client corrects its offset and signs again, once.
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import time
 from dataclasses import dataclass
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.poolmanager import pool_classes_by_scheme
 from urllib3.util.retry import Retry
 
 from edge.protocol.signing import sign_headers
@@ -40,10 +43,50 @@ class UpstreamError(Exception):
         return self.status in (401, 403)
 
 
+class CuttableAdapter(HTTPAdapter):
+    """An adapter that knows its connections waiting for an answer, so that another thread can cut
+    them (a worker stopping while its long poll waits on the upstream)."""
+
+    def __init__(self, **kw):
+        self.waiting: set = set()
+        self.waiting_lock = threading.Lock()
+        super().__init__(**kw)
+
+    def init_poolmanager(self, *args, **kw) -> None:
+        super().init_poolmanager(*args, **kw)
+        self.poolmanager.pool_classes_by_scheme = {scheme: self._tracked(pool_cls)
+                                                   for scheme, pool_cls in pool_classes_by_scheme.items()}
+
+    def _tracked(self, pool_cls):
+        adapter = self
+
+        class TrackedPool(pool_cls):
+            def _make_request(self, conn, *args, **kw):
+                with adapter.waiting_lock:
+                    adapter.waiting.add(conn)
+                try:
+                    return super()._make_request(conn, *args, **kw)
+                finally:
+                    with adapter.waiting_lock:
+                        adapter.waiting.discard(conn)
+
+        return TrackedPool
+
+    def cut(self) -> None:
+        """Shut the sockets of the requests in flight: they fail at once instead of waiting."""
+        with self.waiting_lock:
+            sockets = [conn.sock for conn in self.waiting if getattr(conn, "sock", None) is not None]
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
+
+
 def new_session() -> requests.Session:
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=Retry(total=0, connect=0, read=0, redirect=0, status=0, other=0,
-                                            raise_on_status=False), pool_maxsize=4)
+    adapter = CuttableAdapter(max_retries=Retry(total=0, connect=0, read=0, redirect=0, status=0, other=0,
+                                                raise_on_status=False), pool_maxsize=4)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -79,6 +122,12 @@ class UpstreamClient:
 
     def close(self) -> None:
         self.session.close()
+
+    def cut(self) -> None:
+        """From another thread: the request in flight (a long poll) fails now with UpstreamError."""
+        adapter = self.session.get_adapter(self.base_url)
+        if isinstance(adapter, CuttableAdapter):
+            adapter.cut()
 
     def request(self, method: str, path: str, body: bytes = b"", headers: dict | None = None,
                 read_timeout: float | None = None) -> Reply:

@@ -82,6 +82,9 @@ class SyncWorker:
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
         self._wake.set()
+        pull = self._clients.get("pull")
+        if pull is not None:
+            pull[1].cut()  # the long poll in flight ends now, not when the upstream answers
         for thread in self._threads:
             thread.join(timeout)
         for _, client in self._clients.values():
@@ -310,6 +313,8 @@ class SyncWorker:
                     self.pull_once(db, client, wait=self.long_poll_s)
                     failures = 0
                 except UpstreamError as error:
+                    if self._stopping.is_set():
+                        break  # stop() cut the long poll: not the upstream's failure
                     if error.auth:
                         self._auth_failed(db, enrollment, error)
                         continue
