@@ -17,6 +17,34 @@ from edge.ui.widgets.plain import Label
 
 JOB_KINDS = {"kitchen": ("厨房单", "Kitchen"), "change": ("加/退菜单", "Change"), "receipt": ("小票", "Receipt"),
              "report": ("日结单", "Report"), "test": ("测试页", "Test")}
+JOB_STATES = ("queued", "sending", "sent", "printed", "failed", "attention")
+
+
+def job_text(screen, job: dict, stations: dict[str, dict]) -> str:
+    """`厨房单 · 饮品 · 已打印` / `Kitchen · Drinks · printed`: what, for which station (its menu
+    name; the printer's name when it has none), and how far it got, in words."""
+    en = screen.lang == "en"
+    parts = [JOB_KINDS.get(job["kind"], (job["kind"], job["kind"]))[en]]
+    station = stations.get(job.get("station_id") or "")
+    if station:
+        parts.append(station["en" if en else "zh"])
+    elif job.get("printer"):
+        parts.append(job["printer"])
+    state = job["state"]
+    parts.append(screen.tr(f"job_{state}") if state in JOB_STATES else state)
+    if not job.get("printer"):
+        parts.append(screen.tr("job_no_printer"))
+    if job.get("reprint"):
+        parts.append(screen.tr("job_reprint"))
+    return " · ".join(parts)
+
+
+def dish_text(screen, line: dict) -> str:
+    """A line's dish and options in the screen's language (the menu's English names in English)."""
+    en = screen.lang == "en"
+    name = (line.get("name_en") or line["name_zh"]) if en else line["name_zh"]
+    options = " ".join((x.get("en") or x["zh"]) if en else x["zh"] for x in line["options"] + line["notes"])
+    return f"{name} {options}".strip()
 
 
 class OrderScreen(CashierScreen):
@@ -24,6 +52,7 @@ class OrderScreen(CashierScreen):
         super().__init__()
         self.order_id = order_id
         self.order: dict | None = None
+        self.stations: dict[str, dict] = {}  # station id -> its menu names {"zh", "en"}
 
     def compose(self) -> ComposeResult:
         o = self.order
@@ -40,9 +69,8 @@ class OrderScreen(CashierScreen):
             for line in o["lines"]:
                 left = line["qty"] - line["voided_qty"]
                 with Horizontal(classes="c-line"):
-                    options = " ".join(x["zh"] for x in line["options"] + line["notes"])
                     voided = f"  {self.tr('voided_qty', n=line['voided_qty'])}" if line["voided_qty"] else ""
-                    yield Label(f"{line['name_zh']} {options} ×{line['qty']}  {fen(line['total'])}{voided}",
+                    yield Label(f"{dish_text(self, line)} ×{line['qty']}  {fen(line['total'])}{voided}",
                                 classes="c-line-text")
                     if left >= 1:  # a fully voided line has nothing left to void
                         yield TouchButton(self.tr("void_one"), id=f"void-line-{line['line_no']}",
@@ -55,10 +83,8 @@ class OrderScreen(CashierScreen):
                 yield TouchButton(self.tr("refund"), id="refund", disabled=m["refundable"] <= 0 and not m["electronic"])
                 yield TouchButton(self.tr("collect"), id="collect", disabled=bool(o.get("collected")))
             for job in o["print_jobs"]:
-                kind = JOB_KINDS.get(job["kind"], (job["kind"], job["kind"]))[self.lang == "en"]
                 with Horizontal(classes="c-line"):
-                    yield Label(f"{kind} {job.get('station_id') or ''} {job.get('printer') or '-'}  {job['state']}"
-                                + ("  补打" if job.get("reprint") else ""), classes="c-line-text")
+                    yield Label(job_text(self, job, self.stations), id=f"job-{job['id']}", classes="c-line-text")
                     yield TouchButton(self.tr("reprint"), id=f"reprint-{job['id']}", classes="reprint",
                                       value=job["id"], disabled=not job.get("printer"))
         with Horizontal(classes="c-bottom"):
@@ -67,6 +93,7 @@ class OrderScreen(CashierScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.call("load", self.client.order_detail, self.order_id)
+        self.call("stations", self.client.menu)
 
     def staff_event(self, kind: str, data: dict) -> bool:
         if kind == "cashier.changed" and data.get("order_id") == self.order_id:
@@ -80,6 +107,11 @@ class OrderScreen(CashierScreen):
         if tag == "load":
             self.order = result
             self.refresh(recompose=True)
+            return
+        if tag == "stations":
+            self.stations = {s["id"]: s for s in result.get("stations", [])}
+            if self.order is not None:
+                self.refresh(recompose=True)
             return
         notices = {"void": self.tr("done_void"), "reprint": self.tr("done_reprint"),
                    "collect": self.tr("collected", ticket=(self.order or {}).get("ticket_no", ""))}
