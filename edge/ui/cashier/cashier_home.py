@@ -87,6 +87,12 @@ class HomeScreen(HomeLike, CashierScreen):
         self._show_scan()
         self.load_orders()
 
+    def on_screen_resume(self) -> None:
+        """Back from an order, 估清 or the report: what changed meanwhile (events went to the
+        screen on top) shows without 刷新."""
+        if self.orders_title:
+            self.load_orders(self.orders_title)
+
     def _show_scan(self) -> None:
         action = self.query_one("#scan-action", TouchButton)
         action.display = bool(self.scan.get("action"))
@@ -150,7 +156,7 @@ class HomeScreen(HomeLike, CashierScreen):
         if kind == "scan":
             self.on_scan(data)
             return True
-        if kind in ("cashier.changed", "order.placed"):
+        if kind in ("cashier.changed", "order.placed", "order.paid", "resync"):
             self.load_orders(self.orders_title)
         elif kind == "voucher.conflict":
             self.app.notify(self.tr("conflict", id=data.get("voucher_id", "?")), severity="error", timeout=30)

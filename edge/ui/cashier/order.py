@@ -53,6 +53,7 @@ class OrderScreen(CashierScreen):
         self.order_id = order_id
         self.order: dict | None = None
         self.stations: dict[str, dict] = {}  # station id -> its menu names {"zh", "en"}
+        self.jobs_followed: set[str] = set()  # print jobs whose changes reload this order
 
     def compose(self) -> ComposeResult:
         o = self.order
@@ -96,7 +97,10 @@ class OrderScreen(CashierScreen):
         self.call("stations", self.client.menu)
 
     def staff_event(self, kind: str, data: dict) -> bool:
-        if kind == "cashier.changed" and data.get("order_id") == self.order_id:
+        """Follows the core: this order changed (void, refund, payment…), or one of its print jobs
+        moved (a reprint goes from 排队中 to 已打印 without 刷新)."""
+        if kind in ("cashier.changed", "order.paid", "payment.changed") and data.get("order_id") == self.order_id \
+                or kind == "print.job" and data.get("job_id") in self.jobs_followed or kind == "resync":
             self.call("load", self.client.order_detail, self.order_id)
         return False
 
@@ -106,6 +110,7 @@ class OrderScreen(CashierScreen):
             return
         if tag == "load":
             self.order = result
+            self.jobs_followed |= {job["id"] for job in result["print_jobs"]}
             self.refresh(recompose=True)
             return
         if tag == "stations":
@@ -113,6 +118,8 @@ class OrderScreen(CashierScreen):
             if self.order is not None:
                 self.refresh(recompose=True)
             return
+        if tag == "reprint" and result.get("new_job_id"):
+            self.jobs_followed.add(result["new_job_id"])
         notices = {"void": self.tr("done_void"), "reprint": self.tr("done_reprint"),
                    "collect": self.tr("collected", ticket=(self.order or {}).get("ticket_no", ""))}
         self.app.notify(notices.get(tag, tag))
