@@ -78,6 +78,7 @@ async def test_every_cashier_screen_fits_and_every_button_is_reachable(printed_c
         await ui.tap(pilot, f"#{last_job.id}")  # the last print job's 补打, scrolled to
         await ui.wait_for(pilot, lambda: len(app.screen.query(".reprint")) == len(order["print_jobs"]) + 1,
                           what="the reprint listed")
+        app.clear_notifications()  # a toast may lie over the bottom bar for a few seconds
         await ui.tap(pilot, "#order-back")
         await ui.tap(pilot, "#open-soldout")
         await ui.wait_for(pilot, lambda: isinstance(app.screen, SoldOutScreen) and bool(app.screen.query(".so-item")),
@@ -89,11 +90,13 @@ async def test_every_cashier_screen_fits_and_every_button_is_reachable(printed_c
         await ui.tap(pilot, f"#{last.id}")
         await ui.wait_for(pilot, lambda: app.screen.query_one(f"#{last.id}").selected is not was,
                           what="the last dish switched")
+        app.clear_notifications()
         await ui.tap(pilot, "#soldout-back")
         await ui.tap(pilot, "#open-report")
         await ui.wait_for(pilot, lambda: isinstance(app.screen, ReportScreen) and bool(app.screen.query("#report-title")),
                           what="the day report")
         await assert_all_reachable(pilot)
+        app.clear_notifications()
         await ui.tap(pilot, "#report-back")
         await ui.tap(pilot, "#open-payments")
         await ui.wait_for(pilot, lambda: isinstance(app.screen, UnresolvedPaymentsScreen)
@@ -104,6 +107,7 @@ async def test_every_cashier_screen_fits_and_every_button_is_reachable(printed_c
         assert ui.text_of(app, "#cashier-staff") == CASHIER[1]
         assert app.screen.query(".payments-none-hint")  # the empty state says what would show here
         ui.assert_touch_sized(app)
+        app.clear_notifications()
         await ui.tap(pilot, "#payments-refresh")
         await ui.tap(pilot, "#payments-back")
         await ui.wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), what="home again")
