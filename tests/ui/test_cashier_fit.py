@@ -93,8 +93,8 @@ async def test_every_cashier_screen_fits_and_every_button_is_reachable(printed_c
         app.clear_notifications()
         await ui.tap(pilot, "#soldout-back")
         await ui.tap(pilot, "#open-report")
-        await ui.wait_for(pilot, lambda: isinstance(app.screen, ReportScreen) and bool(app.screen.query("#report-title")),
-                          what="the day report")
+        await ui.wait_for(pilot, lambda: isinstance(app.screen, ReportScreen)
+                          and bool(app.screen.query("#report-title")), what="the day report")
         await assert_all_reachable(pilot)
         app.clear_notifications()
         await ui.tap(pilot, "#report-back")

@@ -23,7 +23,8 @@ from edge.ui.widgets.plain import Label
 
 WORDS = {
     "title": ("未结支付", "Unresolved payments"), "none": ("没有未完成的付款", "No unresolved payments"),
-    "none_hint": ("扫码付款出问题或订单待付款时会列在这里", "Code payments in trouble and orders waiting for payment show here"),
+    "none_hint": ("扫码付款出问题或订单待付款时会列在这里",
+                  "Code payments in trouble and orders waiting for payment show here"),
     "unresolved": ("扫码付款未完成", "Code payments not finished"),
     "awaiting": ("待付款订单", "Orders waiting for payment"), "query": ("重新查询", "Retry query"),
     "cash": ("收现金", "Take cash"), "back": ("返回", "Back"), "refresh": ("刷新", "Refresh"),
