@@ -1,7 +1,7 @@
 """Snapshots (pytest-textual-snapshot) at kiosk size, Chinese text: the kiosk's start screen and
 the cashier's login, home (a voucher just scanned), 估清 and order screens (the order at 80x24
-too). Made against real cores with
-fixed data; `pytest --snapshot-update` rewrites them after an intended change of a screen."""
+too). Made against real cores with fixed data; `pytest --snapshot-update` rewrites them after an
+intended change of a screen."""
 
 from __future__ import annotations
 
