@@ -11,8 +11,8 @@ transaction. Network errors, 5xx and 429: full-jitter exponential backoff (cap 3
 sooner than Retry-After; a local commit does not cut a backoff short. A 4xx on a batch: the
 events upstream names are kept as dead, else the batch is halved until the bad event is alone
 and kept as dead. 401/403: syncing stops (orders go on), status says "needs re-enrollment".
-Pull: menu (ETag), table keys and PIN hashes (ETag), commands by long poll; applied once and
-acked by id.
+Pull: menu (ETag), table keys and PIN hashes (ETag; `staff.changed` is published once stored),
+commands by long poll; applied once and acked by id.
 """
 
 from __future__ import annotations
@@ -142,11 +142,14 @@ class SyncWorker:
         self._publish(db)
 
     def _publish(self, db) -> None:
+        self._announce("sync.changed", {"pending": pending_count(db), "state": sync_status(db)["state"]})
+
+    def _announce(self, kind: str, data: dict) -> None:
         if self.on_event:
             try:
-                self.on_event("sync.changed", {"pending": pending_count(db), "state": sync_status(db)["state"]})
+                self.on_event(kind, data)
             except Exception:  # noqa: BLE001 - a UI problem never stops syncing
-                log.exception("sync.changed publish failed")
+                log.exception("%s publish failed", kind)
 
     def _sleep_after_failure(self, slot: str, failures: int, retry_after: float | None) -> None:
         delay = self.backoff.delay(failures, retry_after)
@@ -291,6 +294,8 @@ class SyncWorker:
         except downstream.BadCommand as exc:
             raise_alarm(db, "bad_settings", f"settings {new_etag} from upstream refused: {exc}")
             put_state(db, settings_etag=new_etag)
+            return
+        self._announce("staff.changed", {"staff": len(reply.body["staff"])})  # login screens re-read the list
 
     def _send_acks(self, db, client) -> None:
         acks = downstream.unacked(db)

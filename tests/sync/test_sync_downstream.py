@@ -76,6 +76,23 @@ def test_table_keys_and_pin_hashes_reach_the_device(sqlite_upstream, make_device
     assert classify(url.replace("/7?", "/8?"), keyring, store).kind == "unknown"
 
 
+def test_staff_synced_down_is_announced_to_the_screens(sqlite_upstream, make_device):
+    """A login screen follows `staff.changed`: published once the new staff list is stored, not
+    when the settings did not change (ETag) or were refused."""
+    device = make_device(sqlite_upstream.url, sqlite_upstream.db)
+    seen: list[tuple[str, dict]] = []
+    bus = device.service.events
+    publish = bus.publish
+    bus.publish = lambda kind, data: (seen.append((kind, data)), publish(kind, data))  # type: ignore[method-assign]
+    device.attach().start()
+    wait_for(lambda: ("staff.changed", {"staff": 0}) in seen, what="the first settings pull announced")
+    set_staff(sqlite_upstream.db, "s1", "amy", "Amy", "cashier", "4321")
+    wait_for(lambda: ("staff.changed", {"staff": 1}) in seen, what="the new staff member announced")
+    with device.service.ledger.reading():
+        assert device.service.db.execute("SELECT name FROM staff_pins").fetchall() == [("Amy",)]
+    assert [k for k, _ in seen].count("staff.changed") == 2
+
+
 def test_phone_order_printed_once_despite_lost_acks_and_restarts(sqlite_upstream, make_device, printers):
     from edge.core.service import EdgeService
 

@@ -30,7 +30,7 @@ class CashierApp(PlainNotices, CoreEvents, WedgeKeys, App):
         super().__init__()
         self.animation_level = "none"
         self.client = self.cashier_client = client
-        self.lang = language if language in ("zh", "en") else "zh"
+        self.lang = self.start_language = language if language in ("zh", "en") else "zh"
         self.core_state = "connecting"
         self.init_wedge()
         self._stopping = threading.Event()

@@ -13,6 +13,7 @@ import time
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import Button, Input
 
 from edge.ui.cashier.cashier_screen import CashierBar, CashierScreen, HomeLike, fen, status_word, when
@@ -40,7 +41,7 @@ class HomeScreen(HomeLike, CashierScreen):
     def compose(self) -> ComposeResult:
         yield CashierBar()
         with Horizontal(id="home-body"):
-            with Vertical(id="scan-panel"):
+            with VerticalScroll(id="scan-panel"):
                 yield Label(self.tr("scan_hint"), id="scan-hint")
                 yield Label(self.scan.get("title", ""), id="scan-title")
                 yield Label(self.scan.get("detail", ""), id="scan-detail", classes=self.scan.get("severity", ""))
@@ -51,6 +52,7 @@ class HomeScreen(HomeLike, CashierScreen):
                     yield Input(placeholder=self.tr("search_ticket"), id="search-ticket", max_length=8)
                     yield Input(placeholder=self.tr("search_table"), id="search-table", max_length=8)
                     yield TouchButton(self.tr("search"), id="do-search", variant="primary")
+                with Horizontal(id="filter-row"):
                     yield ToggleButton(self.tr("open_only"), id="filter-open", selected=self.query_doc["open"])
                     yield ToggleButton(self.tr("last_hour"), id="filter-hour",
                                        selected=self.query_doc["since_ms"] is not None)
@@ -72,15 +74,24 @@ class HomeScreen(HomeLike, CashierScreen):
         return rows or [Label(self.tr("no_orders"), id="no-orders")]
 
     async def show_orders(self) -> None:
-        box = self.query_one("#order-list", VerticalScroll)
-        await box.remove_children()
-        await box.mount_all(self.order_rows())
-        self.query_one("#orders-title", Label).update(self.orders_title)
+        try:
+            box = self.query_one("#order-list", VerticalScroll)
+            await box.remove_children()
+            await box.mount_all(self.order_rows())
+            self.query_one("#orders-title", Label).update(self.orders_title)
+        except NoMatches:  # the screen closed meanwhile (log out, the app quitting)
+            pass
 
     def on_mount(self) -> None:
         super().on_mount()
         self._show_scan()
         self.load_orders()
+
+    def on_screen_resume(self) -> None:
+        """Back from an order, 估清 or the report: what changed meanwhile (events went to the
+        screen on top) shows without 刷新."""
+        if self.orders_title:
+            self.load_orders(self.orders_title)
 
     def _show_scan(self) -> None:
         action = self.query_one("#scan-action", TouchButton)
@@ -145,7 +156,7 @@ class HomeScreen(HomeLike, CashierScreen):
         if kind == "scan":
             self.on_scan(data)
             return True
-        if kind in ("cashier.changed", "order.placed"):
+        if kind in ("cashier.changed", "order.placed", "order.paid", "resync"):
             self.load_orders(self.orders_title)
         elif kind == "voucher.conflict":
             self.app.notify(self.tr("conflict", id=data.get("voucher_id", "?")), severity="error", timeout=30)
@@ -247,7 +258,8 @@ class HomeScreen(HomeLike, CashierScreen):
             self.set_scan(**{**scan, "severity": "-bad", "action": None, "detail": self.tr("pickup_voided",
                                                                                           ticket=ticket)})
         else:
-            lines = "，".join(f"{line['name_zh']}×{line['qty'] - line.get('voided_qty', 0)}" for line in order["lines"]
-                             if line["qty"] > line.get("voided_qty", 0))
+            name = "name_en" if self.lang == "en" else "name_zh"
+            lines = "，".join(f"{line.get(name) or line['name_zh']}×{line['qty'] - line.get('voided_qty', 0)}"
+                             for line in order["lines"] if line["qty"] > line.get("voided_qty", 0))
             self.set_scan(**{**scan, "detail": lines, "severity": "", "action": "collect",
                              "action_label": self.tr("collect")})

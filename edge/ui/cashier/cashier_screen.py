@@ -81,14 +81,19 @@ class CashierMixin:
         return False
 
     def leave(self) -> None:
-        """Log out: back to the login screen (cashier app) or to the customer (kiosk)."""
+        """Log out: back to the login screen (cashier app) or to the customer (kiosk), in the app's
+        own language (a cashier who switched to English leaves the kiosk in Chinese)."""
         self.client.logout()
-        leave = getattr(self.app, "leave_cashier", None)
+        app = self.app  # type: ignore[attr-defined]
+        start = getattr(app, "start_language", None)  # the staff member's language goes with them
+        if start and app.lang != start:
+            app.toggle_language()
+        leave = getattr(app, "leave_cashier", None)
         if leave:
             leave()
             return
-        while isinstance(self.app.screen, CashierMixin) and len(self.app.screen_stack) > 1:  # type: ignore
-            self.app.pop_screen()  # type: ignore
+        while isinstance(app.screen, CashierMixin) and len(app.screen_stack) > 1:
+            app.pop_screen()
 
 
 class CashierScreen(CashierMixin, Screen):

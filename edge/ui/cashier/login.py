@@ -51,11 +51,25 @@ class LoginScreen(HomeLike, CashierScreen):
         super().on_mount()
         self.call("staff", self.client.staff_list)
 
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.call("staff", self.client.staff_list)  # after a log out: the list as it is now
+
+    def staff_event(self, kind: str, data: dict) -> bool:
+        """The staff list synced from upstream changed: show it without 刷新 (a new cashier can log in)."""
+        if kind in ("staff.changed", "resync"):
+            self.call("staff", self.client.staff_list)
+        return False
+
     def done(self, tag, result, error) -> None:
         if tag == "staff" and error is None:
+            if result == self.staff:
+                return  # unchanged: keep the PIN being typed and the focus
             self.staff = result
             if len(result) == 1:
                 self.chosen = result[0]["staff_id"]
+            elif self.chosen not in {s["staff_id"] for s in result}:
+                self.chosen = None
             self.refresh(recompose=True)
         elif tag == "login":
             self.pin = ""

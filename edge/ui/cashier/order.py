@@ -20,6 +20,34 @@ from edge.ui.widgets.plain import Label
 PAYMENT_KINDS = ("alipay", "wechat", "unionpay")
 JOB_KINDS = {"kitchen": ("厨房单", "Kitchen"), "change": ("加/退菜单", "Change"), "receipt": ("小票", "Receipt"),
              "report": ("日结单", "Report"), "test": ("测试页", "Test")}
+JOB_STATES = ("queued", "sending", "sent", "printed", "failed", "attention")
+
+
+def job_text(screen, job: dict, stations: dict[str, dict]) -> str:
+    """`厨房单 · 饮品 · 已打印` / `Kitchen · Drinks · printed`: what, for which station (its menu
+    name; the printer's name when it has none), and how far it got, in words."""
+    en = screen.lang == "en"
+    parts = [JOB_KINDS.get(job["kind"], (job["kind"], job["kind"]))[en]]
+    station = stations.get(job.get("station_id") or "")
+    if station:
+        parts.append(station["en" if en else "zh"])
+    elif job.get("printer"):
+        parts.append(job["printer"])
+    state = job["state"]
+    parts.append(screen.tr(f"job_{state}") if state in JOB_STATES else state)
+    if not job.get("printer"):
+        parts.append(screen.tr("job_no_printer"))
+    if job.get("reprint"):
+        parts.append(screen.tr("job_reprint"))
+    return " · ".join(parts)
+
+
+def dish_text(screen, line: dict) -> str:
+    """A line's dish and options in the screen's language (the menu's English names in English)."""
+    en = screen.lang == "en"
+    name = (line.get("name_en") or line["name_zh"]) if en else line["name_zh"]
+    options = " ".join((x.get("en") or x["zh"]) if en else x["zh"] for x in line["options"] + line["notes"])
+    return f"{name} {options}".strip()
 
 
 class OrderScreen(CashierScreen):
@@ -27,6 +55,8 @@ class OrderScreen(CashierScreen):
         super().__init__()
         self.order_id = order_id
         self.order: dict | None = None
+        self.stations: dict[str, dict] = {}  # station id -> its menu names {"zh", "en"}
+        self.jobs_followed: set[str] = set()  # print jobs whose changes reload this order
 
     def compose(self) -> ComposeResult:
         o = self.order
@@ -43,9 +73,8 @@ class OrderScreen(CashierScreen):
             for line in o["lines"]:
                 left = line["qty"] - line["voided_qty"]
                 with Horizontal(classes="c-line"):
-                    options = " ".join(x["zh"] for x in line["options"] + line["notes"])
                     voided = f"  {self.tr('voided_qty', n=line['voided_qty'])}" if line["voided_qty"] else ""
-                    yield Label(f"{line['name_zh']} {options} ×{line['qty']}  {fen(line['total'])}{voided}",
+                    yield Label(f"{dish_text(self, line)} ×{line['qty']}  {fen(line['total'])}{voided}",
                                 classes="c-line-text")
                     if left >= 1:  # a fully voided line has nothing left to void
                         yield TouchButton(self.tr("void_one"), id=f"void-line-{line['line_no']}",
@@ -70,10 +99,8 @@ class OrderScreen(CashierScreen):
                                       disabled=m["refundable"] <= 0 and not m["electronic"])
                 yield TouchButton(self.tr("collect"), id="collect", disabled=bool(o.get("collected")))
             for job in o["print_jobs"]:
-                kind = JOB_KINDS.get(job["kind"], (job["kind"], job["kind"]))[self.lang == "en"]
                 with Horizontal(classes="c-line"):
-                    yield Label(f"{kind} {job.get('station_id') or ''} {job.get('printer') or '-'}  {job['state']}"
-                                + ("  补打" if job.get("reprint") else ""), classes="c-line-text")
+                    yield Label(job_text(self, job, self.stations), id=f"job-{job['id']}", classes="c-line-text")
                     yield TouchButton(self.tr("reprint"), id=f"reprint-{job['id']}", classes="reprint",
                                       value=job["id"], disabled=not job.get("printer"))
         with Horizontal(classes="c-bottom"):
@@ -86,13 +113,18 @@ class OrderScreen(CashierScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.call("load", self.client.order_detail, self.order_id)
+        self.call("stations", self.client.menu)
 
     def staff_event(self, kind: str, data: dict) -> bool:
+        """Follows the core: this order changed (void, refund, payment…), or one of its print jobs
+        moved (a reprint goes from 排队中 to 已打印 without 刷新); a payment code read by this
+        screen's own scanner pays this unpaid order."""
         if kind == "scan" and data.get("kind") in PAYMENT_KINDS and self.unpaid \
                 and data.get("screen") == getattr(self.client, "screen_id", None):
             self.call("code", self.client.pay_from_scan, self.order_id)  # read by this screen's scanner
             return True
-        if kind in ("cashier.changed", "order.paid", "payment.changed") and data.get("order_id") == self.order_id:
+        if kind in ("cashier.changed", "order.paid", "payment.changed") and data.get("order_id") == self.order_id \
+                or kind == "print.job" and data.get("job_id") in self.jobs_followed or kind == "resync":
             self.call("load", self.client.order_detail, self.order_id)
         return False
 
@@ -106,6 +138,7 @@ class OrderScreen(CashierScreen):
             return
         if tag == "load":
             self.order = result
+            self.jobs_followed |= {job["id"] for job in result["print_jobs"]}
             self.refresh(recompose=True)
             return
         if tag == "code":
@@ -113,6 +146,13 @@ class OrderScreen(CashierScreen):
             self.app.notify(self.tr("code_paid", ticket=ticket) if result.get("paid") else paying)
             self.call("load", self.client.order_detail, self.order_id)
             return
+        if tag == "stations":
+            self.stations = {s["id"]: s for s in result.get("stations", [])}
+            if self.order is not None:
+                self.refresh(recompose=True)
+            return
+        if tag == "reprint" and result.get("new_job_id"):
+            self.jobs_followed.add(result["new_job_id"])
         notices = {"void": self.tr("done_void"), "reprint": self.tr("done_reprint"),
                    "cash": self.tr("done_cash", ticket=ticket), "collect": self.tr("collected", ticket=ticket)}
         self.app.notify(notices.get(tag, tag))

@@ -3,7 +3,8 @@ core, and through upstream for the other devices and phone ordering."""
 
 from __future__ import annotations
 
-from textual import on
+from rich.cells import cell_len
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Button
@@ -31,6 +32,20 @@ class SoldOutScreen(CashierScreen):
         with Horizontal(classes="c-bottom"):
             yield TouchButton(self.tr("back"), id="soldout-back")
 
+    def fit_columns(self) -> None:
+        """As many columns as the longest name (and its 售罄 / 有货) allows, 1 to 3: English names
+        are long, and a cut name is no use at 80 columns."""
+        grids = self.query("#soldout-grid").results(Grid)
+        grid = next(iter(grids), None)
+        if grid is None:
+            return
+        longest = max((cell_len(str(b.label)) for b in grid.query(".so-item").results(ToggleButton)), default=0)
+        cell = longest + 5  # the button's borders and padding, and the gutter
+        grid.styles.grid_size_columns = max(1, min(3, (self.size.width - 2) // max(cell, 1)))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_columns()
+
     def on_mount(self) -> None:
         super().on_mount()
         self.call("menu", self.client.menu)
@@ -44,6 +59,7 @@ class SoldOutScreen(CashierScreen):
         if tag == "menu" and error is None:
             self.items = result.get("items", [])
             self.refresh(recompose=True)
+            self.call_after_refresh(self.fit_columns)
         elif tag == "toggle" and error is None:
             self.call("menu", self.client.menu)
         else:
