@@ -96,3 +96,22 @@ async def test_order_and_checkout_with_the_keyboard_only(core, ui, size):
         await press_until(pilot, "right", is_id("place-order"), "place order", limit=5)
         await pilot.press("enter")
         await ui.wait_for(pilot, lambda: isinstance(app.screen, PlacedScreen), what="the placed screen")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_error_dialog_by_keyboard(core, ui, size):
+    from edge.ui.core_client import CoreError
+    from edge.ui.screens.error import ErrorDialog
+
+    app = create_app(core.url, language="zh")
+    async with app.run_test(size=size) as pilot:
+        await ui.menu_ready(pilot)
+        chosen: list[str] = []
+        app.push_screen(ErrorDialog(CoreError("offline", "core unreachable"), can_retry=True), chosen.append)
+        await ui.wait_for(pilot, lambda: isinstance(app.screen, ErrorDialog), what="the error dialog")
+        await press_until(pilot, "down", lambda w: w.parent.id == "error-buttons", "the buttons", limit=5)
+        await press_until(pilot, "right", is_id("error-retry"), "try again", limit=3)
+        await pilot.press("left")
+        assert focused(app).id == "error-back"
+        await pilot.press("right", "enter")
+        await ui.wait_for(pilot, lambda: chosen == ["retry"], what="try again pressed")
