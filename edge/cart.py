@@ -92,9 +92,14 @@ def price_line(menu: Menu, line: CartLine, index: int = 0) -> PricedLine:
     options = _pick_options(menu, item, tuple(line.options), field + ".options")
     if len(line.notes) > MAX_NOTES:
         raise CartError("bad_note", f"at most {MAX_NOTES} notes per line", field + ".notes")
+    offered = menu.notes_for(item)
     for chip in line.notes:
-        if menu.note_chip(chip) is None:
+        note = menu.note_chip(chip)
+        if note is None:
             raise CartError("bad_note", f"unknown note '{chip}'", field + ".notes")
+        if chip not in offered:
+            raise CartError("bad_note", f"{note.zh} ({note.en}) is not offered with {item.zh} ({item.en})",
+                            field + ".notes")
     unit = item.price + sum(o.price_delta for o in options)
     return PricedLine(item, qty, options, tuple(line.notes), unit, unit * qty)
 

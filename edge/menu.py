@@ -1,5 +1,8 @@
 """The menu as pure data: categories, items with zh/en names, option groups and note chips.
 
+A category or an item may list the note chips offered with it (`notes = ["less_ice"]`): an item's
+list wins over its category's, and with neither every note chip of the store is offered.
+
 A menu is loaded from a plain dict (parsed from TOML or JSON by the caller) and validated here,
 so that a typo in a menu file is refused with the item and field it concerns. `menu_to_dict`
 gives the document form back (`MenuDoc`, the shape GET /v1/menu serves).
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class MenuError(ValueError):
@@ -49,6 +52,7 @@ class Category:
     id: str
     zh: str
     en: str
+    notes: tuple[str, ...] | None = None  # note chip ids offered with its items; None: every chip
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class Item:
     station: str
     option_groups: tuple[str, ...] = ()
     sold_out: bool = False
+    notes: tuple[str, ...] | None = None  # note chip ids offered with it; None: its category's
 
 
 @dataclass(frozen=True)
@@ -88,13 +93,23 @@ class Menu:
     def note_chip(self, chip_id: str) -> NoteChip | None:
         return next((n for n in self.note_chips if n.id == chip_id), None)
 
+    def notes_for(self, item: Item) -> tuple[str, ...]:
+        """The note chip ids offered with `item`: its own list, else its category's, else all."""
+        if item.notes is not None:
+            return item.notes
+        category = next((c for c in self.categories if c.id == item.category), None)
+        if category is not None and category.notes is not None:
+            return category.notes
+        return tuple(n.id for n in self.note_chips)
+
 
 class CategoryDoc(TypedDict):
-    """A category, station or note chip in document form."""
+    """A category, station or note chip in document form (`notes` on a category that lists them)."""
 
     id: str
     zh: str
     en: str
+    notes: NotRequired[list[str]]
 
 
 class OptionDoc(TypedDict):
@@ -122,6 +137,7 @@ class ItemDoc(TypedDict):
     station: str
     option_groups: list[str]
     sold_out: bool
+    notes: NotRequired[list[str]]
 
 
 class MenuDoc(TypedDict):
@@ -157,12 +173,33 @@ def _require_fen(doc: Mapping[str, Any], key: str, where: str) -> int:
     return value
 
 
+def _notes(doc: Mapping[str, Any], where: str, chip_ids: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The optional `notes` list of a category or item: known note chip ids, each once."""
+    if "notes" not in doc or doc["notes"] is None:
+        return None
+    value = doc["notes"]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise MenuError(f"{where}: 'notes' must be a list of note chip ids, got {value!r}")
+    for chip in value:
+        if chip not in chip_ids:
+            known = ", ".join(chip_ids) or "none"
+            raise MenuError(f"{where}: unknown note chip '{chip}' in 'notes' (the note chips are: {known})")
+    if len(set(value)) != len(value):
+        raise MenuError(f"{where}: 'notes' lists a note chip twice")
+    return tuple(value)
+
+
 def menu_from_dict(doc: Mapping[str, Any]) -> Menu:
     """Build and validate a Menu from its document form (see edge/demo/menu.toml)."""
     version = str(doc.get("version", "1"))
+    chips = tuple(
+        NoteChip(_require(c, "id", "note chip"), _require(c, "zh", "note chip"), c.get("en", ""))
+        for c in doc.get("note_chips", [])
+    )
+    chip_ids = tuple(c.id for c in chips)
     categories = tuple(
         Category(_require(c, "id", f"category #{n}"), _require(c, "zh", f"category #{n}"),
-                 c.get("en", ""))
+                 c.get("en", ""), _notes(c, f"category '{c.get('id', f'#{n}')}'", chip_ids))
         for n, c in enumerate(doc.get("categories", []), 1)
     )
     stations = tuple(
@@ -185,10 +222,6 @@ def menu_from_dict(doc: Mapping[str, Any]) -> Menu:
         if group.default is not None and group.option(group.default) is None:
             raise MenuError(f"{where}: default '{group.default}' is not one of its options")
         groups[group.id] = group
-    chips = tuple(
-        NoteChip(_require(c, "id", "note chip"), _require(c, "zh", "note chip"), c.get("en", ""))
-        for c in doc.get("note_chips", [])
-    )
     category_ids = {c.id for c in categories}
     station_ids = {s.id for s in stations}
     items: dict[str, Item] = {}
@@ -199,6 +232,7 @@ def menu_from_dict(doc: Mapping[str, Any]) -> Menu:
             zh=_require(i, "zh", where), en=i.get("en", ""),
             price=_require_fen(i, "price", where), station=_require(i, "station", where),
             option_groups=tuple(i.get("option_groups", [])), sold_out=bool(i.get("sold_out", False)),
+            notes=_notes(i, where, chip_ids),
         )
         if item.price < 0:
             raise MenuError(f"{where}: price must not be negative")
@@ -219,11 +253,26 @@ def _named(thing: Category | Station | NoteChip) -> CategoryDoc:
     return {"id": thing.id, "zh": thing.zh, "en": thing.en}
 
 
+def _category_doc(category: Category) -> CategoryDoc:
+    doc = _named(category)
+    if category.notes is not None:
+        doc["notes"] = list(category.notes)
+    return doc
+
+
+def _item_doc(item: Item) -> ItemDoc:
+    doc: ItemDoc = {"id": item.id, "category": item.category, "zh": item.zh, "en": item.en, "price": item.price,
+                    "station": item.station, "option_groups": list(item.option_groups), "sold_out": item.sold_out}
+    if item.notes is not None:
+        doc["notes"] = list(item.notes)
+    return doc
+
+
 def menu_to_dict(menu: Menu) -> MenuDoc:
     """The document form of a menu (what the core serves at GET /v1/menu)."""
     return {
         "version": menu.version,
-        "categories": [_named(c) for c in menu.categories],
+        "categories": [_category_doc(c) for c in menu.categories],
         "stations": [_named(s) for s in menu.stations],
         "option_groups": [
             {"id": g.id, "zh": g.zh, "en": g.en, "required": g.required, "default": g.default,
@@ -231,9 +280,5 @@ def menu_to_dict(menu: Menu) -> MenuDoc:
             for g in menu.option_groups.values()
         ],
         "note_chips": [_named(c) for c in menu.note_chips],
-        "items": [
-            {"id": i.id, "category": i.category, "zh": i.zh, "en": i.en, "price": i.price, "station": i.station,
-             "option_groups": list(i.option_groups), "sold_out": i.sold_out}
-            for i in menu.items.values()
-        ],
+        "items": [_item_doc(i) for i in menu.items.values()],
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlite_utils
@@ -20,7 +21,8 @@ def save_menu(db: sqlite_utils.Database, menu: Menu) -> None:
         db.table("menu_stations").insert_all(
             {"id": s.id, "zh": s.zh, "en": s.en, "sort": n} for n, s in enumerate(menu.stations))
         db.table("menu_categories").insert_all(
-            {"id": c.id, "zh": c.zh, "en": c.en, "sort": n} for n, c in enumerate(menu.categories))
+            {"id": c.id, "zh": c.zh, "en": c.en, "sort": n, "notes": _notes_text(c.notes)}
+            for n, c in enumerate(menu.categories))
         db.table("menu_note_chips").insert_all(
             {"id": c.id, "zh": c.zh, "en": c.en, "sort": n} for n, c in enumerate(menu.note_chips))
         for n, g in enumerate(menu.option_groups.values()):
@@ -32,10 +34,18 @@ def save_menu(db: sqlite_utils.Database, menu: Menu) -> None:
         for n, i in enumerate(menu.items.values()):
             db.table("menu_items").insert({"id": i.id, "category_id": i.category, "zh": i.zh, "en": i.en,
                                      "price": i.price, "station_id": i.station, "sold_out": int(i.sold_out),
-                                     "sort": n})
+                                     "sort": n, "notes": _notes_text(i.notes)})
             db.table("menu_item_option_groups").insert_all(
                 {"item_id": i.id, "group_id": gid, "sort": k} for k, gid in enumerate(i.option_groups))
         db.table("device_state").upsert({"key": "menu_version", "value": menu.version}, pk="key")
+
+
+def _notes_text(notes: tuple[str, ...] | None) -> str | None:
+    return None if notes is None else json.dumps(list(notes))
+
+
+def _notes(text: str | None) -> tuple[str, ...] | None:
+    return None if text is None else tuple(json.loads(text))
 
 
 def menu_version(db: sqlite_utils.Database) -> str | None:
@@ -65,12 +75,13 @@ def load_menu(db: sqlite_utils.Database) -> Menu | None:
         item_groups.setdefault(link["item_id"], []).append(link["group_id"])
     items = {
         i["id"]: Item(i["id"], i["category_id"], i["zh"], i["en"], i["price"], i["station_id"],
-                      tuple(item_groups.get(i["id"], ())), bool(i["sold_out"]))
+                      tuple(item_groups.get(i["id"], ())), bool(i["sold_out"]), _notes(i["notes"]))
         for i in q("SELECT * FROM menu_items ORDER BY sort")
     }
     return Menu(
         version=version,
-        categories=tuple(Category(c["id"], c["zh"], c["en"]) for c in q("SELECT * FROM menu_categories ORDER BY sort")),
+        categories=tuple(Category(c["id"], c["zh"], c["en"], _notes(c["notes"]))
+                         for c in q("SELECT * FROM menu_categories ORDER BY sort")),
         stations=tuple(Station(s["id"], s["zh"], s["en"]) for s in q("SELECT * FROM menu_stations ORDER BY sort")),
         option_groups=groups,
         items=items,

@@ -229,3 +229,13 @@ def m006_payments(db: sqlite_utils.Database) -> None:
     CREATE INDEX payment_attempts_unfinished ON payment_attempts (state)
         WHERE state IN ('created', 'pending', 'abandoning', 'closing')
     """)
+
+
+@migrations()
+def m007_menu_notes(db: sqlite_utils.Database) -> None:
+    """The note chips a category or an item offers (edge/menu.py `notes`): a JSON list of chip
+    ids, NULL when the menu gives none (its category's, else every chip)."""
+    _run(db, """
+    ALTER TABLE menu_categories ADD COLUMN notes TEXT;
+    ALTER TABLE menu_items ADD COLUMN notes TEXT
+    """)

@@ -27,6 +27,7 @@ from edge.ui.i18n import LANGUAGES, other_language, t
 from edge.ui.menu_view import MenuView
 from edge.ui.order_draft import OrderDraft
 from edge.ui.scans import scan_notice
+from edge.ui.screens.arrow_keys import ARROW_BINDINGS, ArrowKeys
 from edge.ui.screens.error import ErrorDialog
 from edge.ui.screens.menu_screen import MenuScreen
 from edge.ui.screens.pay import PayScreen
@@ -37,6 +38,13 @@ from edge.ui.wedge_keys import WedgeKeys
 from edge.ui.widgets.plain import PlainNotices
 from edge.ui.worker_messages import (CoreEvent, CoreState, MenuFailed, MenuLoaded, OrderFailed, OrderPlaced,
                                      ScanFailed, StartOver, StatusLoaded)
+
+
+class KioskPayScreen(ArrowKeys, PayScreen):
+    """The pay screen on the kiosk: arrow keys move between its buttons like every kiosk screen."""
+
+    BINDINGS = ARROW_BINDINGS
+
 
 CAMERA_PROBLEMS = {"camera offline": "camera_offline", "source ended": "camera_ended"}
 NOTICE_S = 6.0
@@ -290,7 +298,7 @@ class KioskApp(PlainNotices, CoreEvents, WedgeKeys, App):
         self.cart_changed()
         self.table_changed()
         if message.order.get("status") == "awaiting_payment":  # pay-first store: pay now (edge/ui/screens/pay.py)
-            self.push_screen(PayScreen(message.order))
+            self.push_screen(KioskPayScreen(message.order))
             return
         self.push_screen(PlacedScreen(message.order))
 

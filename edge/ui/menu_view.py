@@ -59,6 +59,17 @@ class MenuView:
     def chip(self, chip_id: str) -> dict | None:
         return self.chip_by_id.get(chip_id)
 
+    def chips_for(self, item: dict) -> list[dict]:
+        """The note chips offered with `item`: its own `notes`, else its category's, else every chip
+        (the same rule as the core's edge/menu.py `Menu.notes_for`)."""
+        ids = item.get("notes")
+        if ids is None:
+            category = next((c for c in self.categories if c.get("id") == item.get("category")), {})
+            ids = category.get("notes")
+        if ids is None:
+            return list(self.chips)
+        return [self.chip_by_id[i] for i in ids if i in self.chip_by_id]
+
     def unit_price(self, item_id: str, option_ids: tuple[str, ...] | list[str]) -> int:
         """Display price in fen: item price plus the option deltas (the core re-prices)."""
         item = self.items.get(item_id)

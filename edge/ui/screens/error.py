@@ -13,6 +13,7 @@ from textual.widgets import Button
 
 from edge.ui.core_client import CoreError
 from edge.ui.i18n import t
+from edge.ui.screens.arrow_keys import ARROW_BINDINGS, ArrowKeys
 from edge.ui.widgets.buttons import TouchButton
 from edge.ui.widgets.plain import Label
 
@@ -24,10 +25,10 @@ def plain_words(error: CoreError, lang: str) -> str:
     return t(PLAIN_WORDS.get(error.code, "err_other"), lang)
 
 
-class ErrorDialog(ModalScreen[str]):
-    """Dismisses with "back" or "retry"."""
+class ErrorDialog(ArrowKeys, ModalScreen[str]):
+    """Dismisses with "back" or "retry"; arrow keys move between its buttons, Escape is "back"."""
 
-    BINDINGS = [Binding("escape", "back", "Back", show=False)]
+    BINDINGS = [Binding("escape", "back", "Back", show=False), *ARROW_BINDINGS]
 
     def __init__(self, error: CoreError, can_retry: bool = False) -> None:
         super().__init__()

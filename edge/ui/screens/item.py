@@ -1,5 +1,5 @@
 """One dish: option groups as rows of toggle buttons (default preselected, price deltas shown),
-note chips (少辣, 走葱 …), quantity − / +, and "add to cart" with the line's display price.
+the note chips this dish offers (少辣, 走葱 …), quantity − / +, and "add to cart" with the line's display price.
 """
 
 from __future__ import annotations
@@ -59,10 +59,11 @@ class ItemScreen(KioskScreen):
                     label = f"{name(option, lang)} {delta}".strip()
                     yield ToggleButton(label, id=safe_id("opt", option["id"]), classes="option",
                                        value=option["id"], selected=self.choice.get(group["id"]) == option["id"])
-        if menu.chips:
+        chips = menu.chips_for(item)  # only the notes this dish offers (少冰 with drinks, not with dim sum)
+        if chips:
             yield Label(self.tr("notes"), classes="group-title")
             with ItemGrid(min_column_width=18, id="note-chips"):
-                for chip in menu.chips:
+                for chip in chips:
                     yield ToggleButton(name(chip, lang), id=safe_id("note", chip["id"]), classes="note",
                                        value=chip["id"], selected=chip["id"] in self.notes)
 

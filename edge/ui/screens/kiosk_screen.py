@@ -1,4 +1,5 @@
-"""The base of every full kiosk screen: a top bar, language re-rendering, Escape to go back.
+"""The base of every full kiosk screen: a top bar, language re-rendering, Escape to go back,
+arrow keys to move between controls (edge/ui/screens/arrow_keys.py).
 
 Screens keep what the customer chose in `app.draft` or in their own attributes, never only in
 widgets, so re-composing a screen (language switch, menu reload) loses nothing. What a screen
@@ -17,6 +18,7 @@ from textual.signal import Signal
 from edge.ui.core_client import CoreError
 from edge.ui.i18n import t
 from edge.ui.menu_view import MenuView
+from edge.ui.screens.arrow_keys import ARROW_BINDINGS, ArrowKeys
 from edge.ui.order_draft import OrderDraft
 
 
@@ -43,8 +45,8 @@ class Kiosk(Protocol):
     def back_to_start(self) -> None: ...
 
 
-class KioskScreen(Screen):
-    BINDINGS = [Binding("escape", "back", "Back", show=False)]
+class KioskScreen(ArrowKeys, Screen):
+    BINDINGS = [Binding("escape", "back", "Back", show=False), *ARROW_BINDINGS]
 
     @property
     def kiosk(self) -> Kiosk:

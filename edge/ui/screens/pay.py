@@ -41,6 +41,7 @@ WORDS = {
                   "Several customers are paying now and the code cannot be matched: please pay at the counter"),
     "cancel_refused": ("现在无法取消，请到柜台由收银员处理",
                        "This payment cannot be cancelled now: please ask at the counter"),
+    "back": ("返回", "Back"),
 }
 
 
@@ -86,6 +87,7 @@ class PayScreen(Screen):
             with Center():
                 yield Digits(str(self.order.get("ticket_no", "")), id="pay-ticket")
             with Horizontal(id="pay-buttons"):
+                yield Button(self.tr("back"), id="pay-back")
                 yield Button(self.tr("again"), id="pay-again", variant="primary")
                 yield Button(self.tr("cancel"), id="pay-cancel", variant="warning")
                 yield Button(self.tr("counter"), id="pay-counter")
@@ -136,6 +138,7 @@ class PayScreen(Screen):
         self.query_one("#pay-cancel").display = state == "paying"
         self.query_one("#pay-counter").display = state in ("waiting", "failed", "unresolved")
         self.query_one("#pay-done").display = state in ("paid", "unresolved")
+        self.query_one("#pay-back").display = state != "paid"
         self._tick()
 
     def _tick(self) -> None:
@@ -232,6 +235,16 @@ class PayScreen(Screen):
                     pass
 
         self.run_worker(cancel, thread=True, group="pay-cancel", description="cancel payment")
+
+    @on(Button.Pressed, "#pay-back")
+    def back_pressed(self) -> None:
+        """返回: a payment still open is cancelled first, by the customer's own cancel (the core
+        refuses it when the outcome is no longer the customer's, and the screen says so); with
+        nothing open the order waits for its payment at the counter."""
+        if (self.attempt or {}).get("open") or self.state == "paying":
+            self.cancel_pressed()
+        else:
+            self.action_counter()
 
     @on(Button.Pressed, "#pay-counter")
     def action_counter(self) -> None:
