@@ -11,28 +11,14 @@ import pytest
 import requests
 
 from edge.codes import classify
-from edge.core.server import BackgroundCore
 from edge.payments import store
-from tests.payments.helpers import (check_invariants, device_config, enroll_device, fast_timings, open_device, place,
-                                    scenario_code, settle_all, staff_login, start_upstream)
+from tests.payments.helpers import check_invariants, place, scenario_code, settle_all, staff_login
 from tests.support import wait_for
-
-SLOW_DEADLINE = fast_timings(deadline_s={"alipay": 30.0, "wechat": 30.0, "unionpay": 30.0})
 
 
 @pytest.fixture
-def world(tmp_path, sqlite_upstream_db, sandboxes):
-    """An upstream whose attempts wait 30 s for the customer's password, an enrolled device, its core."""
-    up = start_upstream(sqlite_upstream_db, sandboxes, SLOW_DEADLINE)
-    config = device_config(tmp_path / "dev")
-    enroll_device(config, up.db, up.url)
-    device = open_device(config)
-    core = BackgroundCore(device).start()
-    yield up, device, core
-    core.stop()
-    device.close()
-    up.server.stop()
-    up.gateway.stop()
+def world(slow_password_world):  # noqa: F811
+    return slow_password_world
 
 
 def waiting_for_password(device) -> dict:

@@ -145,3 +145,13 @@ def ui():
     return SimpleNamespace(tap=tap, wait_for=wait_for, menu_ready=menu_ready, text_of=text_of,
                            assert_touch_sized=assert_touch_sized, screen_text=screen_text,
                            notices=notices)
+
+
+async def cashier_login(pilot, cashier, staff_id: str = "c1", pin: str = "1234") -> None:
+    """Log in on a cashier app's PIN screen (the seeded cashier by default) and wait for its home."""
+    await wait_for(pilot, lambda: bool(cashier.screen.query(f"#staff-{staff_id}")), what="the staff list")
+    await tap(pilot, f"#staff-{staff_id}")
+    for digit in pin:
+        await tap(pilot, f"#key-{digit}")
+    await tap(pilot, "#key-ok")
+    await wait_for(pilot, lambda: bool(cashier.screen.query("#open-payments")), what="the cashier home")

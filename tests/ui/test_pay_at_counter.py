@@ -18,7 +18,7 @@ from tests.payments.conftest import device, gw_upstream, sandboxes  # noqa: F401
 from tests.payments.helpers import scenario_code
 from tests.support import pilot_wait_for as wait_for
 from tests.sync.fixtures import sqlite_upstream_db  # noqa: F401
-from tests.ui.conftest import screen_text, tap, text_of
+from tests.ui.conftest import cashier_login, screen_text, tap, text_of
 from tests.ui.test_pay_kiosk import new_order, pay_core  # noqa: F401
 
 SIZES = [(80, 24), (120, 40)]
@@ -44,12 +44,7 @@ async def test_pay_at_the_counter_tells_the_customer_what_is_owed_where_and_the_
 
 
 async def login(pilot, cashier) -> None:
-    await wait_for(pilot, lambda: bool(cashier.screen.query(f"#staff-{CASHIER[0]}")), what="the staff list")
-    await tap(pilot, f"#staff-{CASHIER[0]}")
-    for digit in CASHIER[3]:
-        await tap(pilot, f"#key-{digit}")
-    await tap(pilot, "#key-ok")
-    await wait_for(pilot, lambda: bool(cashier.screen.query("#open-payments")), what="the cashier home")
+    await cashier_login(pilot, cashier, CASHIER[0], CASHIER[3])
 
 
 @pytest.mark.parametrize("size", SIZES)

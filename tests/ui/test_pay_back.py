@@ -8,34 +8,20 @@ from __future__ import annotations
 import pytest
 import requests
 
-from edge.core.server import BackgroundCore
 from edge.ui.kiosk_app import create_app
 from edge.ui.screens.pay import PayScreen
 from edge.ui.screens.placed import PlacedScreen
-from tests.payments.helpers import device_config, enroll_device, fast_timings, open_device, scenario_code, \
-    start_upstream
-from tests.payments.conftest import sandboxes  # noqa: F401
+from tests.payments.conftest import sandboxes, slow_password_world  # noqa: F401
+from tests.payments.helpers import scenario_code
 from tests.sync.fixtures import sqlite_upstream_db  # noqa: F401
 from tests.ui.conftest import tap, text_of
 from tests.ui.test_pay_kiosk import new_order
 from tests.support import pilot_wait_for as wait_for
 
-SLOW_DEADLINE = fast_timings(deadline_s={"alipay": 30.0, "wechat": 30.0, "unionpay": 30.0})
-
 
 @pytest.fixture
-def world(tmp_path, sqlite_upstream_db, sandboxes):  # noqa: F811
-    """An upstream whose attempts wait 30 s for the customer's password, an enrolled device, its core."""
-    up = start_upstream(sqlite_upstream_db, sandboxes, SLOW_DEADLINE)
-    config = device_config(tmp_path / "dev")
-    enroll_device(config, up.db, up.url)
-    device = open_device(config)
-    core = BackgroundCore(device).start()
-    yield up, device, core
-    core.stop()
-    device.close()
-    up.server.stop()
-    up.gateway.stop()
+def world(slow_password_world):  # noqa: F811
+    return slow_password_world
 
 
 async def open_pay_screen(pilot, app, url: str) -> dict:

@@ -18,7 +18,7 @@ from tests.payments.helpers import scenario_code
 from tests.sync.fixtures import sqlite_upstream_db  # noqa: F401
 from edge.ui.cashier.cashier_app import create_cashier_app
 from tests.cashier.helpers import CASHIER, seed
-from tests.ui.conftest import notices, tap, text_of
+from tests.ui.conftest import cashier_login, notices, tap, text_of
 from tests.support import pilot_wait_for as wait_for
 from tests.support import wait_for as support_wait_for
 
@@ -111,12 +111,7 @@ async def test_cashier_screen_lists_unresolved_and_takes_cash(pay_core, gw_upstr
     seed(device, code_key=False)
     cashier = create_cashier_app(pay_core.url, language="en")
     async with cashier.run_test(size=(120, 40)) as pilot:  # the cashier logs in, then takes the cash
-        await wait_for(pilot, lambda: bool(cashier.screen.query(f"#staff-{CASHIER[0]}")), what="the staff list")
-        await tap(pilot, f"#staff-{CASHIER[0]}")
-        for digit in CASHIER[3]:
-            await tap(pilot, f"#key-{digit}")
-        await tap(pilot, "#key-ok")
-        await wait_for(pilot, lambda: bool(cashier.screen.query("#open-payments")), what="the cashier home")
+        await cashier_login(pilot, cashier, CASHIER[0], CASHIER[3])
         await tap(pilot, "#open-payments")
         await wait_for(pilot, lambda: bool(cashier.screen.query(".pay-cash")), what="the held order")
         await tap(pilot, ".pay-cash")
@@ -160,12 +155,7 @@ async def test_the_cashier_gives_up_a_payment_whose_outcome_is_unknown(pay_core,
     seed(device, code_key=False)
     cashier = create_cashier_app(pay_core.url)
     async with cashier.run_test(size=(80, 24), notifications=True) as pilot:
-        await wait_for(pilot, lambda: bool(cashier.screen.query(f"#staff-{CASHIER[0]}")), what="the staff list")
-        await tap(pilot, f"#staff-{CASHIER[0]}")
-        for digit in CASHIER[3]:
-            await tap(pilot, f"#key-{digit}")
-        await tap(pilot, "#key-ok")
-        await wait_for(pilot, lambda: bool(cashier.screen.query("#open-payments")), what="the cashier home")
+        await cashier_login(pilot, cashier, CASHIER[0], CASHIER[3])
         await tap(pilot, "#open-payments")
         await wait_for(pilot, lambda: bool(cashier.screen.query(".pay-abandon")), what="the unresolved payment")
         await tap(pilot, ".pay-abandon")
