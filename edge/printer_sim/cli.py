@@ -55,10 +55,10 @@ def printer_sim(host: str, port: int, out_dir: Path | None, name: str, echo: boo
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     for fault in faults:
         sim.set_fault(fault)
-    click.echo(f"printer-sim{' ' + name if name else ''} listening on tcp://{host}:{sim.port}"
-               f"{f', writing to {out_dir}' if out_dir else ''}"
-               f"{f', control API {control.url}' if control else ''}; Ctrl-C to stop")
-    try:
+    try:  # a Ctrl-C from the moment the banner is out is a clean stop (exit 0)
+        click.echo(f"printer-sim{' ' + name if name else ''} listening on tcp://{host}:{sim.port}"
+                   f"{f', writing to {out_dir}' if out_dir else ''}"
+                   f"{f', control API {control.url}' if control else ''}; Ctrl-C to stop")
         while True:
             time.sleep(0.5)
     except KeyboardInterrupt:

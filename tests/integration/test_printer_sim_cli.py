@@ -46,8 +46,8 @@ def run_once(out_dir, number: str) -> None:
         assert proc.stdout.readline().startswith("──── ticket")
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=60)
-    assert proc.returncode == 0
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
 
 
 def test_a_restarted_printer_sim_never_overwrites_a_ticket_it_received(tmp_path):
