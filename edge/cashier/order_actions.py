@@ -25,6 +25,7 @@ from edge.ledger.clock import Instant
 from edge.ledger.outbox import append_event
 from edge.ledger.placement import order_view
 from edge.ledger.staff import Staff, record_action
+from edge.ledger.voids import voided_amount, voided_quantities
 from edge.menu import Menu
 from edge.money import format_fen
 from edge.orders import new_id
@@ -51,7 +52,7 @@ def money(db: sqlite_utils.Database, order_id: str) -> dict | None:
     row = db.execute("SELECT total, payment, status FROM orders WHERE id = ?", [order_id]).fetchone()
     if row is None:
         return None
-    voided = db.execute("SELECT coalesce(sum(amount), 0) FROM order_voids WHERE order_id = ?", [order_id]).fetchone()[0]
+    voided = voided_amount(db, order_id)
     refunded = db.execute("SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = ? AND state != 'failed'",
                           [order_id]).fetchone()[0]
     total, channel = row[0], row[1]
@@ -114,8 +115,7 @@ def detail(db: sqlite_utils.Database, order_id: str) -> dict | None:
     view = order_view(db, order_id)
     if view is None:
         return None
-    voided_qty = dict(db.execute("SELECT line_no, sum(qty) FROM order_voids WHERE order_id = ? GROUP BY line_no",
-                                 [order_id]).fetchall())
+    voided_qty = voided_quantities(db, order_id)
     for n, line in enumerate(view["lines"], 1):
         line["line_no"] = n
         line["voided_qty"] = voided_qty.get(n, 0)
@@ -144,8 +144,7 @@ def void_lines(db: sqlite_utils.Database, config: Config, menu: Menu | None, at:
     order = _order_row(db, order_id)
     lines = {n: dict(line) for n, line in enumerate(db.query(
         "SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", [order_id]), 1)}
-    done = dict(db.execute("SELECT line_no, sum(qty) FROM order_voids WHERE order_id = ? GROUP BY line_no",
-                           [order_id]).fetchall())
+    done = voided_quantities(db, order_id)
     left = {n: line["qty"] - done.get(line["line_no"], 0) for n, line in lines.items()}
     if wanted is None:
         wanted = [{"line_no": n, "qty": q} for n, q in left.items() if q > 0]

@@ -24,6 +24,7 @@ import sqlite_utils
 
 from edge.config import Config
 from edge.ledger.clock import Instant
+from edge.ledger.voids import voided_amount, voided_quantities
 from edge.menu import Menu
 from edge.orders import new_id
 from edge.printer.changes import ChangeTicket
@@ -140,8 +141,7 @@ def customer_receipt(db: sqlite_utils.Database, order_id: str, shop_name: str,
                      " WHERE id = ?", [order_id]).fetchone()
     if row is None:
         raise KeyError(f"no order {order_id}")
-    voided = dict(db.execute("SELECT line_no, sum(qty) FROM order_voids WHERE order_id = ? GROUP BY line_no",
-                             [order_id]).fetchall())
+    voided = voided_quantities(db, order_id)
     lines = tuple(  # what the customer has (and pays for): voided dishes are left out
         ReceiptLine(name, qty - voided.get(line_no, 0), total // qty * (qty - voided.get(line_no, 0)),
                     _texts(json.loads(options)))
@@ -149,8 +149,7 @@ def customer_receipt(db: sqlite_utils.Database, order_id: str, shop_name: str,
             "SELECT line_no, name_zh, qty, total, options FROM order_lines WHERE order_id = ? ORDER BY line_no",
             [order_id])
         if qty > voided.get(line_no, 0))
-    due = row[4] - db.execute("SELECT coalesce(sum(amount), 0) FROM order_voids WHERE order_id = ?",
-                              [order_id]).fetchone()[0]
+    due = row[4] - voided_amount(db, order_id)
     return CustomerReceipt(shop_name=shop_name, ticket_no=row[0], service=row[1], table=row[2],
                            placed_at=row[3].replace("T", " ")[:16], lines=lines, total=due, payment=row[5],
                            paid=row[6] == "paid", pickup_code=pickup_code)

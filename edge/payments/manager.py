@@ -27,7 +27,8 @@ from edge.ledger.steps import Ledger
 from edge.menu import Menu
 from edge.payments import store
 from edge.payments.gateway_client import GatewayClient, GatewayError, enrolled_gateway
-from edge.payments.settle import amount_due, settle_order
+from edge.ledger.voids import amount_due
+from edge.payments.settle import settle_order
 from edge.protocol import failpoints
 from edge.refusal import Refused
 

@@ -17,6 +17,7 @@ from edge.ledger.clock import Instant
 from edge.ledger.code_keys import pickup_code_for
 from edge.ledger.outbox import append_event
 from edge.ledger.staff import Staff, record_action
+from edge.ledger.voids import amount_due, voided_quantities
 from edge.ledger.print_jobs import insert_job, next_station_seq, printer_for_station, queue_receipt
 from edge.menu import Menu
 from edge.printer.tickets import KitchenTicket, TicketLine
@@ -24,20 +25,6 @@ from edge.printer.tickets import KitchenTicket, TicketLine
 
 def _texts(values: str) -> tuple[str, ...]:
     return tuple(v["zh"] if isinstance(v, dict) else str(v) for v in json.loads(values or "[]"))
-
-
-def amount_due(db, order_id: str) -> tuple[int, int]:
-    """(total, due) of an order in fen: due = total minus every voided line."""
-    total = db.execute("SELECT total FROM orders WHERE id = ?", [order_id]).fetchone()[0]
-    voided = db.execute("SELECT coalesce(sum(amount), 0) FROM order_voids WHERE order_id = ?",
-                        [order_id]).fetchone()[0]
-    return total, total - voided
-
-
-def voided_quantities(db, order_id: str) -> dict[int, int]:
-    """{line_no: quantity voided} of an order."""
-    return dict(db.execute("SELECT line_no, sum(qty) FROM order_voids WHERE order_id = ? GROUP BY line_no",
-                           [order_id]).fetchall())
 
 
 def kitchen_jobs(db, config: Config, menu: Menu | None, order: dict, at: Instant) -> list[str]:
