@@ -16,6 +16,7 @@ Faults (set with `proxy.set(fault, **params)`; `path=` limits a fault to a path 
   retry_after     answer `status` (503) with Retry-After: `seconds`, without forwarding
   hold_response   forward, then hold the answer `seconds` before relaying (kill -9 window)
   slow            relay both ways at `bps` bytes per second
+  duplicate       forward the request twice (upstream sees it twice), relay the second answer
 """
 
 from __future__ import annotations
@@ -232,6 +233,9 @@ class FaultProxy:
                     upstream = self._track(socket.create_connection(("127.0.0.1", self.target_port)))
                 self._send(upstream, raw, bps)
                 answer, _, _, status = read_message(upstream, ubuf, request=False, method=method)
+                if fault == "duplicate":  # the same request again, as a retry whose first answer was lost
+                    self._send(upstream, raw, None)
+                    answer, _, _, status = read_message(upstream, ubuf, request=False, method=method)
                 entry["status"] = status
                 entry["duplicates"] = b'"duplicate"' in answer
                 if fault == "drop_response":
