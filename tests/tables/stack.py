@@ -267,7 +267,8 @@ class Restarts:
         return not self.thread.is_alive()
 
 
-def send_rounds(store: Store, tables: tuple[str, ...], rng: random.Random, until, least: int) -> int:
+def send_rounds(store: Store, tables: tuple[str, ...], rng: random.Random, until, least: int,
+                pause: tuple[float, float] = (0.05, 0.4)) -> int:
     """Rounds from the tables' phones, one after another with short pauses, until `until()` is true
     and at least `least` were sent; returns how many."""
     sent, counts = 0, dict.fromkeys(tables, 0)
@@ -276,7 +277,7 @@ def send_rounds(store: Store, tables: tuple[str, ...], rng: random.Random, until
         counts[table] += 1
         store.phone(table).order(round_plan(tables.index(table), counts[table]))
         sent += 1
-        time.sleep(rng.uniform(0.05, 0.4))
+        time.sleep(rng.uniform(*pause))
     return sent
 
 

@@ -1,0 +1,68 @@
+"""The store's device offline, then back: rounds wait upstream (the phones are told the kitchen has
+not received them), then print once each, in round order, when the device returns; a round that
+waited more than 3 minutes prints marked 迟到 N 分钟.
+
+Real processes: `edge-upstream serve`, `edge core` (the store's cashier device) printing to
+printer-sims. The core is stopped (the device is off); the outage is made 4 minutes long by moving
+the clock marks of what happened during it 4 minutes back in the upstream's database: when the
+round and its command were made, and when the device was last seen.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import stop_process, wait_for
+from tests.tables.stack import Store, printed_once
+
+OUTAGE_MS = 4 * 60_000
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(tmp_path)
+    yield store
+    store.close()
+
+
+def backdate_outage(store: Store, round_ids: list[str], ms: int) -> None:
+    """As if the device had gone `ms` earlier and these rounds had waited for it since then."""
+    with store.db.tx():
+        for round_id in round_ids:
+            store.db.execute("UPDATE table_rounds SET created_ms = created_ms - ?, sent_ms = sent_ms - ?"
+                             " WHERE round_id = ?", [ms, ms, round_id])
+            store.db.execute("UPDATE commands SET created_ms = created_ms - ? WHERE command_id ="
+                             " (SELECT command_id FROM table_rounds WHERE round_id = ?)", [ms, round_id])
+        store.db.execute("UPDATE devices SET last_seen_ms = last_seen_ms - ?", [ms])
+
+
+def test_rounds_wait_for_the_device_and_print_once_in_order_late_ones_marked(store):
+    guests, other = store.phone("12"), store.phone("7")
+    guests.order([("har_gow", 2)])
+    store.wait_all_printed(1, timeout=60)
+
+    stop_process(store.core.process)  # the store's device is off
+    late = guests.order([("siu_mai", 1), ("milk_tea", 1)])["rounds"][1]
+    backdate_outage(store, [late["round_id"]], OUTAGE_MS)
+    guests.order([("char_siu_bao", 3)])
+    other.order([("custard_bun", 1)])
+    seen = guests.state()
+    assert seen["device_online"] is False
+    assert [(r["round"], r["state"], r["waiting_for_device"]) for r in seen["rounds"]] == \
+        [(1, "printed", False), (2, "sent", True), (3, "sent", True)]
+    assert [r["waiting_for_device"] for r in other.state()["rounds"]] == [True]
+    assert len(store.printers.snapshot()) == 1, "nothing prints while the device is off"
+
+    store.core.start()  # back
+    rounds = store.wait_all_printed(4, timeout=90)
+    tickets = store.printers.snapshot()
+    printed_once(rounds, tickets)
+    dimsum = [(t.table, t.round_no) for t in tickets if t.station == "dimsum"]
+    assert dimsum == [("12", 1), ("12", 2), ("12", 3), ("7", 1)], "the waiting rounds print in the order they came"
+    marked = sorted((t.station, t.table, t.round_no) for t in tickets if "迟到 4 分钟" in t.text)
+    assert marked == [("bar", "12", 2), ("dimsum", "12", 2)], "only the round that waited over 3 minutes is late"
+    assert all("迟到" not in t.text for t in tickets if (t.table, t.round_no) != ("12", 2))
+    after = guests.state()
+    assert [(r["round"], r["state"], r["late"], r["waiting_for_device"]) for r in after["rounds"]] == \
+        [(1, "printed", False, False), (2, "printed", True, False), (3, "printed", False, False)]
+    wait_for(lambda: guests.state()["device_online"], what="the phones see the device back")
