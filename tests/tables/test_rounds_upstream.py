@@ -179,3 +179,27 @@ def test_phone_writes_are_json_from_the_page_itself(upstream):
     stranger = guest.get(f"{guest.base}/v1/table/state", cookies={"matou_table": uuid.uuid4().hex}, timeout=5)
     assert stranger.status_code == 401
     assert state(guest)["cart"]["lines"] == []
+
+
+def test_the_owner_sets_the_mode_and_sees_and_clears_tables_from_the_cli(sqlite_upstream):
+    from click.testing import CliRunner
+
+    from upstream.cli import cli
+
+    raw_device(sqlite_upstream, role="cashier")
+    db_url = sqlite_upstream.db.url
+    run = CliRunner().invoke
+    answer = run(cli, ["tables", "mode", "s1", "--database", db_url, "--pay-first", "--strict"])
+    assert answer.exit_code == 0 and "先付后吃" in answer.output and "strict" in answer.output
+    assert table_sessions.table_settings(sqlite_upstream.db, "s1") == {"mode": "pay_first", "strict": True}
+    run(cli, ["tables", "mode", "s1", "--database", db_url, "--pay-after", "--open"])
+    guest = phone(sqlite_upstream)
+    add(guest)
+    submit(guest)
+    listed = run(cli, ["tables", "sessions", "s1", "--database", db_url])
+    assert listed.exit_code == 0 and "table 12" in listed.output and "due 28.00" in listed.output
+    refused = run(cli, ["tables", "close", "s1", "12", "--database", db_url])
+    assert refused.exit_code == 1 and "bill_unpaid" in refused.output
+    forced = run(cli, ["tables", "close", "s1", "12", "--database", db_url, "--force"])
+    assert forced.exit_code == 0 and "cleared" in forced.output
+    assert run(cli, ["tables", "close", "s1", "12", "--database", db_url]).exit_code == 1
