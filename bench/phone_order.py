@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 import uuid
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -54,8 +55,6 @@ DISHES = {"dimsum": ("har_gow", "siu_mai", "char_siu_bao", "custard_bun"), "kitc
           "bar": ("milk_tea", "lemon_tea")}
 ROUND_RE = re.compile(r"桌 (\w+)\s+\S+\s*\n第(\d+)轮")
 TICKET_RE = re.compile(r"\b(A\d{3,})\b")
-ASSET_RE = re.compile(r"<(?:script[^>]*\ssrc|link[^>]*\srel=[\"']?stylesheet[\"']?[^>]*\shref|link[^>]*\shref)"
-                      r"=[\"']([^\"']+)[\"']", re.IGNORECASE)
 
 
 class Printers:
@@ -104,6 +103,21 @@ def start(args: list[str], log: Path, health: str) -> subprocess.Popen:
     raise SystemExit(f"{args[0]} did not start; see {log}")
 
 
+class PageFiles(HTMLParser):
+    """The files a page loads before it shows: its scripts and style sheets (pictures are lazy)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = {k.lower(): v or "" for k, v in attrs}
+        if tag == "script" and named.get("src"):
+            self.files.append(named["src"])
+        elif tag == "link" and "stylesheet" in named.get("rel", "").lower().split() and named.get("href"):
+            self.files.append(named["href"])
+
+
 def page_weight(url: str) -> tuple[int | None, str, requests.Session | None]:
     """(gzipped bytes, what was counted, the phone's session) of the table code's page; None when
     the upstream has no page there."""
@@ -118,7 +132,9 @@ def page_weight(url: str) -> tuple[int | None, str, requests.Session | None]:
         return len(gzip.compress(response.content, 6))
 
     total, counted = weight(answer), ["page"]
-    for src in dict.fromkeys(ASSET_RE.findall(answer.text)):
+    files = PageFiles()
+    files.feed(answer.text)
+    for src in dict.fromkeys(files.files):
         asset = urljoin(answer.url, src)
         if urlsplit(asset).netloc != urlsplit(answer.url).netloc:
             continue  # nothing from elsewhere (no CDN); only the page's own files
@@ -189,11 +205,10 @@ def main() -> None:
         page, page_note, first = page_weight(codes[tables[0]])
         phones = {}
         for t in tables:
-            if page is not None:
-                phones[t] = first if t == tables[0] else requests.Session()
-                if t != tables[0]:
-                    phones[t].get(codes[t], timeout=10)  # the scan: the page sets the table's cookie
-            else:
+            phones[t] = first if t == tables[0] and first is not None else requests.Session()
+            if page is not None and t != tables[0]:
+                phones[t].get(codes[t], timeout=10)  # the scan: the page sets the table's cookie
+            if "matou_table" not in phones[t].cookies:  # no page yet (or its scans a minute used up)
                 phones[t] = scanned_phone(db, t)
         end = time.monotonic() + 60
         while not ok(phones[tables[0]].get(f"{up}/v1/table/state", timeout=10), "state")["device_online"]:
