@@ -55,6 +55,7 @@ def test_the_benchmark_runs_and_names_p95_and_the_page():
     lines = run.stdout.splitlines()
     assert any(line.startswith("| phone round POST /v1/table/rounds -> last byte") for line in lines), run.stdout
     assert any(line.startswith("| core order POST /v1/orders -> last byte (baseline)") for line in lines)
+    assert any(line.startswith("| rush: 1 tables send at once, 3 times -> last byte") for line in lines)
     summary = next(line for line in lines if line.startswith("round p95 "))
-    assert " ms (" in summary and "4 of 4 rounds 已下厨 upstream" in summary, summary
+    assert " ms (" in summary and "7 of 7 rounds 已下厨 upstream" in summary, summary  # 3 + a warm-up + 3 in the rush
     assert any(line.startswith(("page n/a (", "page ")) and ("KB" in line or "n/a" in line) for line in lines)
