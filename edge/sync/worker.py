@@ -17,6 +17,7 @@ commands by long poll; applied once and acked by id.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
 import threading
@@ -38,6 +39,11 @@ from edge.sync.state import (get_state, load_enrollment, now_ms, put_state, rais
 
 log = logging.getLogger(__name__)
 LONG_POLL_S = 20.0
+# Rounds from the phones' tables wait upstream for the device's next pull: after an outage the
+# pull backs off no longer than this, so they reach the kitchen within ~30 s of the upstream being
+# reachable again. The push keeps the full cap (a fleet's devices must not hammer an upstream
+# coming back with their backlogs).
+PULL_BACKOFF_CAP_S = 30.0
 IDLE_S = 30.0
 NOT_ENROLLED_RECHECK_S = 5.0
 
@@ -56,6 +62,7 @@ class SyncWorker:
         self.place_order, self.import_menu, self.on_event = place_order, import_menu, on_event
         self.on_table_call = on_table_call
         self.backoff = backoff or Backoff()
+        self.pull_backoff = dataclasses.replace(self.backoff, cap_s=min(self.backoff.cap_s, PULL_BACKOFF_CAP_S))
         self.long_poll_s, self.idle_s = long_poll_s, idle_s
         self.timeouts = {k: v for k, v in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)) if v}
         self.max_events = self._batch_events = max_events
@@ -154,7 +161,7 @@ class SyncWorker:
                 log.exception("%s publish failed", kind)
 
     def _sleep_after_failure(self, slot: str, failures: int, retry_after: float | None) -> None:
-        delay = self.backoff.delay(failures, retry_after)
+        delay = (self.pull_backoff if slot == "pull" else self.backoff).delay(failures, retry_after)
         self.next_attempt_ms[slot] = now_ms() + int(delay * 1000)
         self._stopping.wait(delay)  # a local commit does not cut the backoff short
 
