@@ -192,6 +192,14 @@ class Store:
     phones: dict[str, Phone] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.db = self.upstream = self.proxy = self.printers = self.core = None
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> None:
         self.db_path = self.root / "upstream.sqlite"
         self.db = open_database(str(self.db_path))
         add_store(self.db, STORE, "测试茶楼")
@@ -229,18 +237,21 @@ class Store:
 
     def wait_all_printed(self, n: int, timeout: float = 120.0) -> list[dict]:
         """Wait until upstream holds `n` rounds, each `printed` (已下厨) by the device's word."""
-        wait_for(lambda: len(self.rounds()) == n and all(r["state"] == "printed" for r in self.rounds()),
-                 timeout=timeout, what=f"{n} rounds printed: "
-                 + str([(r["table_no"], r["round_no"], r["state"]) for r in self.rounds()]))
+        try:
+            wait_for(lambda: len(self.rounds()) == n and all(r["state"] == "printed" for r in self.rounds()),
+                     timeout=timeout, interval=0.1, what=f"{n} rounds printed")
+        except AssertionError as exc:
+            states = [(r["table_no"], r["round_no"], r["state"]) for r in self.rounds()]
+            raise AssertionError(f"{exc}; upstream holds {states}") from None
         return self.rounds()
 
     def close(self) -> None:
-        self.core.kill()
-        self.upstream.kill()
-        if self.proxy:
-            self.proxy.stop()
-        self.printers.stop()
-        self.db.close()
+        for stop in (self.core and self.core.kill, self.upstream and self.upstream.kill,
+                     self.proxy and self.proxy.stop, self.printers and self.printers.stop, self.db and self.db.close):
+            if stop:
+                stop()
+        if self.core:
+            self.core.log.close()
 
 
 class Restarts:
