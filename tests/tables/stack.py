@@ -1,5 +1,5 @@
 """A whole store in real processes for the table tests that kill, stop and cut things:
-`edge-upstream serve` on a SQLite file, `edge core` enrolled as the store's cashier device and
+`edge-upstream serve` on SQLite or PostgreSQL, `edge core` enrolled as the store's cashier device and
 printing to three printer-sims over TCP, and phones at tables (requests sessions holding the
 table's cookie, retrying the way the phone page does).
 
@@ -100,9 +100,10 @@ class Printers:
 
 
 class UpstreamProcess:
-    """A real `edge-upstream serve` on a SQLite file: start (waits for health), kill -9, stop."""
+    """A real `edge-upstream serve` on a database (SQLite file or PostgreSQL URL): start (waits for
+    health), kill -9, stop."""
 
-    def __init__(self, database: Path, port: int, log: Path):
+    def __init__(self, database: str, port: int, log: Path):
         self.database, self.port, self.log = database, port, log
         self.process: subprocess.Popen | None = None
 
@@ -189,6 +190,7 @@ class Store:
 
     root: Path
     proxied: bool = False
+    database: str | None = None  # the upstream's database URL (default: a SQLite file in `root`)
     phones: dict[str, Phone] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -200,8 +202,8 @@ class Store:
             raise
 
     def _start(self) -> None:
-        self.db_path = self.root / "upstream.sqlite"
-        self.db = open_database(str(self.db_path))
+        self.db_path = self.database or str(self.root / "upstream.sqlite")
+        self.db = open_database(self.db_path)
         add_store(self.db, STORE, "测试茶楼")
         publish_menu_file(self.db, STORE, str(MENU_FILE))
         # every phone of the test comes from 127.0.0.1: one address, many tables
