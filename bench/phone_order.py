@@ -124,8 +124,9 @@ def page_weight(url: str) -> tuple[int | None, str, requests.Session | None]:
     the upstream has no page there."""
     phone = requests.Session()
     answer = phone.get(url, timeout=10, headers={"Accept-Encoding": "gzip"})
-    if answer.status_code == 404 or "text/html" not in answer.headers.get("content-type", ""):
-        return None, f"GET {urlsplit(url).path} answers {answer.status_code} here: no phone page yet", None
+    if answer.status_code != 200 or "text/html" not in answer.headers.get("content-type", ""):
+        why = "no phone page yet" if answer.status_code == 404 else "not the menu page"
+        return None, f"GET {urlsplit(url).path} answers {answer.status_code} here: {why}", None
 
     def weight(response: requests.Response) -> int:
         if response.headers.get("content-encoding") == "gzip" and response.headers.get("content-length"):
