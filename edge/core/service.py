@@ -109,7 +109,8 @@ class EdgeService:
     def build_payments(self, **options) -> PaymentManager:
         """The payment manager on this service's ledger (`options`: failpoint, timeouts, for tests)."""
         return PaymentManager(self.ledger, config=self._current_config, menu=self._current_menu,
-                              wake_spool=self._wake_spool, wake_sync=self._wake_sync, **options)
+                              wake_spool=self._wake_spool, wake_sync=self._wake_sync,
+                              bill_notice=self._wake_cashier, **options)
 
     def close(self) -> None:
         self.events.close()
@@ -149,6 +150,10 @@ class EdgeService:
     def _wake_sync(self) -> None:
         if self.sync:
             self.sync.wake()
+
+    def _wake_cashier(self) -> None:
+        if self.cashier:
+            self.cashier.wake()
 
     def _new_spool(self, config: Config) -> PrintSpool:
         return PrintSpool(config.printers, functools.partial(connect, config.db_path), self._print_job_changed,
