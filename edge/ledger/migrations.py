@@ -242,6 +242,23 @@ def m007_menu_notes(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m008_table_rounds(db: sqlite_utils.Database) -> None:
+    """Table rounds from the phones (edge/sync/downstream.py): the table session and round an order
+    is, how long it waited upstream, the gateway attempt of a round paid on the phone, and when its
+    last kitchen ticket printed (the `order.printed` event that tells the phones 已下厨)."""
+    _run(db, """
+    ALTER TABLE orders ADD COLUMN table_session TEXT;
+    ALTER TABLE orders ADD COLUMN table_round INTEGER;
+    ALTER TABLE orders ADD COLUMN waited_ms INTEGER;
+    ALTER TABLE orders ADD COLUMN prepaid_attempt TEXT;
+    ALTER TABLE orders ADD COLUMN prepaid_channel TEXT;
+    ALTER TABLE orders ADD COLUMN kitchen_printed_ms INTEGER;
+    CREATE INDEX orders_by_table_session ON orders (table_session) WHERE table_session IS NOT NULL;
+    CREATE INDEX orders_round_unprinted ON orders (id) WHERE table_session IS NOT NULL AND kitchen_printed_ms IS NULL
+    """)
+
+
+@migrations()
 def m009_table_bills(db: sqlite_utils.Database) -> None:
     """A table's bill paid at the counter (edge/ledger/table_bills.py, edge/payments/bills.py): a
     payment-code attempt may cover a whole bill (`bill` = the table session; the orders it pays and
