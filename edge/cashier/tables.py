@@ -115,7 +115,7 @@ class TableDesk:
             raise offline(exc) from None
         except Refused as exc:
             raise _refused(exc) from None
-        session = doc.get("session", doc) if isinstance(doc, dict) else {}
+        session = {k: v for k, v in doc.items() if k != "tables"} if isinstance(doc, dict) else {}
         at, _ = self.ledger.now()
         with self.ledger.step() as db:
             record_action(db, staff, "table_open", str(session.get("session_id") or table), {"table": table},
@@ -132,6 +132,10 @@ class TableDesk:
             raise ActionRefused(409, "bill_unpaid", f"this table still owes {here['due']} fen: take the money "
                                 "first (收现金 / 收付款码), or a manager forces 清台 with their PIN", due=here["due"])
         body = {"staff_id": staff.staff_id, **({"force": True} if force and manager is not None else {})}
+        try:
+            self.send_notices()  # a bill paid a moment ago: upstream knows it before it is asked to close
+        except Offline:
+            pass
         try:
             doc = self.link.close_table(session_id, body)
         except Offline as exc:
@@ -173,8 +177,8 @@ class TableDesk:
                                                 " ORDER BY created_ms, notice_id")]
         sent = 0
         for notice in queued:
-            body = {"amount": notice["amount"], "method": notice["method"], "staff_id": notice["staff_id"],
-                    "notice_id": notice["notice_id"]}
+            body = {"payment_id": notice["notice_id"], "amount": notice["amount"], "method": notice["method"],
+                    "staff_id": notice["staff_id"]}
             state, error = "sent", None
             try:
                 self.link.bill_paid(notice["session_id"], body)
