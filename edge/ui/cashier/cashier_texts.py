@@ -120,10 +120,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tables_button": ("桌台 F2", "Tables F2"),
     "tables_title": ("桌台", "Tables"),
     "no_tables": ("没有开台的桌", "No open tables"),
-    "tables_offline": ("连不上门店服务器：只显示本机还有待付金额的桌；开台、清台暂不可用，收款照常",
-                       "The store's server cannot be reached: only tables that still owe money here are "
-                       "shown; opening and closing wait, taking money works"),
-    "table_row": ("桌{table}  {rounds}轮  待付{due}", "T{table}  {rounds} rd  due {due}"),
+    "tables_offline": ("连不上门店服务器：开台、清台暂不可用；本机待付的桌照常收款",
+                       "The store's server cannot be reached: opening and clearing wait; the tables "
+                       "owing money here can still pay"),
+    "table_row": ("桌{table}", "T{table}"),
+    "table_row_due": ("桌{table}  {due}", "T{table}  {due}"),
     "table_row_call": ("桌{table} ！呼叫", "T{table} ! call"),
     "table_head": ("桌 {table}  开台 {since}  {mode}", "Table {table}  open since {since}  {mode}"),
     "mode_pay_after": ("先吃后付", "pay after eating"),
@@ -145,6 +146,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "call_done": ("已处理", "Handled"),
     "bill": ("应收 {total}  已付 {paid}  待付 {due}", "Bill {total}  paid {paid}  due {due}"),
     "bill_paying": ("付款码付款中 {amount}…", "Paying {amount} by code…"),
+    "bill_code_hint": ("扫码或输入付款码", "Payment code"),
     "take_bill_cash": ("收现金 {due}", "Take cash {due}"),
     "close_table": ("清台", "Clear table"),
     "open_table": ("开台", "Open table"),

@@ -1,12 +1,13 @@
 """The table view (桌台): every open table session, its rounds, its bill and its guests' calls.
 
-Left, one button per table (桌12  3轮  待付 ¥56.00; a table whose guests call shows ！呼叫).
+Left, one button per table (桌12  ¥56.00: what it still owes; a table whose guests call shows
+桌12 ！呼叫).
 Right, the chosen table: when it was opened, its calls (呼叫服务员 / 请求结账, highlighted until
 已处理), its rounds (第1轮 A012 已下厨 ¥32.00 未付: a round with an order here opens the order
 screen, where its lines are voided with the usual rules), the bill (应收 / 已付 / 待付) and the
 actions: 收现金 (the whole bill), a payment code scanned at this screen's wedge scanner or typed
-(收付款码, masked), 清台 (a manager's PIN when money is still due). At the bottom: 开台 by
-table number. It follows the core (table calls, new rounds, payments) and asks again every few
+(收付款码, masked). At the bottom: 开台 by table number, and 清台 of the chosen table (a
+manager's PIN when money is still due). It follows the core (table calls, new rounds, payments) and asks again every few
 seconds while it shows; when the store's server cannot be reached it says so and lists the
 tables that still owe money here (their money can still be taken).
 """
@@ -52,10 +53,10 @@ class TablesScreen(CashierScreen):
     def compose(self) -> ComposeResult:
         yield CashierBar(self.tr("tables_title"))
         doc = self.doc
+        if doc is not None and not doc.get("online"):
+            yield Label(self.tr("tables_offline"), id="tables-offline", classes="-bad")
         with Horizontal(id="tables-body"):
             with VerticalScroll(id="table-list"):
-                if doc is not None and not doc.get("online"):
-                    yield Label(self.tr("tables_offline"), id="tables-offline", classes="-bad")
                 if doc is None:
                     yield Label("…", id="tables-loading")
                 for t in self.tables:
@@ -67,15 +68,18 @@ class TablesScreen(CashierScreen):
                 yield from self.detail()
         with Horizontal(id="tables-actions", classes="c-bottom"):
             yield Input(placeholder=self.tr("table_no"), id="open-table-no", max_length=8)
-            yield TouchButton(self.tr("open_table"), id="open-table", variant="primary")
+            yield TouchButton(self.tr("open_table"), id="open-table", variant="primary",
+                              disabled=doc is not None and not doc.get("online"))
+            yield TouchButton(self.tr("close_table"), id="close-table", variant="error",
+                              disabled=self.table is None or not (self.doc or {}).get("online"))
             yield TouchButton(self.tr("refresh"), id="tables-refresh")
             yield TouchButton(self.tr("back"), id="tables-back")
 
     def row_text(self, t: dict) -> str:
         if any(not c.get("handled_ms") for c in t.get("calls") or []):
             return self.tr("table_row_call", table=t.get("table") or "?")
-        return self.tr("table_row", table=t.get("table") or "?", rounds=len(t.get("rounds") or []),
-                       due=fen(t["bill"]["due"]))
+        due = t["bill"]["due"]
+        return self.tr("table_row_due" if due > 0 else "table_row", table=t.get("table") or "?", due=fen(due))
 
     def detail(self) -> list:
         t = self.table
@@ -111,12 +115,9 @@ class TablesScreen(CashierScreen):
         out.append(Horizontal(
             TouchButton(self.tr("take_bill_cash", due=fen(bill["due"])), id="bill-cash", variant="success",
                         disabled=not due),
-            Input(placeholder=self.tr("code_hint"), password=True, id="bill-code", max_length=32, disabled=not due),
+            Input(placeholder=self.tr("bill_code_hint"), password=True, id="bill-code", max_length=32, disabled=not due),
             TouchButton(self.tr("take_code"), id="bill-take-code", variant="primary", disabled=not due),
             classes="c-actions", id="bill-money"))
-        out.append(Horizontal(TouchButton(self.tr("close_table"), id="close-table", variant="error",
-                                          disabled=not (self.doc or {}).get("online")),
-                              classes="c-actions"))
         return out
 
     def round_text(self, r: dict) -> str:
@@ -171,7 +172,7 @@ class TablesScreen(CashierScreen):
                 self.show(result)
             return
         if tag == "close" and error is not None and error.code == "bill_unpaid" and t:
-            self.app.push_screen(ForceCloseDialog(t), self._closed)
+            self.app.push_screen(ForceCloseDialog(t), self._after_force)
             return
         if tag == "code" and error is not None:
             self.app.notify(self.tr("code_failed", message=error.message), severity="warning")
@@ -237,7 +238,7 @@ class TablesScreen(CashierScreen):
         if self.table:
             self.call("close", self.client.close_table, self.table["session_id"])
 
-    def _closed(self, result: dict | None) -> None:
+    def _after_force(self, result: dict | None) -> None:
         if result:
             self.done("close", result, None)
 
