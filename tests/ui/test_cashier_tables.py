@@ -72,6 +72,7 @@ async def test_a_table_at_the_counter_from_opening_to_clearing(world, ui, size, 
     app = create_cashier_app(url)
     async with app.run_test(size=size, notifications=True) as pilot:
         await login(pilot, ui)
+        app.clear_notifications()  # the login's toast lies over the bottom row for a few seconds
         await ui.tap(pilot, "#open-tables")
         await ui.wait_for(pilot, lambda: isinstance(app.screen, TablesScreen) and bool(app.screen.query("#no-tables")),
                           what="the table view, no table open")

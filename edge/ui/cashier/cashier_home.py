@@ -64,9 +64,9 @@ class HomeScreen(HomeLike, CashierScreen):
                 with VerticalScroll(id="order-list"):
                     yield from self.order_rows()
         with Horizontal(id="home-actions", classes="c-bottom"):
-            yield TouchButton(self.tr("tables_button"), id="open-tables", variant="primary")
             yield TouchButton(self.tr("sold_out_button"), id="open-soldout")
             yield TouchButton(self.tr("report_button"), id="open-report")
+            yield TouchButton(self.tr("tables_button"), id="open-tables", variant="primary")
             yield TouchButton(self.tr("refresh"), id="refresh")
 
     def order_rows(self) -> list:
