@@ -87,7 +87,7 @@ async def test_a_table_at_the_counter_from_opening_to_clearing(world, ui, size, 
         assert submit(guest).status_code == 201
         add(guest, "milk_tea", 1)
         assert submit(guest).status_code == 201
-        await ui.wait_for(pilot, lambda: "第2轮" in ui.text_of(app, "#round-1") and "未付" in ui.text_of(app, "#round-1"),
+        await ui.wait_for(pilot, lambda: "第2轮" in (second := ui.text_of(app, "#round-1")) and "未付" in second,
                           what="both rounds, without 刷新")
         assert "第1轮" in ui.text_of(app, "#round-0") and any(
             word in ui.text_of(app, "#round-0") for word in ("已提交", "已下厨"))
@@ -109,6 +109,9 @@ async def test_a_table_at_the_counter_from_opening_to_clearing(world, ui, size, 
         await ui.tap(pilot, "#round-0")
         await ui.wait_for(pilot, lambda: isinstance(app.screen, OrderScreen) and bool(app.screen.query("#void-all")),
                           what="round 1's order")
+        assert "整桌一起在「桌台」结账" in ui.text_of(app, "#order-table-bill")
+        assert not app.screen.query("#take-cash") and not app.screen.query("#refund"), "paid with the table only"
+        assert ui.text_of(app, "#order-money").startswith("待付款")
         await ui.tap(pilot, "#order-back")
         await ui.wait_for(pilot, lambda: isinstance(app.screen, TablesScreen), what="back to the tables")
 

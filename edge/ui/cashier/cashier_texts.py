@@ -147,6 +147,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "bill": ("应收 {total}  已付 {paid}  待付 {due}", "Bill {total}  paid {paid}  due {due}"),
     "bill_paying": ("付款码付款中 {amount}…", "Paying {amount} by code…"),
     "bill_code_hint": ("扫码或输入付款码", "Payment code"),
+    "on_table_bill": ("桌 {table} 的一轮：整桌一起在「桌台」结账", "A round of table {table}: the whole table pays "
+                      "together, in Tables"),
     "take_bill_cash": ("收现金 {due}", "Take cash {due}"),
     "close_table": ("清台", "Clear table"),
     "open_table": ("开台", "Open table"),

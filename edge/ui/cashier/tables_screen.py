@@ -115,7 +115,8 @@ class TablesScreen(CashierScreen):
         out.append(Horizontal(
             TouchButton(self.tr("take_bill_cash", due=fen(bill["due"])), id="bill-cash", variant="success",
                         disabled=not due),
-            Input(placeholder=self.tr("bill_code_hint"), password=True, id="bill-code", max_length=32, disabled=not due),
+            Input(placeholder=self.tr("bill_code_hint"), password=True, id="bill-code", max_length=32,
+                  disabled=not due),
             TouchButton(self.tr("take_code"), id="bill-take-code", variant="primary", disabled=not due),
             classes="c-actions", id="bill-money"))
         return out
