@@ -30,11 +30,11 @@ OFFLINE = "the store's server cannot be reached now, so tables cannot be opened 
 
 
 def offline(exc: Exception) -> ActionRefused:
-    return ActionRefused(503, "upstream_offline", OFFLINE, detail=str(exc)[:200])
+    return ActionRefused(409, "upstream_offline", OFFLINE, detail=str(exc)[:200])
 
 
 def _refused(exc: Refused) -> ActionRefused:
-    return ActionRefused(exc.status if 400 <= exc.status < 500 else 502, exc.code, exc.message)
+    return ActionRefused(exc.status if 400 <= exc.status < 500 else 409, exc.code, exc.message)
 
 
 def _round_view(rnd: dict, orders: list[dict]) -> dict:

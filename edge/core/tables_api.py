@@ -11,7 +11,7 @@ Every one needs a staff session (`X-Staff-Session`, edge.core.cashier_api):
                                       {"method": "code", "from_scan": true, "screen"}   the whole bill
     POST /v1/calls/{call_id}/handled  {}     a guest's call was seen to
 
-Upstream unreachable: 503 `upstream_offline` for open, close and calls (nothing changed); taking
+Upstream unreachable: 409 `upstream_offline` for open, close and calls (nothing changed); taking
 a bill's money works offline (upstream is told when it is back).
 """
 

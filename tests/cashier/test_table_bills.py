@@ -112,7 +112,7 @@ def test_without_upstream_the_view_keeps_the_money_due_and_refuses_changes(serve
 
     for path in ("/v1/tables/12/open", "/v1/calls/abc/handled"):
         answer = api.call("POST", path, {})
-        assert (answer.status_code, answer.json()["error"]["code"]) == (503, "upstream_offline"), path
+        assert (answer.status_code, answer.json()["error"]["code"]) == (409, "upstream_offline"), path
     assert api.call("POST", "/v1/tables/1%202/open", {}).json()["error"]["code"] == "bad_table"
     unpaid = api.call("POST", f"/v1/tables/{session}/close", {})
     assert (unpaid.status_code, unpaid.json()["error"]["code"]) == (409, "bill_unpaid")
