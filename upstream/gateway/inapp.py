@@ -24,7 +24,7 @@ from edge.orders import new_id
 from upstream.errors import ApiError, now_ms
 from upstream.gateway import inapp_settle, store
 from upstream.gateway.providers import base
-from upstream.gateway.states import CANCELLING, FAILED, FINAL, PAYING, QUERYING, SUCCEEDED
+from upstream.gateway.states import CANCELLING, FAILED, FINAL, PAYING, QUERYING, REFUNDING, SUCCEEDED
 from upstream.sql import Database
 
 INAPP_CHANNELS = ("alipay", "wechat")
@@ -73,6 +73,23 @@ def latest(db: Database, store_id: str, bill_ref: str) -> dict | None:
     row = db.one("SELECT * FROM gateway_attempts WHERE store_id = ? AND order_id = ? AND kind = 'inapp'"
                  " ORDER BY created_ms DESC, attempt_id DESC LIMIT 1", [store_id, bill_ref])
     return view(row) if row else None
+
+
+def give_back(db: Database, attempt_id: str, reason: str) -> bool:
+    """A succeeded in-app payment that must not be kept (what it paid for can no longer be had):
+    refund it through the gateway's own refunding. False when it is not a kept success."""
+    now = now_ms()
+    with db.tx():
+        row = store.lock(db, attempt_id)
+        if row is None or row["kind"] != "inapp" or row["state"] != SUCCEEDED:
+            return False
+        store.update(db, attempt_id, {"state": REFUNDING, "abandoned": 1, "abandon_reason": reason, "reason": reason,
+                                      "open_order": None, "tries": 0, "next_action_ms": now}, now)
+        store.log(db, attempt_id, REFUNDING, "give_back", reason, "what it paid for can no longer be had", now)
+    gateway = _GATEWAYS.get(db)
+    if gateway is not None:
+        gateway.ensure_runner(attempt_id)
+    return True
 
 
 def _check(bill_ref, amount, channel, subject, return_url) -> str:
