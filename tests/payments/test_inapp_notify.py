@@ -117,7 +117,15 @@ def test_a_repeated_notify_settles_once(world, channel):
 @pytest.mark.parametrize("channel", ["alipay", "wechat"])
 def test_a_crash_between_the_commit_and_the_callback_settles_once_after_the_restart(upstream_db, channel):
     crash = Crash("gw.after_notify")
-    world, stop = make_world(upstream_db, SLOW, notify_retry_s=(0.5, 1.0, 2.0, 4.0, 8.0), failpoint=crash)
+    holder = []
+
+    def kill_there(name: str) -> None:  # kill -9 at the point: this gateway does nothing more
+        if name == crash.point and not crash.fired.is_set():
+            holder[0].up.gateway.kill()
+        crash(name)
+
+    world, stop = make_world(upstream_db, SLOW, notify_retry_s=(0.5, 1.0, 2.0, 4.0, 8.0, 16.0), failpoint=kill_there)
+    holder.append(world)
     try:
         started = world.start("round-5", 1800, channel)
         press(started["pay_url"])
@@ -127,7 +135,6 @@ def test_a_crash_between_the_commit_and_the_callback_settles_once_after_the_rest
         assert row["state"] == "succeeded" and row["settled_ms"] is None and world.settled == []
         # kill -9 of the upstream, then a new one on the same port and database
         port = world.up.server.port
-        world.up.gateway.kill()
         world.up.server.stop(kill=True)
         world.up = start_upstream(upstream_db, world.sandboxes, fast_timings(**SLOW), port=port,
                                   prepare=False)

@@ -42,7 +42,7 @@ def attach(gateway) -> None:
     _GATEWAYS[gateway.db] = gateway
     db = gateway.db
     gateway.success_hooks.append(lambda attempt_id: inapp_settle.settle_one(db, attempt_id))
-    gateway.tick_hooks.append(lambda: inapp_settle.settle_pending(db))
+    gateway.tick_hooks.append(lambda: gateway._alive() or inapp_settle.settle_pending(db))
     inapp_settle.settle_pending(db)
 
 
