@@ -17,10 +17,6 @@ class Notifier:
     def __init__(self, ledger: Ledger, retry_s: tuple, timeout_s: float = 5.0):
         self.ledger, self.retry_s, self.timeout_s = ledger, tuple(retry_s), timeout_s
         self._stopping = threading.Event()
-        import requests
-
-        self._session = requests.Session()
-        self._session.trust_env = False  # never through a proxy from the environment
 
     def send(self, out_trade_no: str, url: str, body: bytes, content_type: str, ok: Callable[[bytes], bool]) -> None:
         thread = threading.Thread(target=self._run, args=(out_trade_no, url, body, content_type, ok),
@@ -28,12 +24,21 @@ class Notifier:
         thread.start()
 
     def _run(self, out_trade_no: str, url: str, body: bytes, content_type: str, ok: Callable[[bytes], bool]) -> None:
+        import requests
+
+        session = requests.Session()  # one per notify: sessions are not shared between threads
+        session.trust_env = False  # never through a proxy from the environment
+        with session:
+            self._deliver(session, out_trade_no, url, body, content_type, ok)
+
+    def _deliver(self, session, out_trade_no: str, url: str, body: bytes, content_type: str,
+                 ok: Callable[[bytes], bool]) -> None:
         for pause in (0.0, *self.retry_s):
             if self._stopping.wait(pause):
                 return
             answer, status = b"", 0
             try:
-                reply = self._session.post(url, data=body, headers={"Content-Type": content_type},
+                reply = session.post(url, data=body, headers={"Content-Type": content_type},
                                            timeout=self.timeout_s, allow_redirects=False)
                 answer, status = reply.content[:2000], reply.status_code
             except Exception as exc:  # noqa: BLE001 - unreachable merchant: try again later
