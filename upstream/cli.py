@@ -86,7 +86,8 @@ def serve(database: str | None, host: str, port: int, trusted_proxies: tuple[str
     db = _db(database)
     click.echo(f"upstream on http://{host}:{port} ({db.dialect})")
     # in-app payments: without [inapp] public_url the providers' notifies come back here (the sandboxes)
-    os.environ.setdefault("EDGE_UPSTREAM_URL", f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}")
+    if not os.environ.get("EDGE_UPSTREAM_URL"):
+        os.environ["EDGE_UPSTREAM_URL"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     try:
         build_server(db, host, port, trusted_proxies=[str(n) for n in trusted]).run()
     finally:
