@@ -52,9 +52,10 @@ def still_due(db: sqlite_utils.Database, attempt: dict) -> bool:
 
 def settle_bill(db: sqlite_utils.Database, config: Config, menu: Menu | None, session_id: str,
                 orders: list[dict], method: str, at: Instant, attempt_id: str | None = None,
-                staff: Staff | None = None) -> list[dict]:
+                staff: Staff | None = None, notify: bool = True) -> list[dict]:
     """Pay `orders` ([{order_id, due | amount}]) of the session by `method`, inside the caller's
-    db.atomic(). Returns [{order_id, ticket_no, amount}] of the orders it paid."""
+    db.atomic(). Returns [{order_id, ticket_no, amount}] of the orders it paid. `notify`: queue the
+    notice to upstream (False for a bill upstream itself saw paid, e.g. on a phone)."""
     paid = []
     for order in orders:
         amount = order.get("due", order.get("amount"))
@@ -70,7 +71,8 @@ def settle_bill(db: sqlite_utils.Database, config: Config, menu: Menu | None, se
     if staff is not None:
         record_action(db, staff, "bill_paid", session_id, {k: doc[k] for k in ("amount", "method", "orders")},
                       at.wall_ms)
-    db["table_bill_notices"].insert({"notice_id": new_id(), "session_id": session_id, "amount": total,
-                                     "method": method, "staff_id": doc["staff_id"], "created_ms": at.wall_ms,
-                                     "state": "queued"})
+    if notify:
+        db["table_bill_notices"].insert({"notice_id": new_id(), "session_id": session_id, "amount": total,
+                                         "method": method, "staff_id": doc["staff_id"], "created_ms": at.wall_ms,
+                                         "state": "queued"})
     return paid

@@ -3,7 +3,8 @@ rounds by its sync worker and the real core, at 80x24 and 120x40: reached from t
 button and by F2; 开台 by number; the guests' rounds appear by themselves with their state in
 words; a call is highlighted until 已处理; the bill says 应收 / 已付 / 待付; 清台 is refused while
 money is due and asks a manager; 收现金 pays the whole bill; 清台 ends the table. With upstream
-down the view says so and keeps the table that owes money. Every control fits at both sizes, in
+down the view says so and keeps the table that owes money; a bill paid on a phone is not taken
+again. Every control fits at both sizes, in
 Chinese and in English. Screenshots (SVG) go to the test's folder."""
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from tests.support import wait_for as wait_until
 from tests.sync.fixtures import make_device, sqlite_upstream, sqlite_upstream_db  # noqa: F401
 from tests.tables.helpers import add, phone, state, submit
 from tests.ui.cashier_fit import assert_all_reachable
+from upstream import table_rounds
+from upstream.errors import now_ms
 from upstream.store_settings import set_staff
 
 SIZES = [(80, 24), (120, 40)]
@@ -157,3 +160,26 @@ async def test_f2_opens_the_tables_and_upstream_down_is_said(world, ui, size, tm
         await assert_all_reachable(pilot)
         await clean(pilot)
         app.save_screenshot(path=str(tmp_path), filename=f"tables-offline-{size[0]}.svg")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_bill_paid_on_a_phone_is_not_taken_again(world, ui, size):
+    up, device, url = world
+    guest = phone(up, "3")
+    add(guest, "har_gow", 1)
+    assert submit(guest).status_code == 201
+    wait_until(lambda: rounds_on(device) == 1, 30, what="the round on the device")
+    bill = state(guest)["bill"]
+    session = up.db.one("SELECT * FROM table_sessions WHERE session_id = ?", [state(guest)["session"]["id"]])
+    # what the in-app payment's settle records when the guests pay the bill on a phone
+    assert table_rounds.record_payment(up.db, session, "phone-pay-1", bill["due"], "wechat", "phone", None, now_ms())
+    app = create_cashier_app(url)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await login(pilot, ui)
+        app.set_focus(None)
+        await pilot.press("f2")
+        await ui.wait_for(pilot, lambda: isinstance(app.screen, TablesScreen)
+                          and bool(app.screen.query("#table-phone-paid")), what="paid on a phone, said")
+        assert ui.text_of(app, "#table-phone-paid").startswith("顾客已在手机上付款")
+        assert app.screen.query_one("#bill-cash").disabled and app.screen.query_one("#bill-take-code").disabled
+        await assert_all_reachable(pilot)

@@ -146,6 +146,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "call_done": ("已处理", "Handled"),
     "bill": ("应收 {total}  已付 {paid}  待付 {due}", "Bill {total}  paid {paid}  due {due}"),
     "bill_paying": ("付款码付款中 {amount}…", "Paying {amount} by code…"),
+    "bill_paid_on_phone": ("顾客已在手机上付款 {paid}：请勿重复收款", "Paid {paid} on a phone: do not take it again"),
     "bill_code_hint": ("扫码或输入付款码", "Payment code"),
     "on_table_bill": ("桌 {table} 的一轮：整桌一起在「桌台」结账", "A round of table {table}: the whole table pays "
                       "together, in Tables"),

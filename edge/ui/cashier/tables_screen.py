@@ -1,15 +1,15 @@
 """The table view (桌台): every open table session, its rounds, its bill and its guests' calls.
 
 Left, one button per table (桌12  ¥56.00: what it still owes; a table whose guests call shows
-桌12 ！呼叫).
-Right, the chosen table: when it was opened, its calls (呼叫服务员 / 请求结账, highlighted until
-已处理), its rounds (第1轮 A012 已下厨 ¥32.00 未付: a round with an order here opens the order
-screen, where its lines are voided with the usual rules), the bill (应收 / 已付 / 待付) and the
-actions: 收现金 (the whole bill), a payment code scanned at this screen's wedge scanner or typed
-(收付款码, masked). At the bottom: 开台 by table number, and 清台 of the chosen table (a
-manager's PIN when money is still due). It follows the core (table calls, new rounds, payments) and asks again every few
-seconds while it shows; when the store's server cannot be reached it says so and lists the
-tables that still owe money here (their money can still be taken).
+桌12 ！呼叫). Right, the chosen table: when it was opened, its calls (呼叫服务员 / 请求结账,
+highlighted until 已处理), its rounds (第1轮 A012 已下厨 ¥32.00 未付: a round with an order here
+opens the order screen, where its lines are voided with the usual rules), the bill (应收 / 已付 /
+待付) and the actions: 收现金 (the whole bill), a payment code scanned at this screen's wedge
+scanner or typed (收付款码, masked); a bill the store's server saw paid on a phone says so and
+takes no money. At the bottom: 开台 by table number, and 清台 of the chosen table (a manager's
+PIN when money is still due). It follows the core (table calls, new rounds, payments) and asks
+again every few seconds while it shows; when the store's server cannot be reached it says so and
+lists the tables that still owe money here (their money can still be taken).
 """
 
 from __future__ import annotations
@@ -33,6 +33,13 @@ ORDER_STATES = ("unpaid", "paid", "voided")
 
 def hm(ms: object) -> str:
     return when(ms)[-5:] if isinstance(ms, int) else "?"
+
+
+def phone_paid(t: dict) -> bool:
+    """The store's server says the table owes nothing (paid on a phone) while this device still
+    has its rounds unpaid: the money must not be taken again here."""
+    up = t.get("upstream_bill") or {}
+    return bool(up.get("total")) and up.get("due") == 0 and t["bill"]["due"] > 0
 
 
 class TablesScreen(CashierScreen):
@@ -112,6 +119,10 @@ class TablesScreen(CashierScreen):
         if paying:
             out.append(Label(self.tr("bill_paying", amount=fen(paying.get("amount"))), id="table-paying"))
         due = bill["due"] > 0
+        if due and phone_paid(t):  # the store's server saw it paid on a phone: never take it twice
+            out.append(Label(self.tr("bill_paid_on_phone", paid=fen(t["upstream_bill"]["paid"])),
+                             id="table-phone-paid", classes="-bad"))
+            due = False
         out.append(Horizontal(
             TouchButton(self.tr("take_bill_cash", due=fen(bill["due"])), id="bill-cash", variant="success",
                         disabled=not due),
