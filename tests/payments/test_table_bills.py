@@ -13,11 +13,14 @@ import json
 import pytest
 import requests
 
+from edge.codes import classify
 from edge.core.server import BackgroundCore
 from edge.ledger.staff import Staff
 from edge.orders import new_id
 from edge.payments import store
-from tests.payments.helpers import scenario_code, settle_all, staff_login
+from edge.protocol.failpoints import Crashed
+from tests.payments.helpers import (Crash, device_config, enroll_device, open_device, scenario_code, settle_all,
+                                    staff_login)
 from tests.support import wait_for
 
 MANAGER = Staff("m1", "李经理", "manager")
@@ -143,3 +146,54 @@ def test_an_open_bill_payment_holds_its_rounds_and_cash_gives_it_up(slow_passwor
 def _row(device, attempt_id: str) -> dict:
     with device.ledger.reading():
         return store.get(device.db, attempt_id)
+
+
+@pytest.mark.parametrize("point", ["core.before_put", "core.after_put", "core.polling"])
+def test_a_core_crash_during_a_bill_payment_pays_it_once(tmp_path, gw_upstream, sandboxes, point):
+    """kill -9 of the core (the crashed manager drops, a new one resumes on the same database): the
+    bill's attempt is followed again by querying, never paid again; paid, every round is paid
+    once and the provider charged the bill once; never sent, nothing is charged and the bill can
+    be paid again."""
+    config = device_config(tmp_path / "dev")
+    enroll_device(config, gw_upstream.db, gw_upstream.url)
+    crash = Crash(point)
+    device = open_device(config, failpoint=crash)
+    session = new_id()
+    try:
+        orders = [round_order(device, session, 1, "har_gow"), round_order(device, session, 2, "siu_mai")]
+        scenario = "password_then_success" if point == "core.polling" else "instant_success"
+        try:
+            device.payments.pay_bill(session, classify(scenario_code("unionpay", scenario)))
+        except Crashed:
+            pass
+        wait_for(crash.fired.is_set, 5, what=f"the crash at {point}")
+    finally:
+        device.payments.kill()
+        device.close()
+    device = open_device(config)
+    try:
+        device.payments.resume()
+        settle_all(device, gw_upstream.db)
+        due = sum(o["total"] for o in orders)
+        with device.ledger.reading() as db:
+            attempts = [dict(r) for r in db.query("SELECT * FROM payment_attempts")]
+        assert len(attempts) == 1 and attempts[0]["bill"] == session and attempts[0]["amount"] == due
+        paid_events = outbox(device, "order.paid")
+        if point == "core.before_put":  # the gateway never had it: nothing taken, the table still owes
+            assert attempts[0]["state"] == "abandoned" and sandboxes.ledger.charged(attempts[0]["attempt_id"]) == 0
+            assert paid_events == [] and {device.order(o["id"])["payment"] for o in orders} == {"table"}
+            again, created = device.payments.pay_bill(session, classify(scenario_code("unionpay", "instant_success")))
+            assert created
+            wait_for(lambda: device.payments.view(again["attempt_id"])["paid"], 15, what="paid the second time")
+        else:
+            assert attempts[0]["state"] == "succeeded"
+            assert sandboxes.ledger.charged(attempts[0]["attempt_id"]) == due
+        assert sorted(e["order_id"] for e in outbox(device, "order.paid")) == sorted(o["id"] for o in orders), \
+            "every round paid exactly once"
+        assert {(device.order(o["id"])["status"], device.order(o["id"])["payment"]) for o in orders} == {
+            ("paid", "unionpay")}
+        with device.ledger.reading() as db:
+            charged = sum(sandboxes.ledger.charged(r[0]) for r in db.execute("SELECT attempt_id FROM payment_attempts"))
+        assert charged == due, "one net charge for the bill"
+    finally:
+        device.close()
