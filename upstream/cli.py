@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from datetime import datetime
@@ -84,6 +85,9 @@ def serve(database: str | None, host: str, port: int, trusted_proxies: tuple[str
         raise click.ClickException(f"bad --trusted-proxy: {exc}") from None
     db = _db(database)
     click.echo(f"upstream on http://{host}:{port} ({db.dialect})")
+    # in-app payments: without [inapp] public_url the providers' notifies come back here (the sandboxes)
+    if not os.environ.get("EDGE_UPSTREAM_URL"):
+        os.environ["EDGE_UPSTREAM_URL"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     try:
         build_server(db, host, port, trusted_proxies=[str(n) for n in trusted]).run()
     finally:

@@ -183,6 +183,20 @@ STEPS: list[str] = [
         staff_id TEXT, created_ms BIGINT NOT NULL);
     CREATE INDEX table_payments_by_session ON table_payments (session_id)
     """,
+    # in-app payments (upstream/gateway/inapp.py): an attempt of kind 'inapp' pays a bill (order_id =
+    # the bill's reference) on the provider's page; expire_ms = the provider order's time_expire;
+    # settled_ms = the settle callbacks ran (settle_claim_ms: who is running them)
+    """
+    ALTER TABLE gateway_attempts ADD COLUMN kind TEXT NOT NULL DEFAULT 'code';
+    ALTER TABLE gateway_attempts ADD COLUMN subject TEXT;
+    ALTER TABLE gateway_attempts ADD COLUMN return_url TEXT;
+    ALTER TABLE gateway_attempts ADD COLUMN pay_url TEXT;
+    ALTER TABLE gateway_attempts ADD COLUMN expire_ms BIGINT;
+    ALTER TABLE gateway_attempts ADD COLUMN notified_ms BIGINT;
+    ALTER TABLE gateway_attempts ADD COLUMN settle_claim_ms BIGINT;
+    ALTER TABLE gateway_attempts ADD COLUMN settled_ms BIGINT;
+    CREATE INDEX gateway_attempts_to_settle ON gateway_attempts (kind, state, settled_ms)
+    """,
 ]
 
 

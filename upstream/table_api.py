@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from upstream import proxies, table_rounds, table_sessions
+from upstream import proxies, table_pay, table_rounds, table_sessions
 from upstream.errors import ApiError
 from upstream.sql import Database
 from upstream.web import MAX_SMALL_BODY, parse_json, read_body
@@ -28,6 +28,7 @@ MAX_PHONE_BODY = 8 * 1024
 def tables_router(db: Database, device_of: Callable[..., Awaitable[dict]], clock: Callable[[], int],
                   trusted) -> APIRouter:
     router = APIRouter()
+    table_pay.register()  # the gateway tells table_pay when a phone payment settles
 
     def client_of(request: Request) -> str:
         return proxies.client_address(request.client.host if request.client else None,
@@ -47,7 +48,8 @@ def tables_router(db: Database, device_of: Callable[..., Awaitable[dict]], clock
 
     def state(session_id: str) -> dict:
         session = db.one("SELECT * FROM table_sessions WHERE session_id = ?", [session_id])
-        return table_rounds.table_state(db, session, clock())
+        table_pay.settle_table(db, session)  # a phone payment a crash left unsettled
+        return table_pay.with_payments(db, session, table_rounds.table_state(db, session, clock()))
 
     # -- the phones -----------------------------------------------------------------------
     @router.get("/v1/table/state")
@@ -84,6 +86,18 @@ def tables_router(db: Database, device_of: Callable[..., Awaitable[dict]], clock
         session = await phone_session(request)
         call, created = await run_in_threadpool(table_rounds.place_call, db, session, doc, clock())
         return JSONResponse(call, 201 if created else 200)
+
+    @router.post("/v1/table/rounds/{round_no}/pay")
+    async def table_round_pay(round_no: int, request: Request):
+        doc = await phone_body(request)
+        session = await phone_session(request)
+        return await run_in_threadpool(table_pay.pay_round, db, session, round_no, doc, clock())
+
+    @router.post("/v1/table/bill/pay")
+    async def table_bill_pay(request: Request):
+        doc = await phone_body(request)
+        session = await phone_session(request)
+        return await run_in_threadpool(table_pay.pay_bill, db, session, doc, clock())
 
     # -- the store's device (the cashier's table view) --------------------------------------
     async def device_json(request: Request) -> tuple[dict, object]:

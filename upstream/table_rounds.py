@@ -343,7 +343,10 @@ def bill(db: Database, session_id: str) -> dict:
 
 def record_payment(db: Database, session: dict, payment_id: str, amount: int, method: str, source: str,
                    staff_id: str | None, now: int) -> bool:
-    """A payment of the table's bill (at the counter by the device, or on a phone): once per id."""
+    """A payment of the table's bill (at the counter by the device, or on a phone): once per id.
+    A phone's payment also goes to the store's printing device (command `table.bill_paid`, in the
+    same transaction), so the counter's bill and day report count it as collected."""
+    device = printing_device(db, session["store_id"]) if source == "phone" else None
     with db.tx():
         cursor = db.execute(
             "INSERT INTO table_payments (payment_id, session_id, store_id, amount, method, source, staff_id,"
@@ -351,6 +354,12 @@ def record_payment(db: Database, session: dict, payment_id: str, amount: int, me
             [payment_id, session["session_id"], session["store_id"], amount, method, source, staff_id, now])
         if cursor.rowcount == 1:
             table_sessions.touch(db, session["session_id"])
+            if device is not None:
+                db.execute("INSERT INTO commands (command_id, store_id, device_id, type, payload, created_ms)"
+                           " VALUES (?, ?, ?, 'table.bill_paid', ?, ?)",
+                           [new_id(), session["store_id"], device["device_id"],
+                            canonical_json({"session_id": session["session_id"], "attempt_id": payment_id,
+                                            "channel": method, "amount": amount}), now])
     return cursor.rowcount == 1
 
 

@@ -16,7 +16,8 @@ and, for code payments, the payment side's refund.
   manager's id and PIN too (`manager_required`), like every refund.
 - A background thread fetches the store's code keys from upstream while online and asks
   upstream for the verdict on offline redemptions (double redemption across devices), then
-  announces conflicts on the event stream (`voucher.conflict`).
+  announces conflicts on the event stream (`voucher.conflict`); it also sends the notices of
+  tables' bills paid at the counter (`tables`, edge/cashier/tables.py) until upstream has them.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from collections.abc import Callable
 from edge.cashier import order_actions, vouchers
 from edge.cashier.day import category_names, day_report, render_text, render_ticket
 from edge.cashier.order_actions import ActionRefused
+from edge.cashier.tables import TableDesk
 from edge.cashier.upstream_link import Offline, Refused, UpstreamLink
 from edge.codes import CodeContext, classify_in
 from edge.config import Config
@@ -127,6 +129,7 @@ class CashierDesk:
         self.codes = RecentCodes()
         self.sessions = Sessions()
         self.link = UpstreamLink(ledger.connect)
+        self.tables = TableDesk(ledger, self.link, self.changed)
         self._voucher_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -298,14 +301,15 @@ class CashierDesk:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            try:
-                self.refresh_code_keys()
-                self.reconcile()
-            except Offline:
-                pass
-            except Exception:  # noqa: BLE001 - the thread must keep going
-                log.exception("cashier upstream work failed")
-            waiting = self.locked(vouchers.queued) or self.locked(code_keyring)[1] is None
+            for work in (self.tables.send_notices, self.refresh_code_keys, self.reconcile):
+                try:
+                    work()
+                except Offline:
+                    pass
+                except Exception:  # noqa: BLE001 - the thread must keep going
+                    log.exception("cashier upstream work failed")
+            waiting = self.locked(vouchers.queued) or self.locked(code_keyring)[1] is None \
+                or self.tables.queued_notices()
             self._wake.wait(POLL_FAST_S if waiting else POLL_S)
             self._wake.clear()
 
@@ -374,6 +378,13 @@ class CashierDesk:
         self.ledger.publish("menu.changed", {"version": menu.version, "item_id": item_id, "sold_out": sold_out})
         self.changed("sold_out", item_id=item_id)
         return result
+
+    # -- tables (edge/cashier/tables.py) ------------------------------------------------------------
+    def close_table(self, staff: Staff, session_id: str, force: bool = False, manager_id: object = None,
+                    manager_pin: object = None) -> dict:
+        """清台; forcing it while the table owes money needs a manager's id and PIN."""
+        manager = self.manager(manager_id, manager_pin, "清台 with money due") if force else None
+        return self.tables.close(staff, session_id, force, manager)
 
     # -- day report ---------------------------------------------------------------------------------
     def report(self, day: str | None = None) -> dict:

@@ -2,9 +2,12 @@
 
 `load_orders` turns one business day's orders, with their voids and refunds, into the pure
 report's input (edge/cashier/report.py): an order `awaiting_payment` is not paid (not revenue,
-shown apart with what it owes); categories come from the device's menu (a dish no
+shown apart with what it owes), nor is a table round's order while its table's bill is not paid
+(payment still `table`: edge/ledger/table_bills.py); a round paid on the phone (`prepaid`) is
+collected under the channel that paid it; categories come from the device's menu (a dish no
 longer on the menu counts under "other"); an order placed from upstream (a phone order after
-scanning a table code, client token `up-…`) counts as scan-ordered.
+scanning a table code, client token `up-…`, or a table session's round) counts as scan-ordered
+(扫码点餐).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import sqlite_utils
 
 from edge.cashier.report import DayReport, ReportLine, ReportOrder, compute_day
 from edge.ledger.outbox import unsynced_count
+from edge.ledger.table_bills import UNPAID_PAYMENT
 from edge.money import format_fen
 from edge.printer.builder import TicketBuilder
 from edge.printer.layout import rule, two_columns, wrap
@@ -52,14 +56,17 @@ def load_orders(db: sqlite_utils.Database, day: str) -> list[ReportOrder]:
             " WHERE o.business_day = ? ORDER BY l.order_id, l.line_no", [day]):
         lines[order_id].append(ReportLine(categories.get(item_id, OTHER), total, voids.get((order_id, line_no), 0)))
     out = []
-    for o in db.query("SELECT id, client_token, payment, total, created_local, status FROM orders"
-                      " WHERE business_day = ? ORDER BY day_seq", [day]):
+    for o in db.query("SELECT id, client_token, payment, total, created_local, status, table_session,"
+                      " prepaid_channel FROM orders WHERE business_day = ? ORDER BY day_seq", [day]):
         refunded, refund_count = refunds.get(o["id"], (0, 0))
-        out.append(ReportOrder(order_id=o["id"], hour=int(o["created_local"][11:13]), channel=o["payment"],
-                               source="phone" if o["client_token"].startswith("up-") else "kiosk",
+        # a round paid on the phone counts under the channel that paid it
+        channel = o["prepaid_channel"] if o["payment"] == "prepaid" and o["prepaid_channel"] else o["payment"]
+        phone = o["client_token"].startswith("up-") or o["table_session"] is not None
+        out.append(ReportOrder(order_id=o["id"], hour=int(o["created_local"][11:13]), channel=channel,
+                               source="phone" if phone else "kiosk",
                                total=o["total"], lines=tuple(lines[o["id"]]), refunded=refunded,
                                void_count=void_counts.get(o["id"], 0), refund_count=refund_count,
-                               paid=o["status"] != "awaiting_payment"))
+                               paid=o["status"] != "awaiting_payment" and o["payment"] != UNPAID_PAYMENT))
     return out
 
 

@@ -63,15 +63,22 @@ def money(db: sqlite_utils.Database, order_id: str) -> dict | None:
 
 
 def open_payment(db: sqlite_utils.Database, order_id: str) -> bool:
-    """Is a code payment of the order under way (its amount fixed when it started)?"""
-    return db.execute("SELECT 1 FROM payment_attempts WHERE order_id = ? AND state IN ('created', 'pending',"
-                      " 'abandoning') LIMIT 1", [order_id]).fetchone() is not None
+    """Is a code payment of the order under way (its amount fixed when it started), alone or with
+    its table's bill?"""
+    return db.execute("SELECT 1 FROM payment_attempts WHERE state IN ('created', 'pending', 'abandoning') AND"
+                      " (order_id = ? OR attempt_id IN (SELECT attempt_id FROM payment_attempt_orders"
+                      " WHERE order_id = ?)) LIMIT 1", [order_id, order_id]).fetchone() is not None
 
 
 def electronic_paid(db: sqlite_utils.Database, order_id: str) -> int:
-    """What code payments settled for the order (the payments module's `payment_attempts`)."""
-    return db.execute("SELECT coalesce(sum(amount), 0) FROM payment_attempts WHERE order_id = ?"
-                      " AND state = 'succeeded'", [order_id]).fetchone()[0]
+    """What code payments settled for the order (the payments module's `payment_attempts`): its own,
+    and its share of a table bill's (`payment_attempt_orders`)."""
+    alone = db.execute("SELECT coalesce(sum(amount), 0) FROM payment_attempts WHERE order_id = ?"
+                       " AND state = 'succeeded' AND bill IS NULL", [order_id]).fetchone()[0]
+    in_bill = db.execute("SELECT coalesce(sum(o.amount), 0) FROM payment_attempt_orders o JOIN payment_attempts a"
+                         " ON a.attempt_id = o.attempt_id WHERE o.order_id = ? AND a.state = 'succeeded'",
+                         [order_id]).fetchone()[0]
+    return alone + in_bill
 
 
 def search(db: sqlite_utils.Database, *, ticket: str | None = None, table: str | None = None,
@@ -241,8 +248,9 @@ def begin_code_refund(db: sqlite_utils.Database, at: Instant, order_id: str, amo
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ActionRefused(422, "bad_amount", "a refund is a whole number of fen above 0")
     m = money(db, order_id)
-    attempt = db.execute("SELECT attempt_id FROM payment_attempts WHERE order_id = ? AND state = 'succeeded'"
-                         " ORDER BY updated_wall_ms DESC LIMIT 1", [order_id]).fetchone()
+    attempt = db.execute("SELECT attempt_id FROM payment_attempts WHERE state = 'succeeded' AND (order_id = ? AND"
+                         " bill IS NULL OR attempt_id IN (SELECT attempt_id FROM payment_attempt_orders"
+                         " WHERE order_id = ?)) ORDER BY updated_wall_ms DESC LIMIT 1", [order_id, order_id]).fetchone()
     pending = [dict(r) for r in db.query("SELECT * FROM refunds WHERE order_id = ? AND state = 'pending'"
                                          " ORDER BY at_ms", [order_id])]
     same = [r for r in pending if r["amount"] == amount]

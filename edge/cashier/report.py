@@ -2,8 +2,9 @@
 
 Only money collected is revenue. An order counts as collected once its money was taken or is
 taken at the counter by the store's rule (paid by code or cash; a pay-at-counter order sent to
-the kitchen in `pay_later`); an order still waiting for its payment (`awaiting_payment`: held,
-nothing made) is not revenue: it is counted apart in `unpaid`, with what it still owes. Voided
+the kitchen in `pay_later`; a table's round paid on the phone); an order still waiting for its
+payment (`awaiting_payment`: held, nothing made; or a table's round before the table's bill is
+paid) is not revenue: it is counted apart in `unpaid`, with what it still owes. Voided
 orders and refunds are shown apart as well.
 
 Per collected order: net = total - voided - refunded (the money model of

@@ -1,4 +1,5 @@
-"""The cashier's calls to upstream: voucher redemption, offline-redemption verdicts, code keys.
+"""The cashier's calls to upstream: voucher redemption, offline-redemption verdicts, code keys, and
+the table view's sessions, 开台 / 清台, bill-paid notices and calls (edge/cashier/tables.py).
 
 Signed like every device request (edge.sync.upstream_client.UpstreamClient, built from the enrollment
 record and the device key). Short timeouts: a cashier waits at the counter; when upstream
@@ -11,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -98,6 +100,23 @@ class UpstreamLink:
         if reply.status == 304:
             return None, etag
         return reply.body, reply.headers.get("ETag", "").strip('"') or None
+
+    # -- table sessions (edge/cashier/tables.py) --------------------------------------------------------
+    def tables(self) -> dict:
+        """GET /v1/devices/me/tables: the open sessions of the store, their rounds, bill and calls."""
+        return self._call("GET", "/v1/devices/me/tables").body
+
+    def open_table(self, table: str) -> dict:
+        return self._call("POST", f"/v1/devices/me/tables/{quote(table, safe='')}/open", {}).body
+
+    def close_table(self, session_id: str, doc: dict) -> dict:
+        return self._call("POST", f"/v1/devices/me/tables/{quote(session_id, safe='')}/close", doc).body
+
+    def bill_paid(self, session_id: str, doc: dict) -> dict:
+        return self._call("POST", f"/v1/devices/me/tables/{quote(session_id, safe='')}/bill-paid", doc).body
+
+    def call_handled(self, call_id: str) -> dict:
+        return self._call("POST", f"/v1/devices/me/calls/{quote(call_id, safe='')}/handled", {}).body
 
     def close(self) -> None:
         with self._lock:

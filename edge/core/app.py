@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from edge.core import cashier_api, device_api, orders_api, payments_api, printing_api, technician_api
+from edge.core import cashier_api, device_api, orders_api, payments_api, printing_api, tables_api, technician_api
 from edge.core.body_limit import BodyLimit, Limit
 from edge.core.errors import install_refusal_handler
 from edge.core.front_door import FrontDoor
@@ -21,8 +21,9 @@ BODY_LIMITS = (
     Limit("/v1/orders", 64 * 1024, "an order must be under 64 KiB"),
     Limit("/v1/(cashier|technician)/.*", 16 * 1024),
     Limit("/v1/orders/[^/]+/payments|/v1/payments/.*", 4096),
+    Limit("/v1/tables/.*|/v1/calls/.*", 4096),
 )
-ROUTERS = (device_api, orders_api, cashier_api, technician_api, payments_api, printing_api)
+ROUTERS = (device_api, orders_api, cashier_api, technician_api, payments_api, printing_api, tables_api)
 
 
 def create_app(service: EdgeService) -> FastAPI:

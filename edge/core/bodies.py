@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, NamedTuple, Self
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr, \
     ValidationError, ValidationInfo, field_validator, model_validator
@@ -292,6 +292,40 @@ class AbandonBody(Body):
 
     reason: Annotated[str, BeforeValidator(lambda value: value if value in ABANDON_REASONS else ABANDON_REASONS[0])] \
         = ABANDON_REASONS[0]
+
+
+# -- tables ------------------------------------------------------------------------------------------
+class CloseTableBody(Body):
+    """POST /v1/tables/{session}/close: 清台; `force` with a manager's id and PIN while money is due."""
+
+    force: StrictBool = False
+    manager_id: object = None
+    manager_pin: object = Field(None, repr=False)
+
+    refusals: ClassVar = {"force": Refusal(422, "bad_request", "'force' is true or false", "force")}
+
+
+BILL_METHOD = Refusal(422, "bad_method", "send {\"method\": \"cash\"}, or {\"method\": \"code\", \"code\": \"...\"} "
+                      "or {\"method\": \"code\", \"from_scan\": true, \"screen\": \"...\"}", "method")
+
+
+class PayBillBody(Body):
+    """POST /v1/tables/{session}/pay: the whole bill by cash, or by one payment code (never echoed)."""
+
+    method: Literal["cash", "code"]
+    code: Annotated[str | None, BeforeValidator(lambda value: value if isinstance(value, str) else None)] \
+        = Field(None, repr=False)
+    from_scan: Flag = False
+    screen: ScreenId = None
+
+    empty: ClassVar = None
+    refusals: ClassVar = {"method": BILL_METHOD, None: BILL_METHOD, "screen": BAD_SCREEN}
+
+    @model_validator(mode="after")
+    def _code_or_scan(self) -> Self:
+        if self.method == "code" and self.code is None and not self.from_scan:
+            raise ValueError("no code")
+        return self
 
 
 # -- printing ----------------------------------------------------------------------------------------

@@ -32,6 +32,9 @@ from edge.ledger.placement import Placed, order_view, place_order
 from edge.ledger.print_jobs import route_waiting_jobs
 from edge.ledger.steps import Ledger
 from edge.ledger.table_rounds import note_round_printed, order_of_job, queue_call_slip, unprinted_rounds
+from edge.orders import CHANNELS
+from edge.payments.bills import settle_bill
+from edge.payments.bills import unpaid as unpaid_orders
 from edge.printer.call_slip import CALL_KINDS
 from edge.menu import Menu, MenuError, menu_from_dict, menu_to_dict
 from edge.payments.manager import PaymentManager
@@ -96,6 +99,7 @@ class EdgeService:
         if start_printing:
             self._sweep_printed_rounds()  # rounds a crash left between the printer's confirmation and the event
         self.sync = SyncWorker(self.config, place_order=self.place_order, on_table_call=self.table_call,
+                               on_bill_paid=self.table_paid_on_phone,
                                import_menu=self.import_menu,
                                on_event=self.events.publish, write_lock=self.ledger.write_lock)
         if start_printing:
@@ -114,7 +118,8 @@ class EdgeService:
     def build_payments(self, **options) -> PaymentManager:
         """The payment manager on this service's ledger (`options`: failpoint, timeouts, for tests)."""
         return PaymentManager(self.ledger, config=self._current_config, menu=self._current_menu,
-                              wake_spool=self._wake_spool, wake_sync=self._wake_sync, **options)
+                              wake_spool=self._wake_spool, wake_sync=self._wake_sync,
+                              bill_notice=self._wake_cashier, **options)
 
     def close(self) -> None:
         self.events.close()
@@ -154,6 +159,10 @@ class EdgeService:
     def _wake_sync(self) -> None:
         if self.sync:
             self.sync.wake()
+
+    def _wake_cashier(self) -> None:
+        if self.cashier:
+            self.cashier.wake()
 
     def _new_spool(self, config: Config) -> PrintSpool:
         return PrintSpool(config.printers, functools.partial(connect, config.db_path), self._print_job_changed,
@@ -288,6 +297,36 @@ class EdgeService:
             self.events.publish("table.round_printed", payload)
         if any(told):
             self._wake_sync()
+
+    def table_paid_on_phone(self, payload: dict) -> dict:
+        """A table's bill paid on a phone (upstream's `table.bill_paid`): its unpaid rounds here paid
+        by that payment, in round order, up to its amount. ValueError for a malformed command;
+        StorageError when it cannot be stored now."""
+        session, attempt, channel, amount = (payload.get(k) for k in ("session_id", "attempt_id", "channel",
+                                                                       "amount"))
+        if not (isinstance(session, str) and isinstance(attempt, str) and channel in CHANNELS
+                and isinstance(amount, int) and not isinstance(amount, bool) and amount > 0):
+            raise ValueError("a bill paid on a phone is {session_id, attempt_id, channel, amount}")
+        try:
+            with self.ledger.step() as db:
+                covered, left = [], amount
+                for order in unpaid_orders(db, session):
+                    if order["due"] > left:
+                        break
+                    covered.append(order)
+                    left -= order["due"]
+                paid = settle_bill(db, self.config, self.menu, session, covered, channel, self.clock.now(),
+                                   attempt_id=attempt, notify=False)
+        except sqlite3.Error as error:
+            raise StorageError(describe_error(error)) from error
+        if left:
+            log.warning("table %s: a phone payment of %d fen left %d fen that matched no unpaid round",
+                        session, amount, left)
+        if paid:
+            self.events.publish("table.paid", {"session_id": session, "amount": amount - left, "method": channel})
+            self._wake_spool()
+            self._wake_sync()
+        return {"orders": [p["order_id"] for p in paid], "unmatched": left}
 
     def table_call(self, payload: dict) -> None:
         """A table's 呼叫服务员 / 请求结账 from upstream: a slip at the counter and the cashier screens told.

@@ -256,3 +256,27 @@ def m008_table_rounds(db: sqlite_utils.Database) -> None:
     CREATE INDEX orders_by_table_session ON orders (table_session) WHERE table_session IS NOT NULL;
     CREATE INDEX orders_round_unprinted ON orders (id) WHERE table_session IS NOT NULL AND kitchen_printed_ms IS NULL
     """)
+
+
+@migrations()
+def m009_table_bills(db: sqlite_utils.Database) -> None:
+    """A table's bill paid at the counter (edge/ledger/table_bills.py, edge/payments/bills.py): a
+    payment-code attempt may cover a whole bill (`bill` = the table session; the orders it pays and
+    each one's amount in `payment_attempt_orders`; at most one open attempt per bill), and the
+    notices to upstream that a bill was paid (`table_bill_notices`, sent until upstream has them)."""
+    _run(db, """
+    ALTER TABLE payment_attempts ADD COLUMN bill TEXT;
+    CREATE UNIQUE INDEX payment_attempts_one_open_bill ON payment_attempts (bill)
+        WHERE bill IS NOT NULL AND state IN ('created', 'pending', 'abandoning');
+    CREATE TABLE payment_attempt_orders (
+        attempt_id TEXT NOT NULL REFERENCES payment_attempts(attempt_id),
+        order_id TEXT NOT NULL REFERENCES orders(id),
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        PRIMARY KEY (attempt_id, order_id));
+    CREATE INDEX payment_attempt_orders_by_order ON payment_attempt_orders (order_id);
+    CREATE TABLE table_bill_notices (
+        notice_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, amount INTEGER NOT NULL, method TEXT NOT NULL,
+        staff_id TEXT, created_ms INTEGER NOT NULL, state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'refused')),
+        attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, sent_ms INTEGER);
+    CREATE INDEX table_bill_notices_queued ON table_bill_notices (created_ms) WHERE state = 'queued'
+    """)

@@ -25,7 +25,7 @@ from edge.ledger.placement import order_view
 from edge.ledger.staff import Staff, record_action
 from edge.ledger.steps import Ledger
 from edge.menu import Menu
-from edge.payments import store
+from edge.payments import bills, store
 from edge.payments.gateway_client import GatewayClient, GatewayError, enrolled_gateway
 from edge.ledger.voids import amount_due
 from edge.payments.settle import settle_order
@@ -46,11 +46,14 @@ class PaymentError(Refused):
 
 class PaymentManager:
     def __init__(self, ledger: Ledger, *, config: Callable[[], Config], menu: Callable[[], Menu | None],
-                 wake_spool: Callable[[], None], wake_sync: Callable[[], None], failpoint=None,
+                 wake_spool: Callable[[], None], wake_sync: Callable[[], None],
+                 bill_notice: Callable[[], None] = lambda: None, failpoint=None,
                  put_timeout: float = PUT_TIMEOUT_S, poll_wait: float = POLL_WAIT_S,
                  retry_s: tuple[float, float] = RETRY_S):
-        """`config` / `menu`: the running ones; the wakes: printing and sync, after a settled order."""
+        """`config` / `menu`: the running ones; the wakes: printing and sync, after a settled order;
+        `bill_notice`: a table's bill was paid (the cashier desk tells upstream)."""
         self.ledger = ledger
+        self._bill_notice = bill_notice
         self._config, self._menu = config, menu
         self._wake_spool, self._wake_sync = wake_spool, wake_sync
         self.failpoint = failpoint or failpoints.hit
@@ -141,12 +144,8 @@ class PaymentManager:
             order = self._order(order_id)
             if order is None:
                 raise PaymentError(404, "not_found", f"no order {order_id}")
-            if order["status"] == "paid":
-                raise PaymentError(409, "already_paid", f"order {order['ticket_no']} is paid already")
+            self._payable(order)
             _, due = amount_due(self.ledger.db, order_id)
-            if order["status"] == "voided" or due <= 0:
-                raise PaymentError(409, "order_voided", f"order {order['ticket_no']} was voided: there is nothing "
-                                   "to pay")
             existing = store.open_for(self.ledger.db, order_id)
             if existing is not None:
                 return self._view(existing), False
@@ -160,15 +159,29 @@ class PaymentManager:
                     row = store.create(self.ledger.db, order_id, due, code.kind, at.wall_ms)  # total − voided
             except sqlite3.IntegrityError:  # an attempt was opened meanwhile
                 return self._view(store.open_for(self.ledger.db, order_id)), False
+        return self._put(client, row, code, f"{self._config().device.name} {order['ticket_no']}"), True
+
+    def _payable(self, order: dict) -> None:
+        """Refuse paying an order alone that is paid, voided, or on a table's bill."""
+        if order["status"] == "paid":
+            raise PaymentError(409, "already_paid", f"order {order['ticket_no']} is paid already")
+        if order["status"] == "voided" or amount_due(self.ledger.db, order["id"])[1] <= 0:
+            raise PaymentError(409, "order_voided", f"order {order['ticket_no']} was voided: there is nothing "
+                               "to pay")
+        if order["payment"] == "table":
+            raise PaymentError(409, "table_bill", f"order {order['ticket_no']} is on table {order['table_no']}'s "
+                               "bill: take the money for the whole table in the table view (桌台)")
+
+    def _put(self, client: GatewayClient, row: dict, code: ScannedCode, subject: str) -> dict:
+        """Send a committed attempt to the gateway (the code only in this request) and follow it."""
         attempt_id = row["attempt_id"]
         self._publish(attempt_id)
         self._fp("core.before_put")
-        subject = f"{self._config().device.name} {order['ticket_no']}"
         try:
             answer = client.put_attempt(row, code.reveal(), subject, self.put_timeout)
         except GatewayError as error:
             self._put_failed(row, error)
-            return self.view(attempt_id), True
+            return self.view(attempt_id)
         finally:
             client.close()
         self._fp("core.after_put")
@@ -177,7 +190,70 @@ class PaymentManager:
         view["gateway_ms"] = answer.get("gateway_ms")  # the gateway's own time (benchmark)
         if not view["final"]:
             self._ensure_driver(attempt_id)
-        return view, True
+        return view
+
+    def pay_bill(self, session_id: str, code: ScannedCode | None) -> tuple[dict, bool]:
+        """Start paying every unpaid order of a table session with one code: ONE attempt for the
+        whole bill (its orders and amounts recorded with it, before the gateway is asked); while
+        it is open, the same bill gets that attempt again (at most one open attempt per bill)."""
+        if code is None:
+            raise PaymentError(409, "no_code", "no payment code was scanned in the last minute: show it again")
+        if not code.is_payment:
+            raise PaymentError(422, "not_a_payment_code", "this is not an Alipay, WeChat Pay or UnionPay payment code")
+        client = self._client()
+        with self.ledger.reading():
+            existing = store.open_for_bill(self.ledger.db, session_id)
+            if existing is not None:
+                return self._view(existing), False
+            orders = bills.unpaid(self.ledger.db, session_id)
+            if not orders:
+                raise PaymentError(409, "nothing_due", "this table's bill has nothing left to pay")
+            if client is None:
+                raise PaymentError(409, "offline", "code payments need the connection to the store's server, which "
+                                   "this device does not have (not enrolled): take cash", reason="not_enrolled")
+            at = self._now()
+            try:
+                with self.ledger.db.atomic():
+                    row = store.create(self.ledger.db, orders[0]["order_id"], sum(o["due"] for o in orders),
+                                       code.kind, at.wall_ms, bill=session_id)
+                    bills.record_attempt_orders(self.ledger.db, row["attempt_id"], orders)
+            except sqlite3.IntegrityError:  # an attempt was opened meanwhile
+                client.close()
+                return self._view(store.open_for_bill(self.ledger.db, session_id)), False
+        table = orders[0]["table"] or ""
+        return self._put(client, row, code, f"{self._config().device.name} 桌{table}"), True
+
+    def take_bill_cash(self, session_id: str, staff: Staff) -> dict:
+        """`staff` took cash for a table's whole bill: every unpaid order of the session paid in
+        ONE step (an `order.paid` per order with its amount, one audit row for the bill, the
+        notice to upstream queued); an open code attempt of the bill is abandoned (a late
+        success is given back)."""
+        with self.ledger.reading():
+            orders = bills.unpaid(self.ledger.db, session_id)
+            if not orders:
+                raise PaymentError(409, "nothing_due", "this table's bill has nothing left to pay")
+            at = self._now()
+            with self.ledger.db.atomic():
+                paid = bills.settle_bill(self.ledger.db, self._config(), self._menu(), session_id, orders, "cash", at,
+                                         staff=staff)
+                opened = store.open_for_bill(self.ledger.db, session_id)
+                if opened is not None and opened["state"] != "abandoning":
+                    store.update(self.ledger.db, opened["attempt_id"], at.wall_ms, state="abandoning",
+                                 abandon_reason="cash")
+        self._bill_paid(session_id, "cash", paid)
+        if opened is not None:
+            self._publish(opened["attempt_id"])
+            self._ensure_driver(opened["attempt_id"])
+        return {"session_id": session_id, "method": "cash", "amount": sum(p["amount"] for p in paid), "orders": paid}
+
+    def _bill_paid(self, session_id: str, method: str, paid: list[dict]) -> None:
+        for p in paid:
+            self.ledger.publish("order.paid", {"order_id": p["order_id"], "ticket_no": p["ticket_no"],
+                                               "payment": method, "total": p["amount"], "table_session": session_id})
+        self.ledger.publish("table.paid", {"session_id": session_id, "method": method,
+                                           "amount": sum(p["amount"] for p in paid)})
+        self._wake_workers()
+        self._bill_notice()
 
     def _put_failed(self, row: dict, error: GatewayError) -> None:
         attempt_id, at = row["attempt_id"], self._now()
@@ -203,7 +279,8 @@ class PaymentManager:
     def _event(self, row: dict, at) -> None:
         append_event(self.ledger.db, f"payment.{row['state']}", {
             "attempt_id": row["attempt_id"], "order_id": row["order_id"], "out_trade_no": row["out_trade_no"],
-            "amount": row["amount"], "channel": row["channel"], "reason": row.get("reason")}, at)
+            "amount": row["amount"], "channel": row["channel"], "reason": row.get("reason"),
+            **({"bill": row["bill"]} if row.get("bill") else {})}, at)
 
     # -- applying what the gateway says ------------------------------------------------------------------
     def apply(self, attempt_id: str, gw: dict) -> dict:
@@ -225,7 +302,14 @@ class PaymentManager:
             with self.ledger.db.atomic():
                 if row["state"] == "abandoning" and new in ("pending", "succeeded"):
                     new = "abandoning"  # the gateway does not know yet: keep telling it
-                if new == "succeeded":
+                if new == "succeeded" and row["bill"]:
+                    if bills.still_due(self.ledger.db, row):
+                        settled = bills.settle_bill(self.ledger.db, self._config(), self._menu(), row["bill"],
+                                                    bills.covered(self.ledger.db, attempt_id), row["channel"], at,
+                                                    attempt_id)
+                    else:  # an order of the bill was paid otherwise meanwhile: give it back
+                        new, fields["abandon_reason"] = "abandoning", "order_paid"
+                elif new == "succeeded":
                     order = self._order(row["order_id"])
                     due = amount_due(self.ledger.db, row["order_id"])[1] if order is not None else None
                     if order is None or order["status"] == "paid":
@@ -240,7 +324,9 @@ class PaymentManager:
                 if new in store.FINAL:
                     self._event(row | fields, at)
         doc = self._publish(attempt_id)
-        if settled is not None:
+        if settled is not None and row["bill"]:
+            self._bill_paid(row["bill"], row["channel"], settled)
+        elif settled is not None:
             order = self._order_view(row["order_id"])
             self.ledger.publish("order.paid", {"order_id": row["order_id"], "ticket_no": order["ticket_no"],
                                                   "payment": row["channel"], "total": row["amount"]})
@@ -390,12 +476,8 @@ class PaymentManager:
             order = self._order(order_id)
             if order is None:
                 raise PaymentError(404, "not_found", f"no order {order_id}")
-            if order["status"] == "paid":
-                raise PaymentError(409, "already_paid", f"order {order['ticket_no']} is paid already")
+            self._payable(order)
             _, due = amount_due(self.ledger.db, order_id)
-            if order["status"] == "voided" or due <= 0:
-                raise PaymentError(409, "order_voided", f"order {order['ticket_no']} was voided: there is nothing "
-                                   "to pay")
             at = self._now()
             with self.ledger.db.atomic():
                 settle_order(self.ledger.db, self._config(), self._menu(), order_id, "cash", at, staff=staff)

@@ -3,8 +3,8 @@
 States: created (committed, the PUT may or may not have arrived) → pending (the gateway has it:
 paying / querying) → succeeded | failed | closed | refunded | abandoned; closing = the gateway
 is cancelling / refunding / reconciling (nothing will be kept, the end is not known yet);
-abandoning = the device gave it up, the gateway does not know yet. Open (one per order):
-created, pending, abandoning. Never the payment code.
+abandoning = the device gave it up, the gateway does not know yet. Open (one per order, and one
+per table bill): created, pending, abandoning. Never the payment code.
 """
 
 from __future__ import annotations
@@ -22,10 +22,13 @@ GATEWAY = {"paying": "pending", "querying": "pending", "cancelling": "closing", 
            "closed": "closed", "refunded": "refunded", "abandoned": "abandoned"}
 
 
-def create(db: sqlite_utils.Database, order_id: str, amount: int, channel: str, at_ms: int) -> dict:
+def create(db: sqlite_utils.Database, order_id: str, amount: int, channel: str, at_ms: int,
+           bill: str | None = None) -> dict:
+    """A new attempt for `order_id`, or for a table's whole bill (`bill` = the table session; its
+    orders are then in `payment_attempt_orders`, `order_id` is the first of them)."""
     attempt_id = new_id()
     row = {"attempt_id": attempt_id, "order_id": order_id, "out_trade_no": attempt_id, "amount": amount,
-           "channel": channel, "state": "created", "created_wall_ms": at_ms, "updated_wall_ms": at_ms}
+           "channel": channel, "state": "created", "created_wall_ms": at_ms, "updated_wall_ms": at_ms, "bill": bill}
     db["payment_attempts"].insert(row)
     return get(db, attempt_id)
 
@@ -38,6 +41,13 @@ def get(db: sqlite_utils.Database, attempt_id: str) -> dict | None:
 def open_for(db: sqlite_utils.Database, order_id: str) -> dict | None:
     rows = list(db.query(f"SELECT * FROM payment_attempts WHERE order_id = ? AND state IN ({', '.join('?' * 3)})",
                          [order_id, *OPEN]))
+    return rows[0] if rows else None
+
+
+def open_for_bill(db: sqlite_utils.Database, session_id: str) -> dict | None:
+    """The open attempt of a table's bill (at most one: the partial unique index)."""
+    rows = list(db.query(f"SELECT * FROM payment_attempts WHERE bill = ? AND state IN ({', '.join('?' * 3)})",
+                         [session_id, *OPEN]))
     return rows[0] if rows else None
 
 
@@ -84,7 +94,7 @@ def view(row: dict, now_ms: int, ticket_no: str | None = None, order_status: str
     unresolved = is_unresolved(row, now_ms)
     deadline = row["deadline_wall_ms"]
     return {
-        "attempt_id": row["attempt_id"], "order_id": row["order_id"], "ticket_no": ticket_no,
+        "attempt_id": row["attempt_id"], "order_id": row["order_id"], "bill": row.get("bill"), "ticket_no": ticket_no,
         "order_status": order_status, "out_trade_no": row["out_trade_no"], "amount": row["amount"],
         "channel": row["channel"], "state": row["state"], "gateway_state": row["gateway_state"],
         "detail": row["detail"], "reason": row["reason"], "final": row["state"] in FINAL,

@@ -6,7 +6,8 @@ point kills this process with SIGKILL, at exactly that place: kill -9, nothing f
 point is consumed (the file emptied) first, so the restarted process runs on.
 
 Points: core.before_put, core.after_put, core.polling, core.cancel (device, edge/payments);
-gw.before_pay, gw.after_pay, gw.polling, gw.cancel, gw.refund (upstream, upstream/gateway).
+gw.before_pay, gw.after_pay, gw.polling, gw.cancel, gw.refund, gw.after_prepay, gw.after_notify
+(upstream, upstream/gateway).
 
 In-process tests pass their own `failpoint` callable that raises `Crashed` instead.
 """

@@ -9,7 +9,8 @@ A table round (a phone table's 加菜, `order.place` with a `table_session`) goe
 its payment ("table": on the table's bill; "prepaid": paid on the phone) and how long it waited
 upstream (`waited_ms` at its first delivery, so a round that waited out an outage prints marked
 迟到). `table.call` (呼叫服务员 / 请求结账) is handed to the core, which prints a slip at the counter
-and tells the cashier screens.
+and tells the cashier screens; `table.bill_paid` (a table's bill paid on a phone) too, which pays
+the table's rounds on this device, so the counter's bill and the day report count it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from edge.sync.state import now_ms, raise_alarm
 
 log = logging.getLogger(__name__)
 ID_RE = re.compile(r"^[a-z2-7]{26}$")
-COMMAND_TYPES = ("order.place", "menu.refresh", "table.call")
+COMMAND_TYPES = ("order.place", "menu.refresh", "table.call", "table.bill_paid")
 
 
 class BadCommand(ValueError):
@@ -99,7 +100,8 @@ def _note_wait(cmd: dict) -> None:
 
 def apply_pending(db: sqlite_utils.Database, place_order: Callable[..., tuple[dict, bool]] | None,
                   on_menu_refresh: Callable[[], None] | None = None,
-                  on_table_call: Callable[[dict], None] | None = None) -> int:
+                  on_table_call: Callable[[dict], None] | None = None,
+                  on_bill_paid: Callable[[dict], dict] | None = None) -> int:
     """Apply received commands in upstream order; returns how many were applied or rejected."""
     done = 0
     rows = db.execute("SELECT command_id, type, payload FROM downstream_commands WHERE state = 'received'"
@@ -107,7 +109,7 @@ def apply_pending(db: sqlite_utils.Database, place_order: Callable[..., tuple[di
     for command_id, kind, payload in rows:
         try:
             state, result = _apply(command_id, kind, json.loads(payload), place_order, on_menu_refresh,
-                                   on_table_call)
+                                   {"table.call": on_table_call, "table.bill_paid": on_bill_paid})
         except RetryLater as exc:
             log.warning("command %s not applied yet: %s", command_id, exc)
             continue
@@ -121,21 +123,22 @@ def apply_pending(db: sqlite_utils.Database, place_order: Callable[..., tuple[di
     return done
 
 
-def _apply(command_id: str, kind: str, payload: dict, place_order, on_menu_refresh, on_table_call):
+def _apply(command_id: str, kind: str, payload: dict, place_order, on_menu_refresh, table_handlers: dict):
     if kind == "menu.refresh":
         if on_menu_refresh:
             on_menu_refresh()
         return "applied", {}
-    if kind == "table.call":
-        if on_table_call is None:
-            return None, None  # only the core prints; a CLI run leaves it for the core
+    if kind in table_handlers:
+        handler = table_handlers[kind]
+        if handler is None:
+            return None, None  # only the core prints and pays; a CLI run leaves it for the core
         try:
-            on_table_call(payload)
+            result = handler(payload)
         except ValueError as exc:
-            return "rejected", {"code": "bad_call", "message": str(exc)}
+            return "rejected", {"code": "bad_command", "message": str(exc)}
         except StorageError as exc:
             raise RetryLater(str(exc)) from exc
-        return "applied", {}
+        return "applied", result if isinstance(result, dict) else {}
     if kind == "order.place":
         if place_order is None:
             return None, None  # only the core places orders; a CLI run leaves it for the core

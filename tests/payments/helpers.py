@@ -64,6 +64,7 @@ def start_upstream(db, sandboxes, timings: Timings | None = None, failpoint=None
         publish_menu_file(db, STORE, str(MENU_FILE))
     gateway = Gateway(db, sandboxes.config(timings or fast_timings()), failpoint=failpoint).start()
     server = AppServer(create_app(db, gateway), port).start()
+    gateway.public_url = gateway.public_url or server.url  # where the sandboxes send in-app notifies
     return Upstream(db, gateway, server)
 
 

@@ -112,6 +112,7 @@ class Device:
         kw.setdefault("write_lock", self.service.ledger.write_lock)  # as the core wires it
         self.worker = SyncWorker(self.config, place_order=self.service.place_order,
                                  on_table_call=self.service.table_call,
+                                 on_bill_paid=self.service.table_paid_on_phone,
                                  import_menu=self.service.import_menu, on_event=self.service.events.publish, **kw)
         return self.worker
 

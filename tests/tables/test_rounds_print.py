@@ -62,3 +62,37 @@ def test_a_call_prints_a_slip_at_the_counter(sqlite_upstream, make_device, print
     slip = printers["bar"].wait_for_tickets(1, timeout=15)[0]
     assert "呼叫服务员" in slip.text and "桌 12" in slip.text
     wait_for(lambda: any(kind == "table.call" for kind, _ in seen), what="the cashier screens told")
+
+
+def test_a_bill_paid_on_a_phone_pays_the_rounds_on_the_device(sqlite_upstream, make_device, printers):
+    from upstream import table_rounds
+    from upstream.errors import now_ms
+
+    device = make_device(sqlite_upstream.url, sqlite_upstream.db, {n: s.port for n, s in printers.items()},
+                         start_printing=True, role="cashier")
+    device.attach().start()
+    guest = phone(sqlite_upstream)
+    add(guest, "har_gow", 1)
+    submit(guest)
+    add(guest, "siu_mai", 1)
+    submit(guest)
+    wait_for(lambda: [r["state"] for r in state(guest)["rounds"]] == ["printed", "printed"], timeout=20,
+             what="both rounds printed")
+    session = sqlite_upstream.db.one("SELECT * FROM table_sessions")
+    due = state(guest)["bill"]["due"]
+    # what the gateway's settle callback does once the guest's in-app payment succeeded
+    assert table_rounds.record_payment(sqlite_upstream.db, session, "p" * 26, due, "wechat", "phone", None, now_ms())
+    assert not table_rounds.record_payment(sqlite_upstream.db, session, "p" * 26, due, "wechat", "phone", None,
+                                           now_ms()), "a repeated callback records nothing twice"
+    db = device.service.db
+
+    def paid():
+        return db.execute("SELECT table_round, status, payment FROM orders ORDER BY table_round").fetchall()
+
+    wait_for(lambda: paid() == [(1, "paid", "wechat"), (2, "paid", "wechat")], timeout=15,
+             what="the device's rounds paid by the phone")
+    assert len(printers["dimsum"].tickets) + len(printers["kitchen"].tickets) + len(printers["bar"].tickets) == 2, \
+        "paying prints nothing again"
+    events = db.execute("SELECT count(*) FROM outbox WHERE type = 'order.paid'").fetchone()[0]
+    assert events == 2
+    assert db.execute("SELECT count(*) FROM table_bill_notices").fetchone()[0] == 0, "upstream is not told back"

@@ -146,7 +146,8 @@ def test_clearing_a_table_needs_the_bill_paid_and_the_next_party_sees_nothing(up
     paid = json.dumps({"payment_id": "cash-1", "amount": 2800, "method": "cash", "staff_id": "wang"}).encode()
     for _ in range(2):  # a retried report counts once
         assert signed(device, "POST", f"/v1/devices/me/tables/{session}/bill-paid", paid).status_code == 200
-    assert state(guest)["bill"] == {"total": 2800, "paid": 2800, "due": 0, "state": "paid"}
+    assert state(guest)["bill"] == {"total": 2800, "paid": 2800, "due": 0, "state": "paid",
+                                  "payments": []}
     assert signed(device, "POST", f"/v1/devices/me/tables/{session}/close", b"{}").json()["state"] == "closed"
     assert guest.get(f"{guest.base}/v1/table/state", timeout=5).status_code == 401
     newcomer = phone(upstream)

@@ -5,6 +5,10 @@
     POST /v1/payment-attempts/{id}/abandon   give it up (unknown id: a tombstone)
     POST /v1/payment-attempts/{id}/query     act now (cashier's "retry query")
     POST /v1/payment-attempts/{id}/refunds   a merchant refund {refund_id, amount, reason} (idempotent)
+
+and, public, the providers' notifies of in-app payments (upstream/gateway/inapp_notify.py):
+
+    POST /v1/pay-notify/{provider}           verified, applied once, answered in the provider's words
 """
 
 from __future__ import annotations
@@ -16,16 +20,19 @@ import time
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from upstream.enroll import authenticate
 from upstream.errors import ApiError
 from upstream.gateway.config import configured, load_gateway_config
+from upstream.gateway import inapp
 from upstream.gateway.engine import Gateway
+from upstream.gateway.inapp_notify import handle_notice
 from upstream.web import parse_json, read_body, signed_path
 
 log = logging.getLogger(__name__)
 MAX_BODY = 8 * 1024
+MAX_NOTIFY_BODY = 16 * 1024
 MAX_WAIT_S = 30.0
 POLL_S = 0.02
 
@@ -50,6 +57,8 @@ def gateway_from_env(db):
 
 def add_payment_routes(app: FastAPI, db, gateway) -> None:
     app.state.gateway = gateway
+    if gateway is not None:
+        inapp.attach(gateway)  # in-app payments of this database go through this gateway
 
     def require() -> object:
         if app.state.gateway is None:
@@ -101,6 +110,14 @@ def add_payment_routes(app: FastAPI, db, gateway) -> None:
         device = await device_of(request, body)
         view, status = await run_in_threadpool(require().refund, device, attempt_id, parse_json(body) if body else {})
         return JSONResponse(view, status_code=status)
+
+    @app.post("/v1/pay-notify/{provider}")
+    async def pay_notify(provider: str, request: Request):
+        body = await read_body(request, MAX_NOTIFY_BODY)
+        client = request.client.host if request.client else None
+        answer, media_type = await run_in_threadpool(handle_notice, require(), provider, body,
+                                                     request.headers.get("content-type", ""), client)
+        return Response(answer, media_type=media_type)
 
 
 def dumps(doc: dict) -> bytes:

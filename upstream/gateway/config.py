@@ -15,6 +15,13 @@ Merchant keys live only here, on the upstream: never on a device.
     provider_connect_s = 3.05
     provider_timeout_s = 10.0
     lease_s = 30.0
+    inapp_expire_s = 300.0         # in-app: the provider's order can be paid this long (time_expire)
+    inapp_grace_s = 10.0           # then query, and close it if unpaid: the bill can be paid again
+    inapp_query_interval_s = 15.0  # query an open in-app order this often (the notify is the fast path)
+
+    [inapp]                        # in-app payments (upstream/gateway/inapp.py)
+    public_url = "https://up.example.com"   # this upstream as the providers reach it (notify_url);
+                                            # default $EDGE_UPSTREAM_URL
 
     [providers.alipay]             # kind alipay: RSA2, python-alipay-sdk
     kind = "alipay"
@@ -67,6 +74,9 @@ class Timings:
     provider_timeout_s: float = 10.0
     lease_s: float = 30.0
     code_memory_s: float = 120.0  # how long a used code's keyed hash is kept in memory (reuse check)
+    inapp_expire_s: float = 300.0
+    inapp_grace_s: float = 10.0
+    inapp_query_interval_s: float = 15.0
 
     def deadline(self, channel: str) -> float:
         return float(self.deadline_s.get(channel, 30.0))
@@ -88,6 +98,7 @@ class GatewayConfig:
     timings: Timings = field(default_factory=Timings)
     providers: dict = field(default_factory=dict)  # name -> ProviderConfig
     routes: dict = field(default_factory=dict)     # channel -> provider name
+    public_url: str | None = None                  # [inapp] public_url: notify_url's base
 
     def provider_for(self, channel: str) -> str | None:
         return self.routes.get(channel)
@@ -102,7 +113,7 @@ def _read(path: str | None, base: Path) -> str:
 
 def parse_gateway_config(doc: dict, base: Path = Path(".")) -> GatewayConfig:
     """From a TOML document; key files are read now (relative to `base`)."""
-    unknown = set(doc) - {"timings", "providers", "routes"}
+    unknown = set(doc) - {"timings", "providers", "routes", "inapp"}
     if unknown:
         raise GatewayConfigError(f"unknown gateway config sections: {', '.join(sorted(unknown))}")
     known = Timings.__dataclass_fields__
@@ -132,7 +143,13 @@ def parse_gateway_config(doc: dict, base: Path = Path(".")) -> GatewayConfig:
             raise GatewayConfigError(f"[routes] {channel}: channels are {', '.join(CHANNELS)}")
         if name not in providers:
             raise GatewayConfigError(f"[routes] {channel} = {name!r}: no [providers.{name}]")
-    return GatewayConfig(timings, providers, routes)
+    inapp = dict(doc.get("inapp", {}))
+    public_url = inapp.pop("public_url", None)
+    if inapp:
+        raise GatewayConfigError(f"unknown [inapp] keys: {', '.join(sorted(inapp))}")
+    if public_url is not None and not (isinstance(public_url, str) and public_url.startswith(("http://", "https://"))):
+        raise GatewayConfigError("[inapp] public_url must be an http:// or https:// URL")
+    return GatewayConfig(timings, providers, routes, public_url.rstrip("/") if public_url else None)
 
 
 def load_gateway_config(path: str | Path) -> GatewayConfig:

@@ -6,6 +6,11 @@ lease runs out). Every state is committed before the provider call made from it,
 answer is applied in a transaction that re-reads the row, so a crash between the two repeats an
 idempotent call (query, cancel, refund with the same refund number); a pay is never repeated:
 the code was only in memory, and a `paying` attempt found after a crash is queried.
+
+In-app attempts (upstream/gateway/inapp.py: the customer pays on the provider's page) run on the
+same machine: at their deadline they are queried once more, then closed (close, not cancel).
+`success_hooks` run after an attempt's success is committed, `tick_hooks` on every reconciler
+tick (the in-app settle sweep).
 """
 
 from __future__ import annotations
@@ -74,6 +79,9 @@ class Gateway:
         self._stopping = threading.Event()
         self._guard = CodeGuard(self.t.code_memory_s)
         self._reconciler: threading.Thread | None = None
+        self.public_url = config.public_url or (os.environ.get("EDGE_UPSTREAM_URL") or "").rstrip("/") or None
+        self.success_hooks: list = []  # callables(attempt_id), after a success commits
+        self.tick_hooks: list = []     # callables(), on every reconciler tick
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> Gateway:
@@ -333,11 +341,26 @@ class Gateway:
     # -- transitions -----------------------------------------------------------------------------
     def _cancelling_fields(self, row: dict, reason: str, now: int) -> dict:
         provider = self.providers.get(row["provider"])
-        after = int(self.t.reverse_after(provider.kind if provider else "") * 1000)
+        inapp = row.get("kind") == "inapp"  # an order on the provider's page is closed, never reversed
+        after = 0 if inapp else int(self.t.reverse_after(provider.kind if provider else "") * 1000)
         return {"state": CANCELLING, "reason": reason, "detail": None, "open_order": None, "tries": 0,
                 "next_action_ms": max(now, (row["pay_started_ms"] or now) + after)}
 
     def _apply(self, attempt_id: str, expected: tuple[str, ...], action: str, outcome: base.Outcome) -> None:
+        if self._apply_outcome(attempt_id, expected, action, outcome) == SUCCEEDED:
+            self.succeeded(attempt_id)
+
+    def succeeded(self, attempt_id: str) -> None:
+        """An attempt's success was committed: run the success hooks (a failing hook is logged)."""
+        for hook in list(self.success_hooks):
+            try:
+                hook(attempt_id)
+            except Exception:  # noqa: BLE001 - the in-app settle sweep runs it again
+                log.exception("payment attempt %s: success hook failed", attempt_id)
+
+    def _apply_outcome(self, attempt_id: str, expected: tuple[str, ...], action: str,
+                       outcome: base.Outcome) -> str | None:
+        """Apply a provider's answer in a transaction that re-reads the row; returns the new state."""
         self._alive()
         t = self.t
         with self.db.tx():
@@ -346,7 +369,7 @@ class Gateway:
             if row is None or row["state"] not in expected:
                 if row is not None:
                     store.log(self.db, attempt_id, row["state"], action, outcome.kind, "late answer ignored", now)
-                return
+                return None
             k, f = outcome.kind, {}
             if outcome.trade_no:
                 f["provider_trade_no"] = outcome.trade_no
@@ -363,13 +386,15 @@ class Gateway:
                         f.update(state=SUCCEEDED, detail=None, reason=None)
                 elif k == base.FAILED:
                     f.update(state=FAILED, reason=outcome.reason or "declined", detail=None, open_order=None)
-                elif k == base.CLOSED:
-                    f.update(state=CLOSED, reason=row["abandon_reason"] or "cancelled", detail=None, open_order=None)
+                elif k == base.CLOSED:  # an in-app order closes by itself at its time_expire
+                    f.update(state=CLOSED, detail=None, open_order=None, reason=row["abandon_reason"] or (
+                        "timed_out" if row.get("kind") == "inapp" else "cancelled"))
                 elif k == base.REFUNDED:
                     f.update(state=REFUNDED, reason=row["abandon_reason"] or "cancelled", detail=None,
                              open_order=None)
                 else:  # user paying, unknown, not found: query on
-                    f.update(state=QUERYING, next_action_ms=now + int(t.query_interval_s * 1000),
+                    every = t.inapp_query_interval_s if row.get("kind") == "inapp" else t.query_interval_s
+                    f.update(state=QUERYING, next_action_ms=now + int(every * 1000),
                              detail="user_paying" if k == base.USER_PAYING else (
                                  row["detail"] if row["detail"] == "user_paying" else "checking"))
                     if row["abandoned"] or now >= (row["deadline_ms"] or now):
@@ -400,6 +425,7 @@ class Gateway:
                     f.update(state=CANCELLING, tries=0, next_action_ms=now)
             store.update(self.db, attempt_id, f, now)
             store.log(self.db, attempt_id, f.get("state", row["state"]), action, k, outcome.note, now)
+            return f.get("state")
 
     def _retry(self, row: dict, now: int, retry_s: float) -> dict:
         tries = row["tries"] + 1
@@ -463,7 +489,10 @@ class Gateway:
             if state == PAYING:  # this process did not make the pay call: its outcome is unknown
                 self._apply(attempt_id, (PAYING,), "pay", base.Outcome(base.UNKNOWN, note="resumed: pay unknown"))
             elif state == QUERYING:
-                if row["abandoned"] or now >= row["deadline_ms"]:
+                inapp = row["kind"] == "inapp"  # at its deadline an in-app order is queried once more
+                if inapp and not row["abandoned"] and now >= row["deadline_ms"]:
+                    wait_ms = 0
+                if row["abandoned"] or (now >= row["deadline_ms"] and not inapp):
                     reason = row["abandon_reason"] if row["abandoned"] else "timed_out"
                     with self.db.tx():
                         if store.lock(self.db, attempt_id)["state"] == QUERYING:
@@ -478,7 +507,10 @@ class Gateway:
             elif wait_ms > 0:
                 self._sleep(attempt_id, wait_ms / 1000)
             elif state == CANCELLING:
-                outcome = provider.cancel(row["out_trade_no"])
+                if row["kind"] == "inapp":
+                    outcome = provider.close(row["out_trade_no"])
+                else:
+                    outcome = provider.cancel(row["out_trade_no"])
                 self._fp("gw.cancel")
                 self._apply(attempt_id, (CANCELLING,), "cancel", outcome)
             elif state == REFUNDING:
@@ -501,6 +533,8 @@ class Gateway:
         while not self._stopping.is_set():
             try:
                 self.resume_due()
+                for hook in list(self.tick_hooks):
+                    hook()
             except failpoints.Crashed:
                 return
             except Exception:  # noqa: BLE001

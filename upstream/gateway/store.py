@@ -33,6 +33,22 @@ def get(db: Database, attempt_id: str) -> dict | None:
     return db.one("SELECT * FROM gateway_attempts WHERE attempt_id = ?", [attempt_id])
 
 
+def by_out_trade_no(db: Database, out_trade_no: str) -> dict | None:
+    return db.one("SELECT * FROM gateway_attempts WHERE out_trade_no = ?", [out_trade_no])
+
+
+def open_row(db: Database, store_id: str, order_id: str) -> dict | None:
+    """The attempt that holds the order (or bill) open, locked for the caller's transaction."""
+    suffix = " FOR UPDATE" if db.dialect == "postgresql" else ""
+    return db.one("SELECT * FROM gateway_attempts WHERE store_id = ? AND open_order = ?" + suffix, [store_id, order_id])
+
+
+def alarm(db: Database, store_id: str | None, kind: str, detail: str, now: int) -> None:
+    """An alarm for the operator (`edge-upstream alarms`)."""
+    db.execute("INSERT INTO alarms (store_id, device_id, kind, detail, at_ms) VALUES (?, NULL, ?, ?, ?)",
+               [store_id, kind, detail[:300], now])
+
+
 def lock(db: Database, attempt_id: str) -> dict | None:
     """The row, locked for the rest of the caller's transaction (SQLite: BEGIN IMMEDIATE did it)."""
     suffix = " FOR UPDATE" if db.dialect == "postgresql" else ""

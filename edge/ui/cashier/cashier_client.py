@@ -3,7 +3,7 @@ with the staff session of whoever logged in on this screen."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from edge.ui.core_client import CoreClient, CoreError
 
@@ -83,6 +83,36 @@ class CashierClient(CoreClient):
 
     def set_sold_out(self, item_id: str, sold_out: bool) -> dict:
         return self._act("POST", f"/v1/cashier/menu/items/{item_id}/sold-out", {"sold_out": sold_out})
+
+    # -- tables (桌台) -----------------------------------------------------------------------
+    def tables(self) -> dict:
+        """GET /v1/tables: {"online", "message", "tables": [...]} (edge/core/tables_api.py)."""
+        return self._act("GET", "/v1/tables")
+
+    def open_table(self, table: str) -> dict:
+        return self._act("POST", f"/v1/tables/{quote(table, safe='')}/open", {})
+
+    def close_table(self, session_id: str, manager_id: str | None = None, manager_pin: str | None = None) -> dict:
+        body: dict = {}
+        if manager_id is not None:
+            body = {"force": True, "manager_id": manager_id, "manager_pin": manager_pin}
+        return self._act("POST", f"/v1/tables/{quote(session_id, safe='')}/close", body)
+
+    def pay_bill_cash(self, session_id: str) -> dict:
+        return self._act("POST", f"/v1/tables/{quote(session_id, safe='')}/pay", {"method": "cash"})
+
+    def pay_bill_code(self, session_id: str, code: str) -> dict:
+        """The whole bill with a code the cashier typed (never logged or kept here)."""
+        return self._act("POST", f"/v1/tables/{quote(session_id, safe='')}/pay", {"method": "code", "code": code},
+                         ok=(200, 201))
+
+    def pay_bill_from_scan(self, session_id: str) -> dict:
+        """The whole bill with the code this screen's wedge scanner read."""
+        return self._act("POST", f"/v1/tables/{quote(session_id, safe='')}/pay",
+                         {"method": "code", "from_scan": True, "screen": self.screen_id}, ok=(200, 201))
+
+    def call_handled(self, call_id: str) -> dict:
+        return self._act("POST", f"/v1/calls/{quote(call_id, safe='')}/handled", {})
 
     # -- day --------------------------------------------------------------------------------
     def day_report(self, day: str | None = None) -> dict:

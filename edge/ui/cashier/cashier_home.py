@@ -12,6 +12,7 @@ import time
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.widgets import Button, Input
@@ -20,6 +21,7 @@ from edge.ui.cashier.cashier_screen import CashierBar, CashierScreen, HomeLike, 
 from edge.ui.cashier.order import OrderScreen
 from edge.ui.cashier.report_screen import ReportScreen
 from edge.ui.cashier.soldout import SoldOutScreen
+from edge.ui.cashier.tables_screen import TablesScreen
 from edge.ui.scans import masked_code
 from edge.ui.screens.payments import UnresolvedPaymentsScreen
 from edge.ui.widgets.buttons import ToggleButton, TouchButton
@@ -30,6 +32,8 @@ VOUCHER_REASONS = {"voucher code for another store": "v_wrong_store", "forged vo
 
 
 class HomeScreen(HomeLike, CashierScreen):
+    BINDINGS = [Binding("f2", "tables", "Tables", show=False)]
+
     def __init__(self) -> None:
         super().__init__()
         self.orders: list[dict] = []
@@ -62,6 +66,7 @@ class HomeScreen(HomeLike, CashierScreen):
         with Horizontal(id="home-actions", classes="c-bottom"):
             yield TouchButton(self.tr("sold_out_button"), id="open-soldout")
             yield TouchButton(self.tr("report_button"), id="open-report")
+            yield TouchButton(self.tr("tables_button"), id="open-tables", variant="primary")
             yield TouchButton(self.tr("refresh"), id="refresh")
 
     def order_rows(self) -> list:
@@ -139,6 +144,11 @@ class HomeScreen(HomeLike, CashierScreen):
     def open_order(self, event: Button.Pressed) -> None:
         self.app.push_screen(OrderScreen(event.button.value))
 
+    @on(Button.Pressed, "#open-tables")
+    def action_tables(self) -> None:
+        if self.app.screen is self:
+            self.app.push_screen(TablesScreen())
+
     @on(Button.Pressed, "#open-soldout")
     def open_soldout(self) -> None:
         self.app.push_screen(SoldOutScreen())
@@ -158,6 +168,9 @@ class HomeScreen(HomeLike, CashierScreen):
             return True
         if kind in ("cashier.changed", "order.placed", "order.paid", "resync"):
             self.load_orders(self.orders_title)
+        elif kind == "table.call":
+            key = "call_arrived_bill" if data.get("kind") == "bill" else "call_arrived_waiter"
+            self.app.notify(self.tr(key, table=data.get("table") or "?"), severity="warning", timeout=30)
         elif kind == "voucher.conflict":
             self.app.notify(self.tr("conflict", id=data.get("voucher_id", "?")), severity="error", timeout=30)
         return False

@@ -2,7 +2,9 @@
 edge/ui/cashier/void_dialog.py), money, refund (manager PIN), 确认取餐, and its print jobs, each
 with 补打. An order not paid yet says 待付款 and 应收 (never 实收, never 退款) and takes the money
 here: 收现金, or a payment code scanned at this screen's wedge scanner or typed (收付款码); either
-pays it and sends it to the kitchen. Every action names the logged-in staff member (the core records it)."""
+pays it and sends it to the kitchen. A table's round (先吃后付) is paid with its table's whole bill
+in 桌台 (edge/ui/cashier/tables_screen.py): its screen says so and takes no money itself. Every
+action names the logged-in staff member (the core records it)."""
 
 from __future__ import annotations
 
@@ -82,6 +84,9 @@ class OrderScreen(CashierScreen):
             if self.unpaid:
                 yield Label(self.tr("money_due", total=fen(m["total"]), voided=fen(m["voided"]), due=fen(m["due"])),
                             id="order-money", classes="c-heading")
+            if self.on_table_bill:  # a table's round: the whole table pays together, in 桌台
+                yield Label(self.tr("on_table_bill", table=o.get("table") or "?"), id="order-table-bill")
+            elif self.unpaid:
                 with Horizontal(classes="c-actions", id="take-money"):
                     yield TouchButton(self.tr("take_cash", due=fen(m["due"])), id="take-cash", variant="success",
                                       disabled=m["due"] <= 0)
@@ -108,7 +113,15 @@ class OrderScreen(CashierScreen):
 
     @property
     def unpaid(self) -> bool:
-        return bool(self.order) and self.order["status"] == "awaiting_payment"  # type: ignore[index]
+        """Nothing collected yet: held for payment, or a table's round before its bill is paid."""
+        return bool(self.order) and (self.order["status"] == "awaiting_payment"  # type: ignore[index]
+                                     or self.on_table_bill)
+
+    @property
+    def on_table_bill(self) -> bool:
+        """A table's round whose bill is not paid yet (it is paid with the table, in 桌台)."""
+        return bool(self.order) and self.order["payment"] == "table" \
+            and self.order["status"] not in ("voided", "paid")  # type: ignore[index]
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -119,7 +132,7 @@ class OrderScreen(CashierScreen):
         """Follows the core: this order changed (void, refund, payment…), or one of its print jobs
         moved (a reprint goes from 排队中 to 已打印 without 刷新); a payment code read by this
         screen's own scanner pays this unpaid order."""
-        if kind == "scan" and data.get("kind") in PAYMENT_KINDS and self.unpaid \
+        if kind == "scan" and data.get("kind") in PAYMENT_KINDS and self.unpaid and not self.on_table_bill \
                 and data.get("screen") == getattr(self.client, "screen_id", None):
             self.call("code", self.client.pay_from_scan, self.order_id)  # read by this screen's scanner
             return True

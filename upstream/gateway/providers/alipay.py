@@ -9,13 +9,21 @@ an acquirer that speaks the same wire format (docs/payments.md).
 
 Codes: 10000 success, 10003 waiting for the user (password), 20000 system error (unknown),
 40004 business failure (sub_code says why).
+
+In-app (手机网站支付): `prepay` signs an alipay.trade.wap.pay request (no call: the phone's
+browser takes it to Alipay, whose page opens the order) with time_expire, notify_url and
+return_url; `close` is alipay.trade.close; `notice` verifies an asynchronous notify (RSA2 over
+the sorted parameters but sign and sign_type, with Alipay's public key) and its app_id.
 """
 
 from __future__ import annotations
 
 from upstream.gateway.config import ProviderConfig
-from upstream.gateway.providers.base import (CLOSED, FAILED, NOT_FOUND, REFUND_NEEDED, REFUNDED, RETRY, SUCCESS,
-                                             UNKNOWN, USER_PAYING, Outcome, describe, fen, yuan)
+from urllib.parse import parse_qsl
+
+from upstream.gateway.providers.base import (CLOSED, FAILED, NOT_FOUND, PREPARED, REFUND_NEEDED, REFUNDED, RETRY,
+                                             SUCCESS, UNKNOWN, USER_PAYING, Notice, Outcome, beijing_time, describe,
+                                             fen, yuan)
 
 FAILURES = {  # 40004 sub_code -> reason (definite: nothing was taken)
     "ACQ.BUYER_BALANCE_NOT_ENOUGH": "insufficient_funds",
@@ -61,6 +69,7 @@ class AlipayProvider:
                 return self._verify_and_return_sync_response(answer.content.decode("utf-8"), response_type)
 
         s = cfg.settings
+        self.app_id = s["app_id"]
         self.sdk = _PostingAliPay(appid=s["app_id"], app_notify_url=None, app_private_key_string=s["private_key"],
                                   alipay_public_key_string=s["platform_public_key"], sign_type="RSA2")
 
@@ -128,3 +137,50 @@ class AlipayProvider:
         if c == "40004" and sub not in ("ACQ.SYSTEM_ERROR",):
             return Outcome(FAILED, "provider_error", note=note)
         return Outcome(RETRY, note=note)
+
+    # -- in-app --------------------------------------------------------------------------------
+    def prepay(self, out_trade_no: str, amount: int, subject: str, notify_url: str, return_url: str,
+               started_ms: int, expire_ms: int) -> Outcome:
+        try:
+            signed = self.sdk.api_alipay_trade_wap_pay(subject, out_trade_no, yuan(amount), return_url=return_url,
+                                                       notify_url=notify_url, quit_url=return_url,
+                                                       time_expire=beijing_time(expire_ms, "%Y-%m-%d %H:%M:%S"))
+        except Exception as exc:  # noqa: BLE001 - a key that cannot sign
+            return Outcome(FAILED, "provider_error", note=describe(exc))
+        return Outcome(PREPARED, pay_url=f"{self.url}?{signed}", note="wap.pay signed")
+
+    def close(self, out_trade_no: str) -> Outcome:
+        r = self._call("api_alipay_trade_close", out_trade_no=out_trade_no)
+        if isinstance(r, Outcome):
+            return Outcome(RETRY, note=r.note)
+        c, sub = r.get("code"), r.get("sub_code", "")
+        note = f"{c} {sub}".strip()
+        if c == "10000":
+            return Outcome(CLOSED, note=note)
+        if c == "40004" and sub == "ACQ.TRADE_NOT_EXIST":
+            # the customer never opened the page; past its time_expire it can never be paid
+            return Outcome(CLOSED, note=note)
+        if c == "40004" and sub == "ACQ.TRADE_STATUS_ERROR":
+            return Outcome(REFUND_NEEDED, note=note)  # paid (or finished): it cannot be closed
+        return Outcome(RETRY, note=note)
+
+    def notice(self, body: bytes, content_type: str) -> Notice | None:
+        try:
+            data = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True))
+        except (UnicodeDecodeError, ValueError):
+            return None
+        signature = data.pop("sign", "")
+        if not signature or data.get("app_id") != self.app_id or data.get("sign_type", "RSA2") != "RSA2":
+            return None
+        fields = dict(data)
+        try:
+            if not self.sdk.verify(fields, signature):
+                return None
+        except Exception:  # noqa: BLE001 - a signature that is not even base64
+            return None
+        status = data.get("trade_status", "")
+        return Notice(data.get("out_trade_no", ""), fen(data.get("total_amount")),
+                      status in ("TRADE_SUCCESS", "TRADE_FINISHED"), data.get("trade_no") or None, status)
+
+    def notice_answer(self, ok: bool) -> tuple[bytes, str]:
+        return (b"success" if ok else b"fail"), "text/plain; charset=utf-8"

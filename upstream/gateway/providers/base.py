@@ -23,6 +23,8 @@ REFUNDED = "refunded"
 # cancel / refund
 RETRY = "retry"              # retry_flag=Y / recall=Y / system error: call again
 REFUND_NEEDED = "refund_needed"  # cannot be cancelled any more (paid): refund instead
+# in-app prepay
+PREPARED = "prepared"        # the order is open at the provider: send the customer to pay_url
 
 _DIGITS = re.compile(r"[0-9]{12,}")
 
@@ -49,9 +51,21 @@ class Outcome:
     trade_no: str | None = None   # the provider's transaction id
     amount: int | None = None     # fen, when the provider said how much was paid
     note: str = ""                # provider code / safe message, for the gateway log
+    pay_url: str | None = None    # PREPARED: the provider's page the customer's phone opens
 
     def __repr__(self) -> str:
         return f"Outcome({self.kind}, reason={self.reason}, note={self.note!r})"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A provider's asynchronous notify whose signature verified (upstream/gateway/inapp_notify.py)."""
+
+    out_trade_no: str
+    amount: int | None            # fen
+    paid: bool                    # the trade is paid (TRADE_SUCCESS / result_code SUCCESS)
+    trade_no: str | None = None
+    note: str = ""
 
 
 class Provider(Protocol):
@@ -66,6 +80,30 @@ class Provider(Protocol):
 
     def refund(self, out_trade_no: str, amount: int, refund_no: str, total: int | None = None) -> Outcome:
         """Refund `amount` of the trade (whose whole amount is `total`, default `amount`)."""
+
+
+class InAppProvider(Provider, Protocol):
+    """A provider that also takes in-app payments: the customer pays on the provider's page."""
+
+    def prepay(self, out_trade_no: str, amount: int, subject: str, notify_url: str, return_url: str,
+               started_ms: int, expire_ms: int) -> Outcome:
+        """Open the order (the same arguments again: the same order) -> PREPARED with pay_url."""
+
+    def close(self, out_trade_no: str) -> Outcome:
+        """Close an unpaid order -> CLOSED | REFUND_NEEDED (it was paid) | RETRY."""
+
+    def notice(self, body: bytes, content_type: str) -> Notice | None:
+        """The notify's fields if its signature verifies and it is for this merchant, else None."""
+
+    def notice_answer(self, ok: bool) -> tuple[bytes, str]:
+        """What the provider expects back: (body, content type)."""
+
+
+def beijing_time(ms: int, fmt: str) -> str:
+    """Epoch milliseconds as the providers' wall-clock text (Beijing time, UTC+8), rounded down."""
+    from datetime import datetime, timedelta, timezone
+
+    return datetime.fromtimestamp(ms / 1000, timezone(timedelta(hours=8))).strftime(fmt)
 
 
 def yuan(fen: int) -> str:

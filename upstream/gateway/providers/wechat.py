@@ -12,15 +12,22 @@ The merchant certificate (cert_file / key_file) is sent for secapi/ calls when c
 Results: SUCCESS; err_code USERPAYING (password) / SYSTEMERROR / BANKERROR (unknown: query);
 NOTENOUGH, AUTHCODEEXPIRE, AUTH_CODE_INVALID ... (definite failures); reverse answers recall=Y
 while it must be called again.
+
+In-app (H5 支付): `prepay` is pay/unifiedorder with trade_type=MWEB and time_expire (the same
+arguments again answer the same order), pay_url = mweb_url + `&redirect_url=<return_url>`;
+`close` is pay/closeorder; `notice` verifies an XML notify (HMAC-SHA256 with the API key) and
+that it names this appid and mch_id.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from urllib.parse import quote
 
 from upstream.gateway.config import ProviderConfig
-from upstream.gateway.providers.base import (CLOSED, FAILED, NOT_FOUND, REFUND_NEEDED, REFUNDED, RETRY, SUCCESS,
-                                             UNKNOWN, USER_PAYING, Outcome, describe)
+from upstream.gateway.providers.base import (CLOSED, FAILED, NOT_FOUND, PREPARED, REFUND_NEEDED, REFUNDED, RETRY,
+                                             SUCCESS, UNKNOWN, USER_PAYING, Notice, Outcome, beijing_time, describe)
 
 FAILURES = {
     "NOTENOUGH": "insufficient_funds",
@@ -72,7 +79,7 @@ class WechatProvider:
 
         s = cfg.settings
         self.name, self.url = cfg.name, cfg.url
-        self.appid, self.api_key = s["appid"], s["api_key"]
+        self.appid, self.api_key, self.mch_id = s["appid"], s["api_key"], str(s["mch_id"])
         self.client_ip = s.get("client_ip", "127.0.0.1")
         self._sign = calculate_signature_hmac
         self.client = WeChatPay(appid=s["appid"], api_key=s["api_key"], mch_id=str(s["mch_id"]),
@@ -169,6 +176,62 @@ class WechatProvider:
         err = r.get("err_code", "")
         return Outcome(RETRY if err in ("SYSTEMERROR", "BIZERR_NEED_RETRY", "FREQUENCY_LIMITED") else FAILED,
                        "provider_error", note=err)
+
+    # -- in-app (H5) ---------------------------------------------------------------------------
+    def prepay(self, out_trade_no: str, amount: int, subject: str, notify_url: str, return_url: str,
+               started_ms: int, expire_ms: int) -> Outcome:
+        scene = json.dumps({"h5_info": {"type": "Wap", "wap_url": return_url, "wap_name": subject[:32]}},
+                           ensure_ascii=False, separators=(",", ":"))
+        r = self._call("pay/unifiedorder", {"body": subject, "out_trade_no": out_trade_no, "total_fee": amount,
+                                            "fee_type": "CNY", "spbill_create_ip": self.client_ip,
+                                            "notify_url": notify_url, "trade_type": "MWEB", "scene_info": scene,
+                                            "time_start": beijing_time(started_ms, "%Y%m%d%H%M%S"),
+                                            "time_expire": beijing_time(expire_ms, "%Y%m%d%H%M%S")})
+        if isinstance(r, Outcome):
+            return r
+        err = r.get("err_code", "")
+        if r.get("result_code") == "SUCCESS" and r.get("mweb_url"):
+            url = r["mweb_url"] + ("&" if "?" in r["mweb_url"] else "?") + "redirect_url=" + quote(return_url, safe="")
+            return Outcome(PREPARED, pay_url=url, note=f"prepay_id {r.get('prepay_id', '')}"[:60])
+        if err == "ORDERPAID":
+            return Outcome(UNKNOWN, note=err)  # paid already: the query finds it
+        if err == "ORDERCLOSED":
+            return Outcome(FAILED, "cancelled", note=err)
+        if err in FAILURES:
+            return Outcome(FAILED, FAILURES[err], note=err)
+        return Outcome(UNKNOWN, note=err or "FAIL")
+
+    def close(self, out_trade_no: str) -> Outcome:
+        r = self._call("pay/closeorder", {"out_trade_no": out_trade_no})
+        if isinstance(r, Outcome):
+            return Outcome(RETRY, note=r.note)
+        err = r.get("err_code", "")
+        if r.get("result_code") == "SUCCESS" or err in ("ORDERCLOSED", "ORDERNOTEXIST"):
+            return Outcome(CLOSED, note=err or "SUCCESS")
+        if err == "ORDERPAID":
+            return Outcome(REFUND_NEEDED, note=err)
+        return Outcome(RETRY, note=err or "FAIL")
+
+    def notice(self, body: bytes, content_type: str) -> Notice | None:
+        from xml.etree import ElementTree
+
+        try:
+            root = ElementTree.fromstring(body)  # stdlib parser: no external entities are fetched
+        except ElementTree.ParseError:
+            return None
+        data = {child.tag: (child.text or "") for child in root}
+        if self._verified(data) is None or data.get("appid") != self.appid or data.get("mch_id") != self.mch_id:
+            return None
+        if data.get("return_code") != "SUCCESS":
+            return None
+        paid = data.get("result_code") == "SUCCESS"
+        return Notice(data.get("out_trade_no", ""), _int(data.get("total_fee")), paid,
+                      data.get("transaction_id") or None, data.get("result_code", ""))
+
+    def notice_answer(self, ok: bool) -> tuple[bytes, str]:
+        code, msg = ("SUCCESS", "OK") if ok else ("FAIL", "not accepted")
+        return (f"<xml><return_code><![CDATA[{code}]]></return_code><return_msg><![CDATA[{msg}]]></return_msg>"
+                "</xml>").encode(), "text/xml"
 
 
 def _int(value) -> int | None:

@@ -18,6 +18,11 @@ channel's shape: Alipay 16-24 digits starting 25-30, WeChat 18 digits starting 1
 A code already used for another trade is refused (code_invalid). A cancel / reverse of a trade
 the sandbox has never seen closes that out_trade_no for good (a late pay with it is refused), as
 the real providers do. Codes are kept in memory only, as keyed hashes.
+
+In-app orders (a phone pays on the provider's page, upstream/gateway/sandbox/cashier.py) are
+trades of kind "inapp": opened by a prepay (WeChat's unified order) or by the first visit to the
+page (Alipay's wap pay), waiting for the customer (USERPAYING) until confirmed on the page
+(SUCCESS), closed by the merchant (close) or expired at their time_expire (CLOSED).
 """
 
 from __future__ import annotations
@@ -48,6 +53,10 @@ class SandboxTimings:
     password_s: float = 3.0     # 01: how long the customer takes to enter the password
     outage_s: float = 90.0      # 05: how long requests about the trade are dropped
     reverse_after_s: float = 15.0  # WeChat asks merchants not to reverse sooner than this after pay
+    # in-app: a notify that is not answered with the provider's success text is sent again after
+    # each of these pauses (the providers' own schedules, shortened: WeChat 15 s, 15 s, 30 s, 3 min,
+    # 10 min...; Alipay 4 min, 10 min, 10 min, 1 h...)
+    notify_retry_s: tuple = (2.0, 5.0, 15.0, 30.0, 60.0, 180.0, 600.0)
 
 
 @dataclass
@@ -64,6 +73,13 @@ class Trade:
     refund_nos: set = field(default_factory=set)
     busy_cancels: int = 0
     outage_until: float = 0.0
+    kind: str = "code"          # code | inapp
+    request_fp: str = ""        # inapp: what the order was opened with (a repeat must match)
+    subject: str = ""
+    notify_url: str = ""
+    return_url: str = ""
+    expire_at: float = 0.0      # inapp: wall-clock time after which it can no longer be paid
+    page_token: str = ""        # inapp: names the order on its confirmation page
 
 
 class Ledger:
@@ -77,6 +93,7 @@ class Ledger:
         self._seq = itertools.count(1)
         self.violations: list[str] = []      # e.g. a WeChat reverse sooner than reverse_after_s
         self.calls: list[tuple[str, str]] = []  # (action, out_trade_no)
+        self.notices: list[dict] = []        # every notify sent: out_trade_no, url, body, answered, ok
 
     # -- the books ---------------------------------------------------------------------------
     def charged(self, out_trade_no: str) -> int:
@@ -95,6 +112,8 @@ class Ledger:
             return bool(t and time.monotonic() < t.outage_until)
 
     def _settle_time(self, t: Trade) -> None:
+        if t.kind == "inapp" and t.state == "USERPAYING" and time.time() > t.expire_at:
+            t.state = "CLOSED"  # the provider closes an unpaid order at its time_expire
         if t.state == "USERPAYING" and t.scenario == "password_then_success" \
                 and time.monotonic() - t.started >= self.timings.password_s:
             self._pay(t)
@@ -180,3 +199,62 @@ class Ledger:
             t.refunded += amount
             t.state = "REFUND"
             return "refunded"
+
+    # -- in-app orders (the customer pays on the provider's page) ------------------------------
+    def open_inapp(self, app: str, out_trade_no: str, amount: int, subject: str, notify_url: str, return_url: str,
+                   expire_at: float, request_fp: str) -> tuple[str, Trade | None]:
+        """-> (result, trade): created | same (opened before with the same parameters) |
+        inconsistent (opened before with others) | closed | expired."""
+        with self.lock:
+            self.calls.append(("prepay", out_trade_no))
+            if out_trade_no in self.closed:
+                return "closed", None
+            t = self.trades.get(out_trade_no)
+            if t is not None:
+                if t.kind != "inapp" or t.request_fp != request_fp:
+                    return "inconsistent", t
+                self._settle_time(t)
+                return ("closed" if t.state == "CLOSED" else "same"), t
+            if time.time() > expire_at:
+                return "expired", None
+            t = Trade(out_trade_no, app, amount, "inapp", time.monotonic(), kind="inapp", request_fp=request_fp,
+                      subject=subject, notify_url=notify_url, return_url=return_url, expire_at=expire_at,
+                      page_token=secrets.token_hex(16))
+            self.trades[out_trade_no] = t
+            return "created", t
+
+    def by_page(self, page_token: str) -> Trade | None:
+        with self.lock:
+            for t in self.trades.values():
+                if t.kind == "inapp" and t.page_token and hmac.compare_digest(t.page_token, page_token):
+                    self._settle_time(t)
+                    return t
+            return None
+
+    def confirm(self, page_token: str) -> tuple[str, Trade | None]:
+        """The customer pressed 确认付款: -> (paid | already_paid | closed | unknown, trade)."""
+        t = self.by_page(page_token)
+        with self.lock:
+            if t is None:
+                return "unknown", None
+            self.calls.append(("confirm", t.out_trade_no))
+            self._settle_time(t)
+            if t.paid:
+                return "already_paid", t
+            if t.state != "USERPAYING":
+                return "closed", t
+            self._pay(t)
+            return "paid", t
+
+    def close(self, out_trade_no: str) -> str:
+        """The merchant closes an unpaid order: -> closed | paid | not_found."""
+        with self.lock:
+            self.calls.append(("close", out_trade_no))
+            t = self.trades.get(out_trade_no)
+            if t is None:
+                return "not_found"
+            self._settle_time(t)
+            if t.paid:
+                return "paid"
+            t.state = "CLOSED"
+            return "closed"

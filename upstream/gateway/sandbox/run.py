@@ -10,6 +10,7 @@ from upstream.gateway.config import GatewayConfig, ProviderConfig, Timings
 from upstream.gateway.sandbox.alipay import AlipaySandbox
 from upstream.gateway.sandbox.keys import rsa_pair
 from upstream.gateway.sandbox.ledger import Ledger, SandboxTimings
+from upstream.gateway.sandbox.notifier import Notifier
 from upstream.gateway.sandbox.server import SandboxServer
 from upstream.gateway.sandbox.wechat import WechatSandbox
 
@@ -34,6 +35,7 @@ class Sandboxes:
     keys: dict
     api_key: str
     routes: dict = field(default_factory=lambda: {"alipay": "alipay", "wechat": "wechat", "unionpay": "acquirer"})
+    notifier: Notifier | None = None  # sends the in-app notifies of both
 
     def config(self, timings: Timings | None = None) -> GatewayConfig:
         k = self.keys
@@ -74,6 +76,8 @@ class Sandboxes:
         return path
 
     def stop(self) -> None:
+        if self.notifier is not None:
+            self.notifier.stop()
         self.alipay.stop()
         self.wechat.stop()
 
@@ -88,8 +92,10 @@ def start_sandboxes(timings: SandboxTimings | None = None, alipay_port: int = 0,
     ledger = Ledger(timings)
     keys = _keys()
     api_key = secrets.token_hex(16)
+    notifier = Notifier(ledger, ledger.timings.notify_retry_s)
     alipay = SandboxServer(AlipaySandbox(ledger, keys["platform"][0], {ALIPAY_APP: keys["alipay"][1],
-                                                                       ACQUIRER_APP: keys["acquirer"][1]}),
+                                                                       ACQUIRER_APP: keys["acquirer"][1]}, notifier),
                            port=alipay_port).start()
-    wechat = SandboxServer(WechatSandbox(ledger, {WECHAT_MCH: api_key}, WECHAT_APPID), port=wechat_port).start()
-    return Sandboxes(ledger, alipay, wechat, keys, api_key)
+    wechat = SandboxServer(WechatSandbox(ledger, {WECHAT_MCH: api_key}, WECHAT_APPID, notifier),
+                           port=wechat_port).start()
+    return Sandboxes(ledger, alipay, wechat, keys, api_key, notifier=notifier)

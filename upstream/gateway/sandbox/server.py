@@ -31,6 +31,16 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def redirect(self, url: str) -> None:
+        """302 to `url` (the browser goes back to the merchant)."""
+        self.send_response(302)
+        self.send_header("Location", url)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def html(self, status: int, body: bytes) -> None:
+        self.answer(status, body, "text/html; charset=utf-8")
+
     def drop(self) -> None:
         try:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -1,18 +1,46 @@
 """The WeChat Pay v2 sandbox: XML over POST, HMAC-SHA256 signatures both ways.
 
-Paths: /pay/micropay, /pay/orderquery, /secapi/pay/reverse, /secapi/pay/refund. A request whose
-signature does not verify gets return_code FAIL (unsigned, as WeChat does). Every other answer is
-signed with the merchant's API key: sorted non-empty `k=v&...&key=KEY`, HMAC-SHA256, upper hex.
+Paths: /pay/micropay, /pay/orderquery, /secapi/pay/reverse, /secapi/pay/refund, /pay/unifiedorder,
+/pay/closeorder. A request whose signature does not verify gets return_code FAIL (unsigned, as
+WeChat does). Every other answer is signed with the merchant's API key: sorted non-empty
+`k=v&...&key=KEY`, HMAC-SHA256, upper hex.
+
+In-app (H5 支付): `/pay/unifiedorder` with trade_type=MWEB opens the order (until time_expire,
+yyyyMMddHHmmss Beijing time) and answers prepay_id and mweb_url; the merchant sends the phone's
+browser to mweb_url + `&redirect_url=...`, which shows the confirmation page. On 确认付款
+(`POST /cgi-bin/mmpayweb-bin/confirm`) the books charge it, the signed XML notify goes to the
+order's notify_url until it answers return_code SUCCESS, and the browser goes to redirect_url.
+The same out_trade_no with the same parameters answers the same prepay_id; with others,
+OUT_TRADE_NO_USED.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
+import time
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qsl
+
 from xml.etree import ElementTree
 
+from upstream.gateway.sandbox.cashier import confirm_page, result_page
 from upstream.gateway.sandbox.ledger import Ledger
+from upstream.gateway.sandbox.notifier import Notifier
+
+BEIJING = timezone(timedelta(hours=8))
+DEFAULT_EXPIRE_S = 2 * 3600  # WeChat Pay's default: an unpaid order closes after 2 hours
+PAGE, CONFIRM = "/cgi-bin/mmpayweb-bin/checkmweb", "/cgi-bin/mmpayweb-bin/confirm"
+
+
+def expire_time(text: str) -> float | None:
+    """WeChat Pay's time_expire (yyyyMMddHHmmss, Beijing time) as epoch seconds."""
+    try:
+        return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=BEIJING).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 def hmac_sign(fields: dict, key: str) -> str:
@@ -31,9 +59,10 @@ def from_xml(body: bytes) -> dict:
 
 
 class WechatSandbox:
-    def __init__(self, ledger: Ledger, merchants: dict[str, str], appid: str):
+    def __init__(self, ledger: Ledger, merchants: dict[str, str], appid: str, notifier: Notifier | None = None):
         """merchants: mch_id -> API key."""
         self.ledger, self.merchants, self.appid = ledger, merchants, appid
+        self.notifier = notifier or Notifier(ledger, ledger.timings.notify_retry_s)
 
     def _reply(self, h, mch_id: str, fields: dict) -> None:
         key = self.merchants[mch_id]
@@ -43,6 +72,11 @@ class WechatSandbox:
         h.answer(200, to_xml(doc), "text/xml")
 
     def handle(self, h) -> None:
+        path = h.path.partition("?")[0]
+        if path == PAGE and h.command == "GET":
+            return self.page(h)
+        if path == CONFIRM and h.command == "POST":
+            return self.confirm(h)
         try:
             req = from_xml(h.body())
         except ElementTree.ParseError:
@@ -57,7 +91,8 @@ class WechatSandbox:
         if path != "/pay/micropay" and self.ledger.dropping(out):
             return h.drop()
         action = {"/pay/micropay": self.micropay, "/pay/orderquery": self.orderquery,
-                  "/secapi/pay/reverse": self.reverse, "/secapi/pay/refund": self.refund}.get(path)
+                  "/secapi/pay/reverse": self.reverse, "/secapi/pay/refund": self.refund,
+                  "/pay/unifiedorder": self.unifiedorder, "/pay/closeorder": self.closeorder}.get(path)
         if action is None or not out:
             return self._reply(h, mch_id, {"result_code": "FAIL", "err_code": "PARAM_ERROR",
                                            "err_code_des": "参数错误"})
@@ -97,8 +132,9 @@ class WechatSandbox:
         t = self.ledger.query(out)
         if t is None:
             return self._reply(h, mch_id, self._fail("ORDERNOTEXIST", "此交易订单号不存在"))
-        state = t.state if t.state != "PAYERROR" else "PAYERROR"
+        state = "NOTPAY" if t.kind == "inapp" and t.state == "USERPAYING" else t.state
         self._reply(h, mch_id, {"result_code": "SUCCESS", "trade_state": state, "out_trade_no": out,
+                                "trade_type": "MWEB" if t.kind == "inapp" else "MICROPAY",
                                 "transaction_id": t.trade_no, "total_fee": str(t.amount)})
 
     def reverse(self, h, mch_id, out, req) -> None:
@@ -114,3 +150,88 @@ class WechatSandbox:
             return self._reply(h, mch_id, self._fail("TRADE_STATE_ERROR" if result == "not_paid" else "PARAM_ERROR"))
         self._reply(h, mch_id, {"result_code": "SUCCESS", "out_trade_no": out, "refund_fee": fee,
                                 "out_refund_no": req.get("out_refund_no", "")})
+
+    # -- in-app (H5): the unified order, the page, the notify ---------------------------------
+    def unifiedorder(self, h, mch_id, out, req) -> None:
+        fee, body, notify_url = req.get("total_fee", ""), req.get("body", ""), req.get("notify_url", "")
+        if not fee.isdigit() or int(fee) <= 0 or not body or not notify_url or not req.get("spbill_create_ip"):
+            return self._reply(h, mch_id, self._fail("PARAM_ERROR", "缺少参数"))
+        if req.get("trade_type") != "MWEB":
+            return self._reply(h, mch_id, self._fail("PARAM_ERROR", "沙箱只支持 trade_type=MWEB (H5)"))
+        expire_at = expire_time(req["time_expire"]) if req.get("time_expire") else time.time() + DEFAULT_EXPIRE_S
+        if expire_at is None:
+            return self._reply(h, mch_id, self._fail("PARAM_ERROR", "time_expire 格式错误"))
+        fp = hashlib.sha256(json.dumps([mch_id, int(fee), body, notify_url, req.get("trade_type"),
+                                        req.get("time_expire", "")]).encode()).hexdigest()
+        result, t = self.ledger.open_inapp(mch_id, out, int(fee), body, notify_url, "", expire_at, fp)
+        if result == "inconsistent":
+            return self._reply(h, mch_id, self._fail("OUT_TRADE_NO_USED", "商户订单号重复"))
+        if result == "expired":
+            return self._reply(h, mch_id, self._fail("PARAM_ERROR", "time_expire 已过"))
+        if result == "closed":
+            return self._reply(h, mch_id, self._fail("ORDERCLOSED", "订单已关闭"))
+        if t.paid:
+            return self._reply(h, mch_id, self._fail("ORDERPAID", "该订单已支付"))
+        prepay_id = "wx" + t.page_token
+        host = h.headers.get("Host") or "127.0.0.1"
+        mweb_url = f"http://{host}{PAGE}?prepay_id={prepay_id}&package={int(fee) * 7 % 10**10}"
+        self._reply(h, mch_id, {"result_code": "SUCCESS", "trade_type": "MWEB", "prepay_id": prepay_id,
+                                "mweb_url": mweb_url})
+
+    def closeorder(self, h, mch_id, out, req) -> None:
+        result = self.ledger.close(out)
+        if result == "not_found":
+            return self._reply(h, mch_id, self._fail("ORDERNOTEXIST", "订单不存在"))
+        if result == "paid":
+            return self._reply(h, mch_id, self._fail("ORDERPAID", "订单已支付，不能发起关单"))
+        self._reply(h, mch_id, {"result_code": "SUCCESS"})
+
+    def page(self, h) -> None:
+        query = dict(parse_qsl(h.path.partition("?")[2]))
+        t = self.ledger.by_page(query.get("prepay_id", "").removeprefix("wx"))
+        if t is None:
+            return h.html(404, result_page("wechat", "找不到订单", "prepay_id 无效或已过期"))
+        redirect = query.get("redirect_url", "")
+        if redirect.startswith(("http://", "https://")):
+            with self.ledger.lock:
+                t.return_url = redirect
+        if t.paid:
+            return h.html(200, result_page("wechat", "已付款", "这笔订单已经付过了", t.return_url or None))
+        if t.state != "USERPAYING":
+            return h.html(200, result_page("wechat", "交易已关闭", "订单已超时或已关闭，请回到商家重新下单",
+                                           t.return_url or None))
+        h.html(200, confirm_page("wechat", CONFIRM, t.page_token, t.subject, t.amount))
+
+    def confirm(self, h) -> None:
+        form = dict(parse_qsl(h.body().decode("utf-8", "replace"), keep_blank_values=True))
+        t = self.ledger.by_page(form.get("token", ""))
+        if t is None:
+            return h.html(404, result_page("wechat", "找不到订单", "这个付款页面已失效"))
+        if form.get("choice") == "pay":
+            result, t = self.ledger.confirm(form.get("token", ""))
+            if result == "closed":
+                return h.html(200, result_page("wechat", "交易已关闭", "订单已超时或已关闭，没有付款",
+                                               t.return_url or None))
+            if result == "paid":
+                self.notify(t)
+        if t.return_url:
+            return h.redirect(t.return_url)
+        h.html(200, result_page("wechat", "付款成功" if t.paid else "已取消", "请回到商家页面"))
+
+    def notify_body(self, t) -> bytes:
+        doc = {"return_code": "SUCCESS", "appid": self.appid, "mch_id": t.app, "nonce_str": secrets.token_hex(8),
+               "sign_type": "HMAC-SHA256", "result_code": "SUCCESS", "openid": "sandbox-openid", "is_subscribe": "N",
+               "trade_type": "MWEB", "bank_type": "OTHERS", "total_fee": str(t.amount), "fee_type": "CNY",
+               "cash_fee": str(t.amount), "transaction_id": t.trade_no, "out_trade_no": t.out_trade_no,
+               "time_end": datetime.now(BEIJING).strftime("%Y%m%d%H%M%S")}
+        doc["sign"] = hmac_sign(doc, self.merchants[t.app])
+        return to_xml(doc)
+
+    def notify(self, t) -> None:
+        def accepted(answer: bytes) -> bool:
+            try:
+                return from_xml(answer).get("return_code") == "SUCCESS"
+            except ElementTree.ParseError:
+                return False
+
+        self.notifier.send(t.out_trade_no, t.notify_url, self.notify_body(t), "text/xml", accepted)
