@@ -7,10 +7,11 @@ applying it again returns the same order, so the kitchen prints it exactly once.
 
 A table round (a phone table's 加菜, `order.place` with a `table_session`) goes the same way, with
 its payment ("table": on the table's bill; "prepaid": paid on the phone) and how long it waited
-upstream (`waited_ms` at its first delivery, so a round that waited out an outage prints marked
-迟到). `table.call` (呼叫服务员 / 请求结账) is handed to the core, which prints a slip at the counter
-and tells the cashier screens; `table.bill_paid` (a table's bill paid on a phone) too, which pays
-the table's rounds on this device, so the counter's bill and the day report count it.
+(`waited_ms`: upstream's wait at its first delivery plus the time it then sat here unplaced, so a
+round that waited out an outage prints marked 迟到). `table.call` (呼叫服务员 / 请求结账) is
+handed to the core, which prints a slip at the counter and tells the cashier screens;
+`table.bill_paid` (a table's bill paid on a phone) too, which pays the table's rounds on this
+device, so the counter's bill and the day report count it.
 """
 
 from __future__ import annotations
@@ -98,17 +99,29 @@ def _note_wait(cmd: dict) -> None:
         round_info["waited_ms"] = waited
 
 
+def _held_here(payload: dict, received_ms: int) -> dict:
+    """A round also waits on this device when it is not placed as it arrives (the core stopped right
+    after, a storage error): its `waited_ms` counts that too, so the ticket says how late it is."""
+    round_info = payload.get("table_session")
+    if isinstance(round_info, dict):
+        waited = round_info.get("waited_ms", 0)
+        if isinstance(waited, int) and not isinstance(waited, bool) and waited >= 0:
+            round_info["waited_ms"] = waited + max(0, now_ms() - received_ms)
+    return payload
+
+
 def apply_pending(db: sqlite_utils.Database, place_order: Callable[..., tuple[dict, bool]] | None,
                   on_menu_refresh: Callable[[], None] | None = None,
                   on_table_call: Callable[[dict], None] | None = None,
                   on_bill_paid: Callable[[dict], dict] | None = None) -> int:
     """Apply received commands in upstream order; returns how many were applied or rejected."""
     done = 0
-    rows = db.execute("SELECT command_id, type, payload FROM downstream_commands WHERE state = 'received'"
-                      " ORDER BY upstream_seq, received_wall_ms").fetchall()
-    for command_id, kind, payload in rows:
+    rows = db.execute("SELECT command_id, type, payload, received_wall_ms FROM downstream_commands"
+                      " WHERE state = 'received' ORDER BY upstream_seq, received_wall_ms").fetchall()
+    for command_id, kind, payload, received_ms in rows:
         try:
-            state, result = _apply(command_id, kind, json.loads(payload), place_order, on_menu_refresh,
+            state, result = _apply(command_id, kind, _held_here(json.loads(payload), received_ms), place_order,
+                                   on_menu_refresh,
                                    {"table.call": on_table_call, "table.bill_paid": on_bill_paid})
         except RetryLater as exc:
             log.warning("command %s not applied yet: %s", command_id, exc)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+
 from tests.support import stop_process, wait_for
 from tests.tables.stack import Store, printed_once
 
@@ -66,3 +67,39 @@ def test_rounds_wait_for_the_device_and_print_once_in_order_late_ones_marked(sto
     assert [(r["round"], r["state"], r["late"], r["waiting_for_device"]) for r in after["rounds"]] == \
         [(1, "printed", False, False), (2, "printed", True, False), (3, "printed", False, False)]
     wait_for(lambda: guests.state()["device_online"], what="the phones see the device back")
+
+
+def test_a_round_that_waited_on_the_device_itself_prints_late_too(sqlite_upstream, make_device):
+    """A round whose command reached the device but was not placed then (the core stopped right
+    after it arrived, or `edge sync now` took it while the core was off) waited there: when the
+    core places it 4 minutes later, the ticket says 迟到 4 分钟."""
+    from edge.ledger.db import connect
+    from edge.printer_sim.simulator import PrinterSimulator
+    from edge.sync.worker import SyncWorker
+    from tests.tables.helpers import add, phone, submit
+
+    sim = PrinterSimulator(port=0, name="dimsum").start()
+    try:
+        device = make_device(sqlite_upstream.url, sqlite_upstream.db, {"dimsum": sim.port}, start_printing=True,
+                             role="cashier")
+        guest = phone(sqlite_upstream)
+        add(guest, "har_gow", 2)
+        assert submit(guest).status_code == 201
+        taker = SyncWorker(device.config)  # no place_order: it stores the command and leaves it for the core
+        db = connect(device.config.db_path)
+        try:
+            client, _ = taker._client(db, "pull")
+            taker.pull_once(db, client)
+            with db.atomic():
+                stored = db.execute("UPDATE downstream_commands SET received_wall_ms = received_wall_ms - ?"
+                                    " WHERE state = 'received' AND type = 'order.place'", [OUTAGE_MS]).rowcount
+        finally:
+            taker.stop()
+            db.close()
+        assert stored == 1 and sim.tickets == []
+        device.attach().start()  # the core again: it places what waited in its database
+        ticket = sim.wait_for_tickets(1, timeout=30)[0]
+        assert "第1轮" in ticket.text and "水晶虾饺皇  ×2" in ticket.text
+        assert "迟到 4 分钟" in ticket.text, ticket.text
+    finally:
+        sim.stop()
