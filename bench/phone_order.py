@@ -29,6 +29,7 @@ import gzip
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -285,6 +286,9 @@ def main() -> None:
             if printed == sent or time.monotonic() > end:
                 break
             time.sleep(0.1)
+    except BaseException:
+        print(f"logs and databases kept in {root}", file=sys.stderr)
+        raise
     finally:
         for process in processes:
             process.terminate()
@@ -293,6 +297,8 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
         printers.stop()
+    db.close()
+    shutil.rmtree(root, ignore_errors=True)
 
     print(f"phone_order: n={n} rounds over {m} tables (1-3 stations each), Python {sys.version.split()[0]}")
     print(f"| {'what':<58} | {'p50 ms':>7} | {'p95 ms':>7} | {'max ms':>7} |")
