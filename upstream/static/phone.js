@@ -17,7 +17,7 @@
     bill: ["已通知服务员结账", "The staff will bring the bill"],
     choose: ["请选择", "Please choose"],
     closed: ["本桌已清台，不能再点菜。请重新扫码或找店员", "This table is closed. Scan again or ask the staff"],
-    noSession: ["请重新扫描桌上的二维码", "Please scan the table's code again"],
+    noSession: ["本桌已清台或页面已过期，请重新扫描桌上的二维码", "The table was cleared or this page expired: scan the table's code again"],
     empty: ["购物车是空的", "The cart is empty"],
     nothing: ["还没有点菜", "Nothing ordered yet"],
     device: ["厨房还没收到，门店设备恢复在线后会自动打印", "The kitchen has not received it yet; it will print when the store is back online"],
@@ -82,7 +82,9 @@
   }
 
   /* ---- talking to the upstream ---- */
+  var asked = 0, shown = 0;  /* answers are drawn in the order their requests left */
   async function call(method, path, body, timeoutMs) {
+    var number = ++asked;
     var options = {method: method, credentials: "same-origin", cache: "no-store", headers: {}};
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
@@ -98,7 +100,7 @@
       var answer = await fetch(path, options);
       var doc_ = null;
       try { doc_ = await answer.json(); } catch (e) { doc_ = null; }
-      return {ok: answer.ok, status: answer.status, body: doc_};
+      return {ok: answer.ok, status: answer.status, body: doc_, number: number};
     } finally {
       clearTimeout(timer);
     }
@@ -111,14 +113,14 @@
       message(say("offline"), true);
       return null;
     }
-    if (answer.ok && answer.body && answer.body.version !== undefined) show(answer.body);
+    if (answer.ok && answer.body && answer.body.version !== undefined) show(answer.body, answer.number);
     if (!answer.ok) toast(errorText(answer.body, answer.status));
     if (!answer.ok && answer.status === 401) stop(say("noSession"));
     return answer;
   }
 
   /* ---- the table's state ---- */
-  var state = null, version = 0, stopped = false;
+  var state = null, version = "", stopped = false;
   function stop(text) {
     stopped = true;
     message(text, true);
@@ -132,7 +134,7 @@
     while (!stopped) {
       var answer = null;
       try {
-        answer = await call("GET", "/v1/table/state?after=" + version + "&wait=25", undefined, 40000);
+        answer = await call("GET", "/v1/table/state?after=" + encodeURIComponent(version) + "&wait=25", undefined, 40000);
       } catch (e) {
         message(say("offline"), true);
         await sleep(delay);
@@ -142,7 +144,7 @@
       if (answer.ok && answer.body) {
         if (msgBox.textContent === say("offline")) message("");
         delay = 1000;
-        show(answer.body);
+        show(answer.body, answer.number);
         continue;
       }
       if (answer.status === 401) { stop(say("noSession")); return; }
@@ -152,9 +154,10 @@
     }
   }
 
-  function show(body) {
-    if (typeof body.version !== "number" || body.version < version) return;  /* an older answer */
-    version = body.version;
+  function show(body, number) {
+    if (number < shown) return;  /* an answer older than the one on the screen */
+    shown = number;
+    version = String(body.version);
     state = body;
     showSoldOut(body.sold_out || []);
     showCart(body.cart || {lines: [], total: 0});
@@ -171,9 +174,15 @@
     if (current && current.classList.contains("out")) $("sh-add").disabled = true;
   }
 
-  function detail(line) {  /* "大 · 少辣" from a line's options and notes */
+  var chips = {};  /* note chip id -> [zh, en], from the page's own chips */
+  Array.prototype.forEach.call(doc.querySelectorAll("#sh-chips label"), function (label) {
+    var english = label.querySelector("small");
+    chips[label.dataset.n] = [label.childNodes[1].textContent, english ? english.textContent : ""];
+  });
+  function detail(line) {  /* "大 · 少辣" from a line's options and notes (objects or chip ids) */
     var zh = [], english = [];
     (line.options || []).concat(line.notes || []).forEach(function (o) {
+      if (typeof o === "string") o = {zh: (chips[o] || [o])[0], en: (chips[o] || [o, o])[1]};
       zh.push(o.zh);
       english.push(o.en || o.zh);
     });
@@ -186,8 +195,9 @@
     cart.lines.forEach(function (line) {
       count += line.qty;
       var li = el("li", "line"), name = el("div", "nm"), words = detail(line);
-      name.appendChild(both(line.name_zh, line.name_en, "b"));
+      name.appendChild(both(line.name_zh || line.item_id, line.name_en, "b"));
       if (words[0]) name.appendChild(both(words[0], words[1], "small"));
+      if (line.problem) name.appendChild(el("small", "bad", line.problem));
       var minus = el("button", "", "−"), plus = el("button", "", "+");
       minus.type = plus.type = "button";
       minus.setAttribute("aria-label", "-1");
@@ -198,7 +208,7 @@
       li.appendChild(minus);
       li.appendChild(el("span", "q", String(line.qty)));
       li.appendChild(plus);
-      li.appendChild(el("span", "pr", yuan(line.total)));
+      li.appendChild(el("span", "pr", line.total === undefined ? "" : yuan(line.total)));
       list.appendChild(li);
     });
     if (!cart.lines.length) list.appendChild(el("li", "empty", say("empty")));
@@ -407,7 +417,7 @@
       submitting = false;
       if (answer.ok) {
         if (msgBox.textContent === say("offline")) message("");
-        show(answer.body);
+        show(answer.body, answer.number);
         closeAll();
         $("orders").hidden = false;
         toast(say(state && state.session && state.session.mode === "pay_first" ? "sentPay" : "sent"));
