@@ -12,6 +12,10 @@ from edge.menu import Menu
 
 SERVICES = ("dine_in", "takeaway")
 PAYMENTS = ("counter", "code")  # pay at the counter (cash) / show a payment code (edge/payments)
+# only a table round that upstream sent (edge/sync/downstream.py) is paid these ways: "table" on the
+# table's bill at the end (先吃后付), "prepaid" on the phone before it was sent (先付后吃)
+ROUND_PAYMENTS = ("table", "prepaid")
+CHANNELS = ("alipay", "wechat", "unionpay")
 MAX_TOKEN = 64
 
 
@@ -35,6 +39,26 @@ class OrderRequest:
     payment: str
     lines: tuple[CartLine, ...]
     notes: tuple[str, ...] = ()
+    table_round: TableRound | None = None
+
+
+@dataclass(frozen=True)
+class TableRound:
+    """Which table session and round (加菜) an order from the phones is; how long it waited upstream
+    for this device; and, for a round paid on the phone, the gateway attempt that paid it."""
+    session_id: str
+    round_no: int
+    waited_ms: int = 0
+    prepaid_attempt: str | None = None
+    prepaid_channel: str | None = None
+
+    @property
+    def late_minutes(self) -> int:
+        """Whole minutes waited, when the round waited longer than LATE_AFTER_MS (else 0)."""
+        return self.waited_ms // 60_000 if self.waited_ms > LATE_AFTER_MS else 0
+
+
+LATE_AFTER_MS = 3 * 60_000
 
 
 def _text(doc: Mapping[str, object], key: str, default: str | None = None) -> str | None:
@@ -52,8 +76,33 @@ def _ids(value: object, field: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def parse_order_request(doc: object) -> OrderRequest:
-    """Validate the shape of a POST /v1/orders body. Prices in it are ignored on purpose."""
+def _table_round(doc: Mapping[str, object], payment: str) -> TableRound:
+    raw = doc.get("table_session")
+    if not isinstance(raw, dict):
+        raise CartError("bad_request", "a table round needs 'table_session'", "table_session")
+    session, round_no, waited = raw.get("id"), raw.get("round"), raw.get("waited_ms", 0)
+    if not isinstance(session, str) or not 1 <= len(session) <= MAX_TOKEN or not session.isalnum():
+        raise CartError("bad_request", "'table_session.id' must be an id", "table_session.id")
+    for name, value in (("round", round_no), ("waited_ms", waited)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10**12:
+            raise CartError("bad_request", f"'table_session.{name}' must be a whole number", f"table_session.{name}")
+    assert isinstance(round_no, int) and isinstance(waited, int)
+    if round_no < 1:
+        raise CartError("bad_request", "'table_session.round' starts at 1", "table_session.round")
+    attempt = channel = None
+    if payment == "prepaid":
+        paid = doc.get("prepaid")
+        if not isinstance(paid, dict) or not isinstance(paid.get("attempt_id"), str) \
+                or paid.get("channel") not in CHANNELS:
+            raise CartError("bad_request", "a prepaid round needs 'prepaid': {attempt_id, channel}", "prepaid")
+        attempt, channel = str(paid["attempt_id"])[:MAX_TOKEN], str(paid["channel"])
+    return TableRound(session, round_no, waited, attempt, channel)
+
+
+def parse_order_request(doc: object, *, from_upstream: bool = False) -> OrderRequest:
+    """Validate the shape of a POST /v1/orders body. Prices in it are ignored on purpose.
+    `from_upstream`: a table round that upstream sent (payment "table" or "prepaid" and its
+    `table_session`); the local API never passes it, so no local client can claim a prepaid order."""
     if not isinstance(doc, dict):
         raise CartError("bad_request", "the order must be a JSON object")
     token = _text(doc, "client_token")
@@ -69,8 +118,10 @@ def parse_order_request(doc: object) -> OrderRequest:
     if service == "takeaway":
         table = None
     payment = _text(doc, "payment", "counter")
-    if payment not in PAYMENTS:
-        raise CartError("bad_request", f"'payment' must be one of {', '.join(PAYMENTS)}", "payment")
+    allowed = ROUND_PAYMENTS if from_upstream else PAYMENTS
+    if payment not in allowed:
+        raise CartError("bad_request", f"'payment' must be one of {', '.join(allowed)}", "payment")
+    table_round = _table_round(doc, payment) if from_upstream else None
     raw_lines = doc.get("lines")
     if not isinstance(raw_lines, list):
         raise CartError("bad_request", "'lines' must be a list", "lines")
@@ -84,7 +135,7 @@ def parse_order_request(doc: object) -> OrderRequest:
     notes = _ids(doc.get("notes"), "notes")
     if len(notes) > MAX_NOTES:  # as for a line: each note is one more line on every kitchen ticket
         raise CartError("bad_note", f"at most {MAX_NOTES} notes per order", "notes")
-    return OrderRequest(token, service, table, payment, tuple(lines), notes)
+    return OrderRequest(token, service, table, payment, tuple(lines), notes, table_round)
 
 
 def price_order(menu: Menu, request: OrderRequest) -> PricedCart:

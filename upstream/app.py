@@ -22,6 +22,7 @@ from upstream import code_signing, enroll, ingest, phone_orders, proxies, store_
 from upstream.errors import ApiError, now_ms
 from upstream.gateway.api import add_payment_routes, gateway_from_env
 from upstream.sql import Database
+from upstream.table_api import tables_router
 from upstream.vouchers import vouchers_router
 from upstream.web import MAX_SMALL_BODY, parse_json, read_body, signed_path
 
@@ -127,12 +128,21 @@ def create_app(db: Database, gateway=None, *, trusted_proxies=None, clock=now_ms
         doc, etag = await run_in_threadpool(store_settings.settings_doc, db, d["store_id"])
         return _etagged(doc, etag, request)
 
+    def seen(device: dict) -> None:
+        """The device asked for its commands: it is online (the phones say whether the kitchen can print)."""
+        now = clock()
+        if now - (device.get("last_seen_ms") or 0) > 5_000:
+            with db.tx():
+                db.execute("UPDATE devices SET last_seen_ms = ? WHERE device_id = ?", [now, device["device_id"]])
+            device["last_seen_ms"] = now
+
     @app.get("/v1/devices/me/commands")
     async def device_commands(request: Request, wait: float = 0.0, menu_etag: str = "", settings_etag: str = ""):
         d = await device_of(request)
         deadline = asyncio.get_running_loop().time() + max(0.0, min(wait, MAX_WAIT_S))
 
         def look():
+            seen(d)
             commands = phone_orders.pending_commands(db, d["device_id"])
             _, m_etag = store_settings.store_menu(db, d["store_id"])
             _, s_etag = store_settings.settings_doc(db, d["store_id"])
@@ -167,6 +177,7 @@ def create_app(db: Database, gateway=None, *, trusted_proxies=None, clock=now_ms
             raise ApiError(404, "not_found", f"no order {order_id} in store {store_id}")
         return view
 
+    app.include_router(tables_router(db, device_of, clock, trusted))  # table sessions: upstream/table_api.py
     app.include_router(vouchers_router(db))  # vouchers: upstream/vouchers.py
     add_payment_routes(app, db, gateway if gateway is not None else gateway_from_env(db))  # payments: upstream/gateway
     return app

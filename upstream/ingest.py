@@ -24,7 +24,7 @@ import hashlib
 import re
 
 from edge.protocol.canonical import canonical_json
-from upstream import cashier_events, clock, ownership
+from upstream import cashier_events, clock, ownership, table_rounds
 from upstream.errors import ApiError
 from upstream.sql import Database
 from upstream.web import parse_json
@@ -227,6 +227,8 @@ def _project(db: Database, device: dict, ev: dict, late: bool, now: int) -> None
             [p["attempt_id"], device["store_id"], device["device_id"], p["order_id"], p["amount"],
              p.get("channel") if isinstance(p.get("channel"), str) else None, kind.split(".", 1)[1],
              ev["device_seq"], ev["event_id"]])
+    elif kind == "order.printed":  # a table round printed in every kitchen: 已下厨 on the phones
+        table_rounds.on_printed(db, device, p, now)
     elif kind.startswith("order."):
         db.execute("UPDATE orders SET status = ?, status_seq = ?"
                    " WHERE order_id = ? AND device_id = ? AND status_seq < ?",

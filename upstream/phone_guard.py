@@ -36,6 +36,14 @@ def _bucket(db: Database, name: str, per_minute: int, now: int) -> tuple[bool, f
     return take_token(float(row["tokens"]), int(row["updated_ms"]), now, per_minute)
 
 
+def take_bucket(db: Database, name: str, per_minute: int, now: int) -> tuple[bool, int]:
+    """Call inside db.tx(): one token from bucket `name` (ok, seconds to wait when not ok)."""
+    ok, left, wait = _bucket(db, name, per_minute, now)
+    if ok:
+        db.execute("UPDATE rate_buckets SET tokens = ?, updated_ms = ? WHERE bucket = ?", [left, now, name])
+    return ok, wait
+
+
 def open_orders(db: Database, store_id: str, table: str, now: int) -> int:
     """The table's phone orders of the last 12 h not yet rejected, paid, voided or collected."""
     return int(db.scalar(

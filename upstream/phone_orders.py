@@ -22,21 +22,16 @@ from edge.orders import new_id, parse_order_request, price_order
 from edge.protocol.canonical import canonical_json
 from edge.tables import Keyring, unb64url, verify_table_url
 from upstream.enroll import require_store
-from upstream import phone_guard
+from upstream import phone_guard, table_rounds
 from upstream.errors import ApiError, now_ms
 from upstream.phone_limits import check_cart
+from upstream.printing_device import printing_device
 from upstream.sql import Database
 from upstream.store_settings import phone_limits, store_menu
 
 MAX_COMMANDS = 50
 PRUNE_EVERY_MS = 60_000
 _pruned = {"at": 0}
-
-
-def printing_device(db: Database, store_id: str) -> dict | None:
-    """The device that prints phone orders: the oldest active cashier, else the oldest active device."""
-    return db.one("SELECT * FROM devices WHERE store_id = ? AND revoked_ms IS NULL"
-                  " ORDER BY CASE WHEN role = 'cashier' THEN 0 ELSE 1 END, enrolled_ms, device_id LIMIT 1", [store_id])
 
 
 def place_phone_order(db: Database, store_id: str, doc: object, client: str = "unknown",
@@ -135,8 +130,10 @@ def phone_order_view(db: Database, store_id: str, order_id: str) -> dict | None:
 
 
 def pending_commands(db: Database, device_id: str, limit: int = MAX_COMMANDS) -> list[dict]:
+    """The device's commands not acked yet; `waited_ms`: how long each has waited here so far."""
+    now = now_ms()
     return [{"command_id": r["command_id"], "seq": r["seq"], "type": r["type"], "payload": json.loads(r["payload"]),
-             "created_ms": r["created_ms"]}
+             "created_ms": r["created_ms"], "waited_ms": max(0, now - r["created_ms"])}
             for r in db.query("SELECT seq, command_id, type, payload, created_ms FROM commands WHERE device_id = ?"
                               " AND acked_ms IS NULL ORDER BY seq LIMIT ?", [device_id, limit])]
 
@@ -161,7 +158,9 @@ def ack_commands(db: Database, device: dict, doc: object) -> list[str]:
                 continue  # acked before: idempotent
             db.execute("UPDATE commands SET acked_ms = ?, ack_status = ?, ack_result = ? WHERE command_id = ?",
                        [now, ack["status"], canonical_json(result), ack["command_id"]])
-            if row["type"] == "order.place":
+            if row["type"] == "order.place" and "round_id" in json.loads(row["payload"]):
+                table_rounds.on_ack(db, json.loads(row["payload"]), ack["status"], result, now)
+            elif row["type"] == "order.place":
                 phone_id = json.loads(row["payload"]).get("phone_order_id")
                 accepted = ack["status"] == "applied"
                 db.execute("UPDATE phone_orders SET status = ?, reason = ?, device_order_id = ?, ticket_no = ?,"

@@ -143,6 +143,44 @@ STEPS: list[str] = [
     ALTER TABLE devices ADD COLUMN clock_skew_ms BIGINT;
     ALTER TABLE devices ADD COLUMN clock_checked_ms BIGINT
     """,
+    # table sessions from the phones (upstream/table_sessions.py, table_rounds.py): one open session
+    # per table (open_key is "<store>/<table>" while open, NULL once closed: UNIQUE), the phones'
+    # cookies (hashes only), the shared cart, rounds (numbered per session, one command each) and calls
+    """
+    ALTER TABLE stores ADD COLUMN table_settings TEXT;
+    CREATE TABLE table_sessions (
+        session_id TEXT PRIMARY KEY, store_id TEXT NOT NULL REFERENCES stores(store_id), table_no TEXT NOT NULL,
+        state TEXT NOT NULL, open_key TEXT UNIQUE, mode TEXT NOT NULL, opened_ms BIGINT NOT NULL,
+        opened_by TEXT NOT NULL, closed_ms BIGINT, closed_by TEXT, next_round BIGINT NOT NULL DEFAULT 0,
+        version BIGINT NOT NULL DEFAULT 1);
+    CREATE INDEX table_sessions_by_store ON table_sessions (store_id, state, table_no);
+    CREATE TABLE table_tokens (
+        token_sha256 TEXT PRIMARY KEY, session_id TEXT NOT NULL REFERENCES table_sessions(session_id),
+        store_id TEXT NOT NULL, created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL);
+    CREATE INDEX table_tokens_by_session ON table_tokens (session_id);
+    CREATE TABLE table_cart (
+        session_id TEXT NOT NULL REFERENCES table_sessions(session_id), line_id TEXT NOT NULL,
+        item_id TEXT NOT NULL, qty BIGINT NOT NULL, options TEXT NOT NULL, notes TEXT NOT NULL,
+        added_ms BIGINT NOT NULL, PRIMARY KEY (session_id, line_id));
+    CREATE TABLE table_rounds (
+        round_id TEXT PRIMARY KEY, session_id TEXT NOT NULL REFERENCES table_sessions(session_id),
+        store_id TEXT NOT NULL, table_no TEXT NOT NULL, round_no BIGINT NOT NULL, client_token TEXT NOT NULL,
+        lines TEXT NOT NULL, total BIGINT NOT NULL, state TEXT NOT NULL, reason TEXT,
+        command_id TEXT UNIQUE, payment TEXT, attempt_id TEXT, device_order_id TEXT, ticket_no TEXT,
+        created_ms BIGINT NOT NULL, sent_ms BIGINT, accepted_ms BIGINT, printed_ms BIGINT,
+        updated_ms BIGINT NOT NULL,
+        UNIQUE (session_id, round_no), UNIQUE (session_id, client_token));
+    CREATE INDEX table_rounds_by_store ON table_rounds (store_id, created_ms);
+    CREATE TABLE table_calls (
+        call_id TEXT PRIMARY KEY, session_id TEXT NOT NULL REFERENCES table_sessions(session_id),
+        store_id TEXT NOT NULL, table_no TEXT NOT NULL, kind TEXT NOT NULL, created_ms BIGINT NOT NULL,
+        command_id TEXT NOT NULL UNIQUE, handled_ms BIGINT, open_key TEXT UNIQUE);
+    CREATE TABLE table_payments (
+        payment_id TEXT PRIMARY KEY, session_id TEXT NOT NULL REFERENCES table_sessions(session_id),
+        store_id TEXT NOT NULL, amount BIGINT NOT NULL, method TEXT NOT NULL, source TEXT NOT NULL,
+        staff_id TEXT, created_ms BIGINT NOT NULL);
+    CREATE INDEX table_payments_by_session ON table_payments (session_id)
+    """,
 ]
 
 

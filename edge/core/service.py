@@ -31,6 +31,8 @@ from edge.ledger.outbox import unsynced_count
 from edge.ledger.placement import Placed, order_view, place_order
 from edge.ledger.print_jobs import route_waiting_jobs
 from edge.ledger.steps import Ledger
+from edge.ledger.table_rounds import note_round_printed, order_of_job, queue_call_slip, unprinted_rounds
+from edge.printer.call_slip import CALL_KINDS
 from edge.menu import Menu, MenuError, menu_from_dict, menu_to_dict
 from edge.payments.manager import PaymentManager
 from edge.payments.refunds import refund_code_payment
@@ -91,7 +93,10 @@ class EdgeService:
             self.spool.start()
         self.scanner = ScanService(self.config.scanner.source, self.config.scanner.fps, self.code_context,
                                    self.events.publish, camera_screen=self.config.scanner.screen)
-        self.sync = SyncWorker(self.config, place_order=self.place_order, import_menu=self.import_menu,
+        if start_printing:
+            self._sweep_printed_rounds()  # rounds a crash left between the printer's confirmation and the event
+        self.sync = SyncWorker(self.config, place_order=self.place_order, on_table_call=self.table_call,
+                               import_menu=self.import_menu,
                                on_event=self.events.publish, write_lock=self.ledger.write_lock)
         if start_printing:
             self.scanner.start()
@@ -189,13 +194,15 @@ class EdgeService:
         return menu_to_dict(self.menu) if self.menu else None
 
     # -- orders -----------------------------------------------------------------------------
-    def place_order(self, doc: object) -> tuple[dict, bool]:
-        """Place an order; returns (order, created). Raises CartError or StorageError."""
+    def place_order(self, doc: object, from_upstream: bool = False) -> tuple[dict, bool]:
+        """Place an order; returns (order, created). Raises CartError or StorageError.
+        `from_upstream`: a table round from the phones (only edge/sync/downstream.py passes it)."""
         if self.menu is None:
             raise StorageError("no menu on this device yet: import one with `edge menu import FILE`")
         try:
             with self.ledger.reading() as db:  # place_order opens its own transaction
-                placed: Placed = place_order(db, self.config, self.menu, self.clock, doc)
+                placed: Placed = place_order(db, self.config, self.menu, self.clock, doc,
+                                             from_upstream=from_upstream)
                 view = order_view(db, placed.order_id)
         except sqlite3.Error as error:
             log.error("order not saved: %s", error)
@@ -249,3 +256,40 @@ class EdgeService:
 
     def _print_job_changed(self, change: dict) -> None:
         self.events.publish("print.job", change)
+        if change.get("state") == "printed":
+            self._round_printed(change["job_id"])
+
+    # -- table rounds from the phones ---------------------------------------------------------
+    def _round_printed(self, job_id: str) -> None:
+        """When a kitchen ticket printed the last station of a table round: `order.printed`, once."""
+        try:
+            with self.ledger.step() as db:
+                order_id = order_of_job(db, job_id)
+                told = note_round_printed(db, order_id, self.clock.now()) if order_id else None
+        except sqlite3.Error as error:  # the start-up sweep tells it next time
+            log.error("round printed, not recorded yet: %s", error)
+            return
+        if told:
+            self.events.publish("table.round_printed", told)
+            self._wake_sync()
+
+    def _sweep_printed_rounds(self) -> None:
+        with self.ledger.step() as db:
+            for order_id in unprinted_rounds(db):
+                note_round_printed(db, order_id, self.clock.now())
+
+    def table_call(self, payload: dict) -> None:
+        """A table's 呼叫服务员 / 请求结账 from upstream: a slip at the counter and the cashier screens told.
+        ValueError for a malformed call; StorageError when it cannot be stored now."""
+        kind, table, call_id = payload.get("kind"), payload.get("table"), payload.get("call_id")
+        if kind not in CALL_KINDS or not isinstance(table, str) or not table.isalnum() or len(table) > 8 \
+                or not isinstance(call_id, str):
+            raise ValueError("a call is {call_id, kind: waiter|bill, table}")
+        try:
+            with self.ledger.step() as db:
+                job = queue_call_slip(db, self.config, kind, table, self.clock.now())
+        except sqlite3.Error as error:
+            raise StorageError(describe_error(error)) from error
+        self.events.publish("table.call", {"call_id": call_id, "kind": kind, "table": table,
+                                           "session_id": payload.get("session_id"), "print_job": job})
+        self._wake_spool()

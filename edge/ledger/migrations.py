@@ -239,3 +239,20 @@ def m007_menu_notes(db: sqlite_utils.Database) -> None:
     ALTER TABLE menu_categories ADD COLUMN notes TEXT;
     ALTER TABLE menu_items ADD COLUMN notes TEXT
     """)
+
+
+@migrations()
+def m008_table_rounds(db: sqlite_utils.Database) -> None:
+    """Table rounds from the phones (edge/sync/downstream.py): the table session and round an order
+    is, how long it waited upstream, the gateway attempt of a round paid on the phone, and when its
+    last kitchen ticket printed (the `order.printed` event that tells the phones 已下厨)."""
+    _run(db, """
+    ALTER TABLE orders ADD COLUMN table_session TEXT;
+    ALTER TABLE orders ADD COLUMN table_round INTEGER;
+    ALTER TABLE orders ADD COLUMN waited_ms INTEGER;
+    ALTER TABLE orders ADD COLUMN prepaid_attempt TEXT;
+    ALTER TABLE orders ADD COLUMN prepaid_channel TEXT;
+    ALTER TABLE orders ADD COLUMN kitchen_printed_ms INTEGER;
+    CREATE INDEX orders_by_table_session ON orders (table_session) WHERE table_session IS NOT NULL;
+    CREATE INDEX orders_round_unprinted ON orders (id) WHERE table_session IS NOT NULL AND kitchen_printed_ms IS NULL
+    """)

@@ -62,9 +62,11 @@ def _line_doc(line: PricedLine, menu: Menu) -> dict[str, Any]:
     }
 
 
-def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Clock, doc: object) -> Placed:
-    """Validate, price and store an order. Raises CartError (bad input) or sqlite3.Error (storage)."""
-    request = parse_order_request(doc)
+def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Clock, doc: object, *,
+                from_upstream: bool = False) -> Placed:
+    """Validate, price and store an order. Raises CartError (bad input) or sqlite3.Error (storage).
+    `from_upstream`: a table round that upstream sent (see `edge.orders.parse_order_request`)."""
+    request = parse_order_request(doc, from_upstream=from_upstream)
     fingerprint = request_fingerprint(request)
     existing = db.execute("SELECT id, request_sha256, ticket_no FROM orders WHERE client_token = ?",
                           [request.client_token]).fetchall()
@@ -79,7 +81,9 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
     order_id = new_id()
     lines = [_line_doc(line, menu) for line in cart.lines]
     # no kitchen ticket before a code payment settles; a pay-first store holds counter orders too
-    held = request.payment == "code" or config.payments.mode == "pay_first"
+    # (a table round prints at once: the store's table mode was applied upstream before it was sent)
+    held = request.table_round is None and (request.payment == "code" or config.payments.mode == "pay_first")
+    table_round = request.table_round
     order_notes = [{"id": c.id, "zh": c.zh, "en": c.en} for c in map(menu.note_chip, request.notes) if c]
     with db.atomic():
         seq = _next_counter(db, "ticket_counters", "business_day", [day])
@@ -91,6 +95,10 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
             "status": "awaiting_payment" if held else "placed", "total": cart.total,
             "notes": json.dumps(order_notes, ensure_ascii=False), "menu_version": menu.version,
             "created_wall_ms": at.wall_ms, "created_local": at.local.isoformat(timespec="seconds"),
+            **({} if table_round is None else {
+                "table_session": table_round.session_id, "table_round": table_round.round_no,
+                "waited_ms": table_round.waited_ms, "prepaid_attempt": table_round.prepaid_attempt,
+                "prepaid_channel": table_round.prepaid_channel}),
         })
         db.table("order_lines").insert_all(
             {"order_id": order_id, "line_no": n, **line,
@@ -104,6 +112,11 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
             "table": request.table, "payment": request.payment, "total": cart.total, "lines": lines,
             "notes": order_notes, "menu_version": menu.version, "print_jobs": jobs,
             **({"status": "awaiting_payment"} if held else {}),
+            **({} if table_round is None else {
+                "table_session": table_round.session_id, "round": table_round.round_no,
+                "late": table_round.late_minutes > 0,
+                **({"prepaid": {"attempt_id": table_round.prepaid_attempt, "channel": table_round.prepaid_channel}}
+                   if table_round.prepaid_attempt else {})}),
         }, at)
     return Placed(order_id, created=True)
 
@@ -122,7 +135,9 @@ def _kitchen_jobs(db: sqlite_utils.Database, config: Config, menu: Menu, at: Ins
             lines=tuple(TicketLine(line.item.zh, line.qty, tuple(o.zh for o in line.options),
                                    tuple(c.zh for c in map(menu.note_chip, line.notes) if c))
                         for line in station_lines),
-            order_notes=tuple(n["zh"] for n in order_notes), station_seq=station_seq)
+            order_notes=tuple(n["zh"] for n in order_notes), station_seq=station_seq,
+            round_no=request.table_round.round_no if request.table_round else 0,
+            late_minutes=request.table_round.late_minutes if request.table_round else 0)
         job_ids.append(insert_job(db, config, ticket, printer, at_ms=at.wall_ms, order_id=order_id,
                                   station_id=station_id, station_seq=station_seq,
                                   missing=f"station {station.zh} has no printer configured"))

@@ -8,6 +8,7 @@ backup printer with 转自 <station> and the backup printer's own profile (a 58 
     kitchen  KitchenTicket   (edge.printer.tickets)
     change   ChangeTicket    (edge.printer.changes: 加菜 / 退菜)
     receipt  CustomerReceipt (edge.printer.receipt)
+    call     CallSlip        (edge.printer.call_slip: 呼叫服务员 / 请求结账 from a table's phones)
     test     {"url": ...}    (edge.printer.testpage)
 
 Jobs stored before the ticket column existed have no data: `mark_reprint` then puts the banner
@@ -21,15 +22,17 @@ import json
 import typing
 from typing import Any
 
+from edge.printer.call_slip import CallSlip, render_call_slip
 from edge.printer.changes import ChangeTicket, render_change_ticket
 from edge.printer.receipt import CustomerReceipt, ReceiptLine, render_receipt
 from edge.printer.testpage import render_test_page
 from edge.printer.tickets import REPRINT_BANNER, KitchenTicket, TicketLine, render_kitchen_ticket
 from edge.printer_profiles import PrinterProfile
 
-KINDS = ("kitchen", "change", "receipt", "test")
-_CLASSES = {"kitchen": KitchenTicket, "change": ChangeTicket, "receipt": CustomerReceipt}
-_LINE_CLASSES = {KitchenTicket: TicketLine, ChangeTicket: TicketLine, CustomerReceipt: ReceiptLine}
+KINDS = ("kitchen", "change", "receipt", "call", "test")
+_CLASSES = {"kitchen": KitchenTicket, "change": ChangeTicket, "receipt": CustomerReceipt, "call": CallSlip}
+_LINE_CLASSES = {KitchenTicket: TicketLine, ChangeTicket: TicketLine, CustomerReceipt: ReceiptLine,
+                 CallSlip: TicketLine}
 _FLAGS = ("reprint", "transferred_from")
 
 
@@ -81,6 +84,8 @@ def render(ticket: object, profile: PrinterProfile) -> bytes:
         return render_change_ticket(ticket, profile)
     if isinstance(ticket, CustomerReceipt):
         return render_receipt(ticket, profile)
+    if isinstance(ticket, CallSlip):
+        return render_call_slip(ticket, profile)
     raise TypeError(f"not a ticket: {type(ticket).__name__}")
 
 

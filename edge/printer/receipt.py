@@ -35,6 +35,7 @@ YUAN = "￥"
 PAYMENT_LABELS = {
     "counter": "到店付款 Pay at counter", "cash": "现金 Cash", "alipay": "支付宝 Alipay",
     "wechat": "微信支付 WeChat Pay", "unionpay": "银联 UnionPay", "voucher": "券 Voucher",
+    "table": "桌台结账 Table bill", "prepaid": "手机已付 Paid by phone",
 }
 SERVICE_NAMES = {"dine_in": "堂食 DINE-IN", "takeaway": "外带 TAKEAWAY"}
 

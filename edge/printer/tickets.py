@@ -64,8 +64,12 @@ class KitchenTicket:
     station_seq: int
     reprint: bool = False
     transferred_from: str = ""
+    round_no: int = 0  # a table round from the phones: 第1轮, 第2轮 加菜 ... (0: not a round)
+    late_minutes: int = 0  # the round waited this long upstream for the device (0: on time)
 
     def __post_init__(self) -> None:
+        if self.round_no < 0 or self.late_minutes < 0:
+            raise ValueError("round_no and late_minutes must not be negative")
         if self.service not in SERVICES:
             raise ValueError(f"service must be one of {', '.join(SERVICES)}, got {self.service!r}")
         if self.station_seq < 0:
@@ -114,8 +118,28 @@ def banners(out: TicketBuilder, reprint: bool, transferred_from: str) -> None:
         out.lines(wrap(f"{TRANSFER_PREFIX} {clip(source, 20)}", cols // 2))
 
 
+def round_banner(round_no: int) -> str:
+    """第1轮 for a table's first round, 第2轮 加菜 for every later one (empty when not a round)."""
+    if round_no < 1:
+        return ""
+    return f"第{round_no}轮" if round_no == 1 else f"第{round_no}轮 加菜"
+
+
+def round_lines(out: TicketBuilder, ticket) -> None:
+    """A table round's number (big) and, when it waited upstream, 迟到 N 分钟 (inverted)."""
+    banner = round_banner(getattr(ticket, "round_no", 0))
+    if banner:
+        out.style(width=2, height=2, bold=True)
+        out.line(banner)
+    late = getattr(ticket, "late_minutes", 0)
+    if late:
+        out.style(height=2, bold=True, invert=True, align="center")
+        out.line(f" 迟到 {late} 分钟 LATE ")
+
+
 def ticket_header(out: TicketBuilder, ticket) -> None:
-    """Station, banners, big table / ticket number, time and station sequence, a rule."""
+    """Station, banners, big table / ticket number, a table round's number, time and station
+    sequence, a rule."""
     cols = out.profile.columns
     big_cols = cols // 2
     out.style(height=2, bold=True, align="center")
@@ -125,6 +149,7 @@ def ticket_header(out: TicketBuilder, ticket) -> None:
     ticket_no = clean_text(ticket.ticket_no)
     where = service_label(ticket, big_cols - display_width(ticket_no) - 1)
     out.lines(two_columns(where, ticket_no, big_cols))
+    round_lines(out, ticket)
     out.style()
     out.lines(two_columns(clean_text(ticket.placed_at), f"#{ticket.station_seq:04d}", cols))
     out.line(rule(cols))

@@ -4,6 +4,12 @@ Commands are stored by command_id (a second delivery is ignored), applied once, 
 id. A phone order is placed through the core's own placement path with the client token
 `up-<command_id>`: if the device dies between placing and recording the command as applied,
 applying it again returns the same order, so the kitchen prints it exactly once.
+
+A table round (a phone table's 加菜, `order.place` with a `table_session`) goes the same way, with
+its payment ("table": on the table's bill; "prepaid": paid on the phone) and how long it waited
+upstream (`waited_ms` at its first delivery, so a round that waited out an outage prints marked
+迟到). `table.call` (呼叫服务员 / 请求结账) is handed to the core, which prints a slip at the counter
+and tells the cashier screens.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from edge.sync.state import now_ms, raise_alarm
 
 log = logging.getLogger(__name__)
 ID_RE = re.compile(r"^[a-z2-7]{26}$")
-COMMAND_TYPES = ("order.place", "menu.refresh")
+COMMAND_TYPES = ("order.place", "menu.refresh", "table.call")
 
 
 class BadCommand(ValueError):
@@ -73,6 +79,7 @@ def store_commands(db: sqlite_utils.Database, docs: object) -> int:
                     continue
                 cmd = {"command_id": cid, "seq": 1, "type": "invalid", "payload": {}}
                 state, result = "rejected", {"code": "bad_command", "message": str(exc)}
+            _note_wait(cmd)
             cursor = db.execute(
                 "INSERT INTO downstream_commands (command_id, upstream_seq, type, payload, state, result,"
                 " received_wall_ms, applied_wall_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -83,15 +90,24 @@ def store_commands(db: sqlite_utils.Database, docs: object) -> int:
     return new
 
 
-def apply_pending(db: sqlite_utils.Database, place_order: Callable[[dict], tuple[dict, bool]] | None,
-                  on_menu_refresh: Callable[[], None] | None = None) -> int:
+def _note_wait(cmd: dict) -> None:
+    """A round's `waited_ms`: how long upstream had held it when it first reached this device."""
+    round_info, waited = cmd["payload"].get("table_session"), cmd.get("waited_ms")
+    if isinstance(round_info, dict) and isinstance(waited, int) and not isinstance(waited, bool) and waited >= 0:
+        round_info["waited_ms"] = waited
+
+
+def apply_pending(db: sqlite_utils.Database, place_order: Callable[..., tuple[dict, bool]] | None,
+                  on_menu_refresh: Callable[[], None] | None = None,
+                  on_table_call: Callable[[dict], None] | None = None) -> int:
     """Apply received commands in upstream order; returns how many were applied or rejected."""
     done = 0
     rows = db.execute("SELECT command_id, type, payload FROM downstream_commands WHERE state = 'received'"
                       " ORDER BY upstream_seq, received_wall_ms").fetchall()
     for command_id, kind, payload in rows:
         try:
-            state, result = _apply(command_id, kind, json.loads(payload), place_order, on_menu_refresh)
+            state, result = _apply(command_id, kind, json.loads(payload), place_order, on_menu_refresh,
+                                   on_table_call)
         except RetryLater as exc:
             log.warning("command %s not applied yet: %s", command_id, exc)
             continue
@@ -105,20 +121,35 @@ def apply_pending(db: sqlite_utils.Database, place_order: Callable[[dict], tuple
     return done
 
 
-def _apply(command_id: str, kind: str, payload: dict, place_order, on_menu_refresh):
+def _apply(command_id: str, kind: str, payload: dict, place_order, on_menu_refresh, on_table_call):
     if kind == "menu.refresh":
         if on_menu_refresh:
             on_menu_refresh()
+        return "applied", {}
+    if kind == "table.call":
+        if on_table_call is None:
+            return None, None  # only the core prints; a CLI run leaves it for the core
+        try:
+            on_table_call(payload)
+        except ValueError as exc:
+            return "rejected", {"code": "bad_call", "message": str(exc)}
+        except StorageError as exc:
+            raise RetryLater(str(exc)) from exc
         return "applied", {}
     if kind == "order.place":
         if place_order is None:
             return None, None  # only the core places orders; a CLI run leaves it for the core
 
         doc = {k: payload.get(k) for k in ("service", "table", "lines", "notes") if payload.get(k) is not None}
-        doc["payment"] = "counter"
         doc["client_token"] = f"up-{command_id}"
+        round_info = payload.get("table_session")
         try:
-            view, _created = place_order(doc)
+            if round_info is None:
+                doc["payment"] = "counter"
+                view, _created = place_order(doc)
+            else:  # a table round: its own payment, checked by parse_order_request(from_upstream=True)
+                doc.update(payment=payload.get("payment"), table_session=round_info, prepaid=payload.get("prepaid"))
+                view, _created = place_order(doc, from_upstream=True)
         except CartError as exc:
             return "rejected", {"code": exc.code, "message": exc.message, "field": exc.field}
         except StorageError as exc:

@@ -44,7 +44,8 @@ NOT_ENROLLED_RECHECK_S = 5.0
 
 class SyncWorker:
     def __init__(self, config: Config, db_path: str | Path | None = None, *,
-                 place_order: Callable[[dict], tuple[dict, bool]] | None = None,
+                 place_order: Callable[..., tuple[dict, bool]] | None = None,
+                 on_table_call: Callable[[dict], None] | None = None,
                  import_menu: Callable | None = None,
                  on_event: Callable[[str, dict], None] | None = None,
                  backoff: Backoff | None = None, long_poll_s: float = LONG_POLL_S, idle_s: float = IDLE_S,
@@ -53,6 +54,7 @@ class SyncWorker:
         self.config = config
         self.db_path = Path(db_path or config.db_path)
         self.place_order, self.import_menu, self.on_event = place_order, import_menu, on_event
+        self.on_table_call = on_table_call
         self.backoff = backoff or Backoff()
         self.long_poll_s, self.idle_s = long_poll_s, idle_s
         self.timeouts = {k: v for k, v in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)) if v}
@@ -268,7 +270,7 @@ class SyncWorker:
                            "settings_etag": state.get("settings_etag") or ""})
         reply = client.get(f"/v1/devices/me/commands?{query}", read_timeout=wait + client.timeout[1])
         downstream.store_commands(db, reply.body.get("commands", []))
-        applied = downstream.apply_pending(db, self.place_order, None)
+        applied = downstream.apply_pending(db, self.place_order, None, self.on_table_call)
         self._send_acks(db, client)
         put_state(db, last_ok_ms=str(now_ms()), online="1")
         return applied

@@ -110,6 +110,7 @@ class Device:
         kw.setdefault("long_poll_s", 1.0)
         kw.setdefault("read_timeout", 5.0)
         self.worker = SyncWorker(self.config, place_order=self.service.place_order,
+                                 on_table_call=self.service.table_call,
                                  import_menu=self.service.import_menu, on_event=self.service.events.publish, **kw)
         return self.worker
 
