@@ -23,7 +23,7 @@ import hashlib
 import json
 
 from edge.protocol.canonical import canonical_json
-from upstream import clock
+from upstream import clock, table_rounds
 from upstream.errors import ApiError, now_ms
 from upstream.sql import Database
 from upstream.vouchers import claim
@@ -56,6 +56,7 @@ def project(db: Database, device: dict, ev: dict, received_ms: int) -> None:
         db.execute("UPDATE orders SET voided = voided + ?, status = CASE WHEN ? THEN 'voided' ELSE status END"
                    " WHERE order_id = ? AND store_id = ? AND device_id = ?",
                    [_int(p.get("amount")), bool(p.get("full")), p["order_id"], store, device_id])
+        table_rounds.touch_order(db, store, p["order_id"])  # a table round's phones show the 退菜
     elif kind == "cashier.refund" and _text(p.get("order_id")):
         db.execute("UPDATE orders SET refunded = refunded + ? WHERE order_id = ? AND store_id = ? AND device_id = ?",
                    [_int(p.get("amount")), p["order_id"], store, device_id])

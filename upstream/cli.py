@@ -22,7 +22,7 @@ from edge.screen_text import clean_line, terminal_json
 from upstream.code_signing import public_key
 from upstream.clock import describe, is_off
 from upstream.enroll import add_store, make_token, require_store, revoke
-from upstream.errors import ApiError
+from upstream.errors import ApiError, now_ms
 from upstream.gateway.cli import gateway_group
 from upstream.phone_guard import refusals
 from upstream.phone_limits import DEFAULT_LIMITS, NAMES
@@ -33,6 +33,8 @@ from upstream.schema import open_database
 from upstream.server import build_server
 from upstream.store_settings import (phone_limits, publish_menu_file, rotate_table_key, set_phone_limits, set_staff,
                                      table_code)
+from upstream.table_rounds import bill, tables_for_device
+from upstream.table_sessions import close_session, open_session_of, set_table_settings, table_settings
 from upstream.vouchers import issue_voucher
 
 DB_OPTION = click.option("--database", "database", default=None, envvar="EDGE_UPSTREAM_DATABASE",
@@ -344,6 +346,60 @@ def tables_refusals(database, store, as_json):
                    f"  first {_when(r['first_ms'])}  last {_when(r['last_ms'])}")
     if not rows:
         click.echo("no refused phone orders")
+
+
+@tables.command("mode")
+@DB_OPTION
+@click.argument("store")
+@click.option("--pay-after", "mode", flag_value="pay_after", help="先吃后付: rounds print at once; pay at the end.")
+@click.option("--pay-first", "mode", flag_value="pay_first", help="先付后吃: each round is paid on the phone first.")
+@click.option("--strict/--open", default=None,
+              help="--strict: a scan joins only a table the cashier opened; --open: the first scan opens it.")
+def tables_mode(database, store, mode, strict):
+    """Show or set how the store's tables order by phone (new sessions take the new mode)."""
+    db = _db(database)
+    settings = _run(set_table_settings, db, store, mode, strict) if (mode or strict is not None) \
+        else _run(table_settings, db, store)
+    words = {"pay_after": "先吃后付 pay after eating", "pay_first": "先付后吃 pay before the kitchen starts"}
+    click.echo(f"{store}: {words[settings['mode']]}; "
+               + ("strict (the cashier opens each table)" if settings["strict"] else "the first scan opens a table"))
+
+
+@tables.command("sessions")
+@DB_OPTION
+@click.argument("store")
+@click.option("--json", "as_json", is_flag=True)
+def tables_sessions(database, store, as_json):
+    """The store's open tables: rounds, what the bill still owes, open calls."""
+    db = _db(database)
+    _run(require_store, db, store)
+    tables = tables_for_device(db, store, now_ms())
+    if as_json:
+        click.echo(json.dumps({"tables": tables}, ensure_ascii=False))
+        return
+    for t in tables:
+        calls = [c["kind"] for c in t["calls"] if not c["handled_ms"]]
+        click.echo(f"table {t['table']:<6} since {_when(t['opened_ms'])}  rounds {len(t['rounds'])}"
+                   f"  bill {t['bill']['total'] / 100:.2f}  due {t['bill']['due'] / 100:.2f}"
+                   + (f"  calls {', '.join(calls)}" if calls else ""))
+    if not tables:
+        click.echo(f"no open tables in {store}")
+
+
+@tables.command("close")
+@DB_OPTION
+@click.argument("store")
+@click.argument("table")
+@click.option("--force", is_flag=True, help="Clear the table even though its bill is not paid.")
+def tables_close(database, store, table, force):
+    """清台: close the table's session (its phones can order nothing more)."""
+    db = _db(database)
+    session = _run(open_session_of, db, store, table)
+    if session is None:
+        raise click.ClickException(f"table {table} of {store} is not open")
+    due = bill(db, session["session_id"])["due"]
+    _run(lambda: close_session(db, store, session["session_id"], "upstream-cli", now_ms(), due=due, force=force))
+    click.echo(f"table {table} cleared" + (f" (¥{due / 100:.2f} unpaid)" if due else ""))
 
 
 @cli.group()

@@ -171,6 +171,8 @@ STEPS: list[str] = [
         updated_ms BIGINT NOT NULL,
         UNIQUE (session_id, round_no), UNIQUE (session_id, client_token));
     CREATE INDEX table_rounds_by_store ON table_rounds (store_id, created_ms);
+    CREATE INDEX table_rounds_by_order ON table_rounds (store_id, device_order_id);
+    CREATE INDEX cashier_events_by_order ON cashier_events (store_id, order_id);
     CREATE TABLE table_calls (
         call_id TEXT PRIMARY KEY, session_id TEXT NOT NULL REFERENCES table_sessions(session_id),
         store_id TEXT NOT NULL, table_no TEXT NOT NULL, kind TEXT NOT NULL, created_ms BIGINT NOT NULL,

@@ -355,10 +355,34 @@ def record_payment(db: Database, session: dict, payment_id: str, amount: int, me
 
 
 # -- what the phones and the cashier see ------------------------------------------------------
-def round_view(row: dict, device_online: bool, now: int) -> dict:
+def voided_at_counter(db: Database, store_id: str, order_id: str | None) -> dict[int, int]:
+    """Quantities the counter voided of a round's device order, per line number (1-based, the
+    round's line order), from the device's `cashier.void` events."""
+    voided: dict[int, int] = {}
+    if not order_id:
+        return voided
+    for row in db.query("SELECT payload FROM cashier_events WHERE store_id = ? AND type = 'cashier.void'"
+                        " AND order_id = ?", [store_id, order_id]):
+        for line in json.loads(row["payload"]).get("lines") or []:
+            if isinstance(line, dict) and isinstance(line.get("line_no"), int) and isinstance(line.get("qty"), int):
+                voided[line["line_no"]] = voided.get(line["line_no"], 0) + line["qty"]
+    return voided
+
+
+def touch_order(db: Database, store_id: str, order_id: str) -> None:
+    """A device changed a round's order (a void at the counter): wake the table's phones."""
+    row = db.one("SELECT session_id FROM table_rounds WHERE store_id = ? AND device_order_id = ?", [store_id, order_id])
+    if row:
+        table_sessions.touch(db, row["session_id"])
+
+
+def round_view(row: dict, device_online: bool, now: int, voided: dict[int, int] | None = None) -> dict:
     waiting = row["state"] == "sent" and (not device_online or now - (row["sent_ms"] or now) > SLOW_SEND_MS)
+    lines = [{**line, "voided_qty": min(line["qty"], (voided or {}).get(n, 0))}
+             for n, line in enumerate(json.loads(row["lines"])["lines"], 1)]
     return {"round": row["round_no"], "round_id": row["round_id"], "state": row["state"], "reason": row["reason"],
-            "lines": json.loads(row["lines"])["lines"], "total": row["total"], "ticket_no": row["ticket_no"],
+            "lines": lines, "total": row["total"], "ticket_no": row["ticket_no"],
+            "voided": sum(line["voided_qty"] * line["unit_price"] for line in lines),
             "payment": row["payment"], "device_order_id": row["device_order_id"],
             "late": bool(row["sent_ms"] and row["accepted_ms"] and row["accepted_ms"] - row["sent_ms"] > 180_000),
             "waiting_for_device": waiting}
@@ -371,6 +395,11 @@ def device_online(db: Database, store_id: str, now: int) -> bool:
 
 def rounds_of(db: Database, session_id: str) -> list[dict]:
     return db.query("SELECT * FROM table_rounds WHERE session_id = ? ORDER BY round_no", [session_id])
+
+
+def rounds_seen(db: Database, session_id: str, online: bool, now: int) -> list[dict]:
+    return [round_view(r, online, now, voided_at_counter(db, r["store_id"], r["device_order_id"]))
+            for r in rounds_of(db, session_id)]
 
 
 def calls_of(db: Database, session_id: str) -> list[dict]:
@@ -389,7 +418,7 @@ def table_state(db: Database, session: dict, now: int) -> dict:
             "session": {"id": session["session_id"], "state": session["state"], "mode": session["mode"]},
             "cart": cart_view(db, session["session_id"], menu) if session["state"] == "open" else
             {"lines": [], "total": 0},
-            "rounds": [round_view(r, online, now) for r in rounds_of(db, session["session_id"])],
+            "rounds": rounds_seen(db, session["session_id"], online, now),
             "calls": calls_of(db, session["session_id"]), "bill": bill(db, session["session_id"]),
             "sold_out": gone, "device_online": online}
 
@@ -409,6 +438,6 @@ def tables_for_device(db: Database, store_id: str, now: int) -> list[dict]:
     online = device_online(db, store_id, now)
     return [{"session_id": s["session_id"], "table": s["table_no"], "state": s["state"], "mode": s["mode"],
              "opened_ms": s["opened_ms"], "opened_by": s["opened_by"],
-             "rounds": [round_view(r, online, now) for r in rounds_of(db, s["session_id"])],
+             "rounds": rounds_seen(db, s["session_id"], online, now),
              "bill": bill(db, s["session_id"]), "calls": calls_of(db, s["session_id"])}
             for s in table_sessions.open_sessions(db, store_id)]

@@ -179,3 +179,52 @@ def test_phone_writes_are_json_from_the_page_itself(upstream):
     stranger = guest.get(f"{guest.base}/v1/table/state", cookies={"matou_table": uuid.uuid4().hex}, timeout=5)
     assert stranger.status_code == 401
     assert state(guest)["cart"]["lines"] == []
+
+
+def test_the_owner_sets_the_mode_and_sees_and_clears_tables_from_the_cli(sqlite_upstream):
+    from click.testing import CliRunner
+
+    from upstream.cli import cli
+
+    raw_device(sqlite_upstream, role="cashier")
+    db_url = sqlite_upstream.db.url
+    run = CliRunner().invoke
+    answer = run(cli, ["tables", "mode", "s1", "--database", db_url, "--pay-first", "--strict"])
+    assert answer.exit_code == 0 and "先付后吃" in answer.output and "strict" in answer.output
+    assert table_sessions.table_settings(sqlite_upstream.db, "s1") == {"mode": "pay_first", "strict": True}
+    run(cli, ["tables", "mode", "s1", "--database", db_url, "--pay-after", "--open"])
+    guest = phone(sqlite_upstream)
+    add(guest)
+    submit(guest)
+    listed = run(cli, ["tables", "sessions", "s1", "--database", db_url])
+    assert listed.exit_code == 0 and "table 12" in listed.output and "due 28.00" in listed.output
+    refused = run(cli, ["tables", "close", "s1", "12", "--database", db_url])
+    assert refused.exit_code == 1 and "bill_unpaid" in refused.output
+    forced = run(cli, ["tables", "close", "s1", "12", "--database", db_url, "--force"])
+    assert forced.exit_code == 0 and "cleared" in forced.output
+    assert run(cli, ["tables", "close", "s1", "12", "--database", db_url]).exit_code == 1
+
+
+def test_a_void_at_the_counter_reaches_the_phones_and_the_bill(upstream):
+    from tests.sync.fixtures import order_payload
+
+    device = raw_device(upstream, role="cashier")
+    guest = phone(upstream)
+    add(guest, "har_gow", 2)
+    submit(guest)
+    command = commands(device)[0]
+    order = order_payload(total=5600, qty=2)
+    ack(device, command["command_id"], order_id=order["order_id"], ticket_no="A001")
+    placed = signed(device, "POST", "/v1/ingest", batch(make_event(1, order)))
+    assert placed.status_code == 200, placed.text
+    before = state(guest)
+    assert before["bill"]["due"] == 5600
+    void = make_event(2, {"order_id": order["order_id"], "amount": 2800, "full": False, "reason": "客人不要了",
+                          "lines": [{"line_no": 1, "item_id": "har_gow", "qty": 1, "amount": 2800}]},
+                      kind="cashier.void")
+    assert signed(device, "POST", "/v1/ingest", batch(void)).status_code == 200
+    after = state(guest, after=before["version"], wait=5)
+    assert after["version"] != before["version"], "the phones' long poll wakes on a void"
+    line = after["rounds"][0]["lines"][0]
+    assert (line["qty"], line["voided_qty"]) == (2, 1) and after["rounds"][0]["voided"] == 2800
+    assert after["bill"]["total"] == 2800 and after["bill"]["due"] == 2800
