@@ -25,10 +25,17 @@
     total: ["合计", "Total"], paidSum: ["已付", "Paid"], due: ["待付", "Due"],
     pay: ["去支付", "Pay"], wechat: ["微信支付", "WeChat Pay"], alipay: ["支付宝", "Alipay"],
     late: ["（晚到）", " (late)"],
+    soldOut: ["这道菜刚刚售罄了", "This dish has just sold out"],
+    tooFast: ["点得太快了，请稍等几秒再试", "Too fast: wait a few seconds and try again"],
+    full: ["购物车已满，请先下单", "The cart is full: place the order first"],
+    noDevice: ["门店暂时不能接单，请找店员", "The store cannot take orders right now: ask the staff"],
+    tooMuch: ["超过了本店一次点餐的上限，请分几次下单或找店员", "More than the store takes at once: order in parts or ask the staff"],
     failed: ["没有成功，请再试一次或找店员", "That did not work: try again or ask the staff"]
   };
-  var CODES = {
-    empty_cart: "empty", session_closed: "closed", no_table_session: "noSession"
+  var CODES = {  /* the error codes a guest may meet, in words (any other: the server's message) */
+    empty_cart: "empty", session_closed: "closed", no_table_session: "noSession", sold_out: "soldOut",
+    rate_limited: "tooFast", cart_full: "full", no_device: "noDevice", too_many_of_dish: "tooMuch",
+    too_many_items: "tooMuch", amount_too_high: "tooMuch"
   };
   var STATES = {
     awaiting_payment: ["待付款", "Awaiting payment", "wait"],
@@ -240,16 +247,19 @@
         li.appendChild(note);
       }
       (round.lines || []).forEach(function (line) {
-        var row = el("div", "it"), name = el("span"), extra = detail(line);
-        name.appendChild(both(line.name_zh + " ×" + line.qty + (extra[0] ? "（" + extra[0] + "）" : ""),
-                              (line.name_en || line.name_zh) + " ×" + line.qty + (extra[1] ? " (" + extra[1] + ")" : "")));
+        var voided = line.voided_qty || 0;
+        var row = el("div", voided >= line.qty ? "it gone" : "it"), name = el("span"), extra = detail(line);
+        name.appendChild(both(line.name_zh + " ×" + line.qty + (extra[0] ? "（" + extra[0] + "）" : "") +
+                                (voided ? " 已退 " + voided : ""),
+                              (line.name_en || line.name_zh) + " ×" + line.qty + (extra[1] ? " (" + extra[1] + ")" : "") +
+                                (voided ? " · " + voided + " voided" : "")));
         row.appendChild(name);
         row.appendChild(el("span", "", yuan(line.total)));
         li.appendChild(row);
       });
       var sum = el("div", "it");
       sum.appendChild(el("span"));
-      sum.appendChild(el("b", "", yuan(round.total)));
+      sum.appendChild(el("b", "", round.voided ? yuan(round.total - round.voided) : yuan(round.total)));
       li.appendChild(sum);
       if (round.state === "awaiting_payment") li.appendChild(payButtons("/v1/table/rounds/" + round.round + "/pay", round.total));
       list.appendChild(li);
