@@ -119,7 +119,8 @@ def world(tmp_path, browser):
     config_file.write_text(
         f'[device]\ndata_dir = "{tmp_path / "data"}"\nticket_prefix = "A"\n[core]\nport = {port}\n'
         f'[menu]\nfile = "{MENU_FILE}"\n{trust_section(upstream.url, db)}{printers}[stations]\n'
-        + "".join(f'{name} = "{name}"\n' for name in STATIONS), encoding="utf-8")
+        + "".join(f'{name} = "{name}"\n' for name in STATIONS) + 'report = "bar"\n',  # calls: the bar's printer
+        encoding="utf-8")
     enroll(load_config(config_file), make_token(db, STORE, "cashier", upstream.url)[0])
     log = open(tmp_path / "core.log", "ab")
     core = CoreProcess(config_file, port, log)

@@ -90,3 +90,13 @@ def test_the_page_weighs_at_most_60_kb_gzipped_before_the_menu_shows():
 def test_a_notice_says_it_in_chinese_then_english():
     text = render_notice("这个二维码无效", "请向店员求助。", "This table code is not valid", "Ask the staff.", URLS)
     assert text.index("这个二维码无效") < text.index("This table code is not valid")
+
+
+def test_the_script_is_plain_es2017_for_the_in_app_browsers():
+    """WeChat's and Alipay's in-app browsers run older engines: no modules, no syntax after ES2017
+    (optional chaining, ??, class fields), and every text from outside set as text."""
+    script = ASSETS["phone.js"].body.decode("utf-8")
+    code = re.sub(r'"(?:[^"\\]|\\.)*"|/\*.*?\*/', '""', script, flags=re.S)  # strings and comments out
+    for construct in ("?.", "??", "import ", "export ", "innerHTML", "outerHTML", "insertAdjacentHTML",
+                      "document.write", "eval(", "new Function"):
+        assert construct not in code, construct
