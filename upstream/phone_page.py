@@ -37,8 +37,8 @@ SECURITY = {
 }
 # status -> (title zh, text zh, title en, text en)
 NOTICES = {
-    "bad_code": (403, "这个二维码无效", "请不要使用这个码点菜，请向店员求助。",
-                 "This table code is not valid", "Please do not order with it; ask the staff for help."),
+    "bad_code": (403, "这个二维码无效", "无法用它点菜。请向店员求助，或扫描桌上的二维码。",
+                 "This table code is not valid", "It cannot be used to order. Please ask the staff for help."),
     "unknown_store": (404, "这个二维码无效", "找不到这家店。请向店员求助。",
                       "This table code is not valid", "There is no such store. Please ask the staff."),
     "table_not_open": (409, "本桌还没有开台", "请店员为本桌开台后，再扫一次桌上的二维码。",
