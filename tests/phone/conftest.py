@@ -16,6 +16,7 @@ from edge.demo.setup import MENU_FILE
 from edge.printer_sim.simulator import PrinterSimulator
 from edge.sync.enroll import enroll
 from tests.support import CoreProcess, free_port, wait_for
+from tests.sync.fixtures import pg_cluster, upstream_db  # noqa: F401 - the upstream on both engines
 from tests.support.upstream_trust import trust_section
 from upstream.enroll import add_store, make_token
 from upstream.schema import open_database
@@ -89,19 +90,18 @@ def browser():
 
 
 @pytest.fixture
-def bare_upstream(tmp_path):
-    """Only the upstream (no device): store s1 with the demo menu, and another store s2 without
-    one. 127.0.0.1 is its trusted proxy (a test may say the scan came over https)."""
-    db = open_database(str(tmp_path / "upstream.sqlite"))
+def bare_upstream(upstream_db):
+    """Only the upstream (no device), on SQLite and on PostgreSQL: store s1 with the demo menu,
+    and another store s2. 127.0.0.1 is its trusted proxy (a test may say the scan came over https)."""
+    db = upstream_db
     add_store(db, STORE, "粤点茶楼")
     publish_menu_file(db, STORE, str(MENU_FILE))
     rotate_table_key(db, STORE)
     add_store(db, "s2", "别家")
     rotate_table_key(db, "s2")
-    server = BackgroundUpstream(db, trusted_proxies=["127.0.0.1"]).start()
+    server = BackgroundUpstream(db, trusted_proxies=["127.0.0.1"], clock=lambda: 1_800_000_000_000).start()
     yield server
     server.stop()
-    db.close()
 
 
 @pytest.fixture

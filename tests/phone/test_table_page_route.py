@@ -133,3 +133,15 @@ def test_the_page_and_its_assets_come_gzipped_within_60_kb(up):
     assert total <= 60 * 1024, f"{total} bytes gzipped before the menu shows"
     assert get(up, "/static/other.js").status_code == 404
     assert get(up, "/static/..%2fapp.py").status_code == 404  # nothing but the page's own assets
+
+
+def test_one_address_gets_a_bounded_number_of_new_phones_a_minute(up):
+    from upstream.phone_page import SCANS_PER_MINUTE
+
+    answers = [get(up, path_of(up.db)).status_code for _ in range(SCANS_PER_MINUTE)]
+    assert answers == [200] * SCANS_PER_MINUTE  # the upstream's clock stands still in this test
+    refused = get(up, path_of(up.db))
+    assert_refused(refused, 429, "扫码太频繁")
+    assert int(refused.headers["retry-after"]) >= 1
+    tokens = up.db.scalar("SELECT count(*) AS n FROM table_tokens")
+    assert tokens == SCANS_PER_MINUTE
