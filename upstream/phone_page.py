@@ -3,7 +3,9 @@ style and script.
 
 A scan checks the signed table code against the store's active table keys (edge.tables), opens or
 joins the table's session (upstream/table_sessions.py), gives the phone the session's token in the
-HttpOnly cookie `matou_table`, and answers the ordering page (upstream/phone_html.py). Anything
+HttpOnly cookie `matou_table`, and answers the ordering page (upstream/phone_html.py). The same path
+without `k` and `s` (where a payment page sends the phone back) answers the page only to a phone
+whose cookie belongs to that table's open session. Anything
 else gets a plain page in Chinese with the English below, never a traceback: a forged, altered,
 other-store or malformed code (403), an unknown store (404), a table a strict store has not opened
 (409), too many scans (429), no menu yet (503).
@@ -81,6 +83,18 @@ def _over_https(request: Request, trusted) -> bool:
     return proto == "https" and proxies.is_trusted(peer, trusted)
 
 
+def _member(db: Database, store_id: str, table: str, cookie: str | None, now: int) -> dict | None:
+    """The open session of this table the phone's cookie belongs to, else None."""
+    if not cookie:
+        return None
+    try:
+        session = table_sessions.session_of_token(db, cookie, now)
+    except ApiError:
+        return None
+    same = session["store_id"] == store_id and session["table_no"] == table and session["state"] == "open"
+    return session if same else None
+
+
 def _scan(db: Database, store_id: str, table: str, client: str, cookie: str | None, now: int) -> tuple[dict, str]:
     """Open or join the table's session: (session, the phone's token). A phone that already holds
     a token of this session keeps it (a reload stores nothing); a new phone gets one, within the
@@ -119,11 +133,14 @@ def phone_page_router(db: Database, trusted=(), clock=now_ms) -> APIRouter:
             store = db.one("SELECT store_id, name FROM stores WHERE store_id = ?", [store_id])
             if store is None:
                 return "unknown_store", None
-            if verify_code(db, store_id, table, kid, sig) is None:
+            member = _member(db, store_id, table, cookie, clock()) if not (kid or sig) else None
+            if member is None and verify_code(db, store_id, table, kid, sig) is None:
                 return "bad_code", None
             menu_doc, _ = store_menu(db, store_id)
             if menu_doc is None:
                 return "no_menu", None
+            if member is not None:  # back at the table's page without its code: the phone's own session
+                return None, (store, menu_doc, member, cookie)
             return None, (store, menu_doc, *_scan(db, store_id, table, client, cookie, clock()))
 
         try:

@@ -145,3 +145,18 @@ def test_one_address_gets_a_bounded_number_of_new_phones_a_minute(up):
     assert int(refused.headers["retry-after"]) >= 1
     tokens = up.db.scalar("SELECT count(*) AS n FROM table_tokens")
     assert tokens == SCANS_PER_MINUTE
+
+
+def test_without_its_code_the_page_opens_only_for_a_phone_of_that_open_table(up):
+    """Where a payment page sends the phone back: /t/<store>/<table> without k and s."""
+    token = get(up, path_of(up.db)).cookies[table_sessions.COOKIE]
+    back = get(up, "/t/s1/12", cookies={table_sessions.COOKIE: token})
+    assert back.status_code == 200 and "12 号桌" in back.text
+    assert back.cookies[table_sessions.COOKIE] == token
+    assert_refused(get(up, "/t/s1/13", cookies={table_sessions.COOKIE: token}), 403, "这个二维码无效")
+    assert_refused(get(up, "/t/s1/12"), 403, "这个二维码无效")
+    assert_refused(get(up, "/t/s1/12", cookies={table_sessions.COOKIE: "x" * 43}), 403, "这个二维码无效")
+    session = table_sessions.open_session_of(up.db, STORE, "12")
+    table_sessions.close_session(up.db, STORE, session["session_id"], "test", 1, due=0)
+    assert_refused(get(up, "/t/s1/12", cookies={table_sessions.COOKIE: token}), 403, "这个二维码无效")
+    assert sessions(up.db) == 1  # nothing opened without a code
