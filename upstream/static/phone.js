@@ -37,6 +37,10 @@
     rate_limited: "tooFast", cart_full: "full", no_device: "noDevice", too_many_of_dish: "tooMuch",
     too_many_items: "tooMuch", amount_too_high: "tooMuch"
   };
+  var PAID = {  /* a phone payment's state, in words */
+    paying: ["付款中", "Paying"], paid: ["已付款", "Paid"], closed: ["已关闭", "Closed"],
+    refunding: ["退款中", "Refunding"], refunded: ["已退款", "Refunded"], failed: ["未成功", "Failed"]
+  };
   var STATES = {
     awaiting_payment: ["待付款", "Awaiting payment", "wait"],
     sent: ["已提交", "Sent", "wait"],
@@ -276,6 +280,7 @@
         p.appendChild(el("b", "", yuan(row[1] || 0)));
         billBox.appendChild(p);
       });
+      (bill.payments || []).forEach(function (payment) { billBox.appendChild(receipt(payment)); });
       if (bill.state === "paid") {
         var done = el("p", "st");
         done.appendChild(both(W.paid[0], W.paid[1]));
@@ -284,6 +289,23 @@
         payBox.appendChild(payButtons("/v1/table/bill/pay", bill.due));
       }
     }
+  }
+
+  function clock(ms) {
+    var at = new Date(ms);
+    return String(at.getHours()).padStart(2, "0") + ":" + String(at.getMinutes()).padStart(2, "0");
+  }
+  function receipt(payment) {  /* one phone payment of the table, as its receipt */
+    var words = PAID[payment.state] || [payment.state, payment.state];
+    var how = W[payment.channel] || [payment.channel, payment.channel];
+    var what = payment.round ? ["第" + payment.round + "轮", "Round " + payment.round] : ["整桌", "The table"];
+    var when = payment.paid_ms ? " " + clock(payment.paid_ms) : "";
+    var row = el("p", "receipt"), left = el("span"), no = payment.provider_trade_no;
+    left.appendChild(both(what[0] + " · " + how[0] + " · " + words[0] + when, what[1] + " · " + how[1] + " · " + words[1] + when));
+    if (no) left.appendChild(both("交易号 " + no, "Trade no. " + no, "small"));
+    row.appendChild(left);
+    row.appendChild(el("b", "", yuan(payment.amount)));
+    return row;
   }
 
   /* ---- paying on the phone: the upstream answers {"pay_url"}, the phone goes there ---- */
