@@ -266,17 +266,28 @@ class EdgeService:
             with self.ledger.step() as db:
                 order_id = order_of_job(db, job_id)
                 told = note_round_printed(db, order_id, self.clock.now()) if order_id else None
-        except sqlite3.Error as error:  # the start-up sweep tells it next time
-            log.error("round printed, not recorded yet: %s", error)
+        except sqlite3.Error as error:  # try again in a moment (and the start-up sweep catches it anyway)
+            log.warning("round printed, not recorded yet (trying again): %s", error)
+            retry = threading.Timer(1.0, self._sweep_printed_rounds)
+            retry.daemon = True
+            retry.start()
             return
         if told:
             self.events.publish("table.round_printed", told)
             self._wake_sync()
 
     def _sweep_printed_rounds(self) -> None:
-        with self.ledger.step() as db:
-            for order_id in unprinted_rounds(db):
-                note_round_printed(db, order_id, self.clock.now())
+        """Tell `order.printed` of every round whose tickets all printed but that was not told yet."""
+        try:
+            with self.ledger.step() as db:
+                told = [note_round_printed(db, order_id, self.clock.now()) for order_id in unprinted_rounds(db)]
+        except sqlite3.Error as error:
+            log.error("printed rounds not recorded: %s", error)
+            return
+        for payload in filter(None, told):
+            self.events.publish("table.round_printed", payload)
+        if any(told):
+            self._wake_sync()
 
     def table_call(self, payload: dict) -> None:
         """A table's 呼叫服务员 / 请求结账 from upstream: a slip at the counter and the cashier screens told.

@@ -109,6 +109,7 @@ class Device:
         kw.setdefault("backoff", Backoff(base_s=0.05, cap_s=0.5))
         kw.setdefault("long_poll_s", 1.0)
         kw.setdefault("read_timeout", 5.0)
+        kw.setdefault("write_lock", self.service.ledger.write_lock)  # as the core wires it
         self.worker = SyncWorker(self.config, place_order=self.service.place_order,
                                  on_table_call=self.service.table_call,
                                  import_menu=self.service.import_menu, on_event=self.service.events.publish, **kw)
