@@ -37,10 +37,11 @@ ALIPAY_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML
 @dataclass
 class World:
     root: Path
-    upstream: BackgroundUpstream
+    upstream: object  # .url and .db: BackgroundUpstream, or the payments tests' upstream with a gateway
     sims: dict[str, PrinterSimulator]
     core: CoreProcess
     browser: Browser
+    log: object = None
     contexts: list = field(default_factory=list)
 
     @property
@@ -104,13 +105,11 @@ def bare_upstream(upstream_db):
     server.stop()
 
 
-@pytest.fixture
-def world(tmp_path, browser):
-    db = open_database(str(tmp_path / "upstream.sqlite"))
-    add_store(db, STORE, "粤点茶楼")
-    publish_menu_file(db, STORE, str(MENU_FILE))
+def device_world(tmp_path: Path, browser: Browser, db, upstream):
+    """Printer-sims and a real core enrolled with `upstream` (anything with .url and .db whose
+    store s1 has the demo menu): a World once the device asks the upstream for its commands.
+    Stop it with `close_world`."""
     rotate_table_key(db, STORE)
-    upstream = BackgroundUpstream(db).start()
     sims = {name: PrinterSimulator(port=0, name=name).start() for name in STATIONS}
     port = free_port()
     config_file = tmp_path / "edge.toml"
@@ -124,16 +123,30 @@ def world(tmp_path, browser):
     enroll(load_config(config_file), make_token(db, STORE, "cashier", upstream.url)[0])
     log = open(tmp_path / "core.log", "ab")
     core = CoreProcess(config_file, port, log)
+    world = World(tmp_path, upstream, sims, core, browser, log=log)
     core.start()
-    world = World(tmp_path, upstream, sims, core, browser)
     wait_for(lambda: db.scalar("SELECT last_seen_ms FROM devices WHERE store_id = ?", [STORE]), timeout=30,
              what="the device asking the upstream for its commands")
-    yield world
+    return world
+
+
+def close_world(world: World) -> None:
     for context in world.contexts:
         context.close()
-    core.kill()
-    log.close()
-    for sim in sims.values():
+    world.core.kill()
+    world.log.close()
+    for sim in world.sims.values():
         sim.stop()
+
+
+@pytest.fixture
+def world(tmp_path, browser):
+    db = open_database(str(tmp_path / "upstream.sqlite"))
+    add_store(db, STORE, "粤点茶楼")
+    publish_menu_file(db, STORE, str(MENU_FILE))
+    upstream = BackgroundUpstream(db).start()
+    made = device_world(tmp_path, browser, db, upstream)
+    yield made
+    close_world(made)
     upstream.stop()
     db.close()
