@@ -37,6 +37,11 @@ def _trusted(address: Address | None, trusted: tuple[Network, ...]) -> bool:
     return address is not None and any(address.version == n.version and address in n for n in trusted)
 
 
+def is_trusted(peer: str | None, trusted: tuple[Network, ...]) -> bool:
+    """Whether the TCP peer `peer` is one of the trusted proxies."""
+    return _trusted(_address(peer or ""), trusted)
+
+
 def client_address(peer: str | None, forwarded_for: str | None, trusted: tuple[Network, ...]) -> str:
     """The client's address for rate limits ("unknown" when the server cannot tell)."""
     peer = peer or "unknown"
