@@ -168,7 +168,8 @@ def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, n
     import time
 
     from edge.demo.running import DemoLock, DemoRunning, check_ports
-    from edge.demo.setup import PIN_FILE, add_demo_staff, printer_ports, staff_lines, start_demo, technician_pin
+    from edge.demo.setup import (PIN_FILE, add_demo_staff, phone_page_url, printer_ports, staff_lines, start_demo,
+                                 technician_pin)
     from edge.launcher import Processes
     from edge.protocol.private_files import private_dir
 
@@ -200,6 +201,11 @@ def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, n
                        f"edge-upstream … --database {root / 'upstream.sqlite'}")
             for line in staff_lines():
                 click.echo(line)
+            try:
+                click.echo(f"扫码点餐 phone ordering, table 12 (open it in a browser): "
+                           f"{phone_page_url(root / 'upstream.sqlite', upstream_port)}")
+            except RuntimeError as error:  # the demo runs on without it; say why
+                click.echo(f"phone ordering: no table code ({error})", err=True)
         if no_ui:
             click.echo("running without UI; Ctrl-C stops the demo")
             try:

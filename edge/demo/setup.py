@@ -92,6 +92,18 @@ def prepare_upstream(database: Path, upstream_url: str) -> None:
     _run(["menu", "publish", DEMO_STORE, str(MENU_FILE), "--database", str(database)], "upstream")
 
 
+DEMO_TABLE = "12"
+
+
+def phone_page_url(database: Path, upstream_port: int, table: str = DEMO_TABLE) -> str:
+    """The demo's table code for `table`, as a browser on this machine opens it: the operator's
+    `edge-upstream tables code` (a real signed code), on the demo upstream's plain-http loopback
+    address (a store's cards say https://<its ordering host>/t/...; the host is not signed)."""
+    url = _run(["tables", "code", DEMO_STORE, table, "--host", f"127.0.0.1:{upstream_port}",
+                "--database", str(database)], "upstream").strip().splitlines()[0]
+    return "http://" + url.removeprefix("https://")
+
+
 def set_demo_staff(database: Path) -> None:
     """The operator adds the demo's staff to the store (again at each start: the PINs stay the
     README's)."""

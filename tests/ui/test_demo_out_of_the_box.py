@@ -68,6 +68,27 @@ def test_the_demo_staff_are_on_the_cashier_list_and_their_printed_pins_log_in(de
     assert opened.status_code == 200, opened.text
 
 
+def test_the_demo_prints_a_table_code_whose_page_orders_to_the_kitchen(demo):
+    line = next(x for x in demo["out"].splitlines() if x.startswith("扫码点餐 phone ordering"))
+    url = line.rsplit(" ", 1)[1]
+    assert url.startswith(f"http://{HOST}:") and "/t/demo/12?k=" in url, line
+    phone = requests.Session()
+    page = phone.get(url, timeout=10)
+    assert page.status_code == 200 and "粤点茶楼" in page.text and "matou_table" in phone.cookies
+    base = url.split("/t/", 1)[0]
+    added = phone.post(f"{base}/v1/table/cart", json={"op": "add", "item_id": "har_gow", "qty": 1}, timeout=10)
+    assert added.status_code == 200, added.text
+    sent = phone.post(f"{base}/v1/table/rounds", json={"client_token": "demo-round-1"}, timeout=10)
+    assert sent.status_code == 201, sent.text
+    deadline = time.monotonic() + 30
+    tickets: list[str] = []
+    while not tickets and time.monotonic() < deadline:
+        tickets = [f.read_text(encoding="utf-8") for f in (demo["root"] / "tickets" / "dimsum").glob("*.txt")]
+        tickets = [t for t in tickets if "第1轮" in t]
+        time.sleep(0.1)
+    assert tickets and "桌 12" in tickets[0] and "水晶虾饺皇" in tickets[0]
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_ctrl_k_on_the_demo_kiosk_lists_its_staff_and_the_cashier_logs_in(demo, ui, size):
     cashier = next(m for m in DEMO_STAFF if m.role == "cashier")
