@@ -19,7 +19,7 @@ from edge.config import load_config
 from edge.core.service import EdgeService
 from edge.maintenance.backup import backup_database
 from edge.technician.settings import save_settings, settings_path
-from tests.support import free_port, free_port_block, wait_healthy
+from tests.support import stop_process, free_port, free_port_block, wait_healthy
 from tests.technician.helpers import write_config
 
 
@@ -59,8 +59,7 @@ def test_a_fresh_demo_under_umask_022_is_readable_by_its_user_only(tmp_path):
         assert mode(data) == 0o700 and mode(root) == 0o700
         assert modes_open_to_others(root) == {}
     finally:
-        demo.terminate()
-        demo.wait(60)  # its children stop first; generous for a busy machine
+        stop_process(demo, grace_s=60)  # its children stop first; generous for a busy machine
     assert modes_open_to_others(root) == {}
 
 
