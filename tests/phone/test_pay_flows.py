@@ -9,6 +9,7 @@ import pytest
 
 from tests.payments.helpers import fast_timings, start_upstream
 from tests.phone.conftest import ALIPAY_UA, STORE, close_world, device_world, wait_text
+from tests.phone.test_phone_screens import picture, picture_dir
 from tests.support import wait_for
 from upstream import table_sessions
 from upstream.gateway.sandbox import SandboxTimings, start_sandboxes
@@ -70,7 +71,7 @@ def test_pay_first_a_round_prints_once_only_after_it_is_paid(pay_world):
     assert phone.errors == [] and friend.errors == []
 
 
-def test_pay_after_the_printed_rounds_are_paid_at_the_end(pay_world):
+def test_pay_after_the_printed_rounds_are_paid_at_the_end(pay_world, tmp_path):
     world = pay_world
     phone, friend = world.phone(user_agent=ALIPAY_UA), world.phone()
     order(phone, "har_gow")
@@ -89,5 +90,6 @@ def test_pay_after_the_printed_rounds_are_paid_at_the_end(pay_world):
         wait_text(guest, "#bill", "已付款", timeout_s=30)
         assert "支付宝" in guest.inner_text("#bill") and "¥46.00" in guest.inner_text("#bill")
     assert phone.inner_text("#pay") == ""
+    picture(phone, picture_dir(tmp_path) / "phone-paid.png")
     assert len(world.round_tickets(1)) == 1 and len(world.round_tickets(2)) == 1
     assert phone.errors == [] and friend.errors == []
