@@ -45,15 +45,22 @@ async def run(fn, *args, status: int = 200) -> JSONResponse:
     return JSONResponse(await run_in_threadpool(fn, *args), status_code=status)
 
 
+def payment_code(service, doc):
+    """The payment code a body names: typed (`code`), else the one scanned at its `screen`;
+    (code, None), or (None, the refusal to answer) when the scan belongs elsewhere."""
+    if doc.code is not None:
+        return classify(doc.code.strip()), None
+    try:
+        return (service.scanner.take_payment_code(doc.screen) if service.scanner else None), None
+    except ScanRefused as refused:
+        return None, error(refused.status, refused.code, refused.message)
+
+
 @router.post("/v1/orders/{order_id}/payments")
 async def start(service: Service, order_id: str, doc: Annotated[StartPaymentBody, json_body(StartPaymentBody)]):
-    if doc.code is not None:
-        code = classify(doc.code.strip())
-    else:
-        try:
-            code = service.scanner.take_payment_code(doc.screen) if service.scanner else None
-        except ScanRefused as refused:
-            return error(refused.status, refused.code, refused.message)
+    code, refusal = payment_code(service, doc)
+    if refusal is not None:
+        return refusal
     view, created = await run_in_threadpool(service.payments.pay, order_id, code)
     return JSONResponse(view, status_code=201 if created else 200)
 

@@ -23,12 +23,10 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from edge.codes import classify
 from edge.core.bodies import CloseTableBody, PayBillBody
 from edge.core.cashier_api import LoggedIn, run
 from edge.core.depends import Cashier, Service, json_body
-from edge.core.errors import error
-from edge.core.scanning import ScanRefused
+from edge.core.payments_api import payment_code
 
 router = APIRouter()
 
@@ -54,13 +52,9 @@ async def pay_bill(service: Service, session_id: str, doc: Annotated[PayBillBody
                    staff: LoggedIn):
     if doc.method == "cash":
         return await run(service.payments.take_bill_cash, session_id, staff)
-    if doc.code is not None:
-        code = classify(doc.code.strip())
-    else:
-        try:
-            code = service.scanner.take_payment_code(doc.screen) if service.scanner else None
-        except ScanRefused as refused:
-            return error(refused.status, refused.code, refused.message)
+    code, refusal = payment_code(service, doc)
+    if refusal is not None:
+        return refusal
     view, created = await run_in_threadpool(service.payments.pay_bill, session_id, code)
     return JSONResponse(view, status_code=201 if created else 200)
 

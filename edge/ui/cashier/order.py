@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input
 
 from edge.money import parse_yuan
-from edge.ui.cashier.cashier_screen import CashierBar, CashierDialog, CashierScreen, fen, status_word, when
+from edge.ui.cashier.cashier_screen import CashierBar, CashierScreen, fen, status_word, when
+from edge.ui.cashier.manager_dialog import ManagerDialog
 from edge.ui.cashier.void_dialog import VoidDialog
-from edge.ui.widgets.buttons import ToggleButton, TouchButton
+from edge.ui.widgets.buttons import TouchButton
 from edge.ui.widgets.plain import Label
 
 PAYMENT_KINDS = ("alipay", "wechat", "unionpay")
@@ -221,15 +222,12 @@ class OrderScreen(CashierScreen):
         self.action_back()
 
 
-class RefundDialog(CashierDialog):
+class RefundDialog(ManagerDialog):
     """Amount (yuan), reason, a manager's name and PIN. The core refuses more than was paid."""
 
     def __init__(self, order: dict) -> None:
         super().__init__()
         self.order = order
-        self.managers: list[dict] = []
-        self.manager: str | None = None
-        self.message = ""
 
     def compose(self) -> ComposeResult:
         refundable = self.order["money"]["refundable"]
@@ -240,44 +238,24 @@ class RefundDialog(CashierDialog):
                         id="refund-amount", max_length=10)
             yield Input(placeholder=self.tr("reason"), id="refund-reason", max_length=40)
             yield Label(self.tr("manager"), classes="c-label")
-            with Grid(id="manager-list"):
-                for m in self.managers:
-                    yield ToggleButton(m["name"], id=f"mgr-{m['staff_id']}", classes="mgr", value=m["staff_id"],
-                                       selected=m["staff_id"] == self.manager)
+            yield from self.manager_list(lambda staff_id: f"mgr-{staff_id}")
             yield Input(placeholder=self.tr("manager_pin"), password=True, id="manager-pin", max_length=12)
             yield Label(self.message, id="refund-message")
             with Horizontal(classes="c-actions"):
                 yield TouchButton(self.tr("refund"), id="refund-ok", variant="error")
                 yield TouchButton(self.tr("cancel"), id="refund-cancel")
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.call("staff", self.client.staff_list)
-
     def done(self, tag, result, error) -> None:
         if tag == "staff" and error is None:
-            self.managers = [s for s in result if s["role"] in ("manager", "owner")]
-            if len(self.managers) == 1:
-                self.manager = self.managers[0]["staff_id"]
-            self.refresh(recompose=True)
+            self.managers_loaded(result)
         elif tag == "refund":
             if error is None:
                 self.dismiss(result)
                 return
-            detail = getattr(error, "detail", {}) or {}
-            known = {"above_paid": self.tr("above_paid"),
-                     "locked": self.tr("locked", seconds=detail.get("retry_after_s", "?")),
-                     "manager_pin": self.tr("bad_pin", left=detail.get("attempts_left", "?"))}
-            self.message = known.get(error.code, self.tr("error", message=error.message))
+            self.message = self.refusal(error, {"above_paid": self.tr("above_paid")})
             self.query_one("#refund-message", Label).update(self.message)
         else:
             super().done(tag, result, error)
-
-    @on(Button.Pressed, ".mgr")
-    def choose(self, event: Button.Pressed) -> None:
-        self.manager = event.button.value
-        for button in self.query(".mgr").results(ToggleButton):
-            button.selected = button.value == self.manager
 
     @on(Button.Pressed, "#refund-ok")
     def submit(self) -> None:

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.widgets import Button, Input
 
-from edge.ui.cashier.cashier_screen import CashierBar, CashierDialog, CashierScreen, fen, when
+from edge.ui.cashier.cashier_screen import CashierBar, CashierScreen, fen, when
+from edge.ui.cashier.manager_dialog import ManagerDialog
 from edge.ui.cashier.order import PAYMENT_KINDS, OrderScreen
 from edge.ui.widgets.buttons import ToggleButton, TouchButton, safe_id
 from edge.ui.widgets.plain import Label
@@ -274,57 +275,35 @@ class TablesScreen(CashierScreen):
         self.action_back()
 
 
-class ForceCloseDialog(CashierDialog):
+class ForceCloseDialog(ManagerDialog):
     """清台 while the table still owes money: a manager chooses their name and enters their PIN."""
 
     def __init__(self, table: dict) -> None:
         super().__init__()
         self.table = table
-        self.managers: list[dict] = []
-        self.manager: str | None = None
-        self.message = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="force-box"):
             yield Label(self.tr("force_title", table=self.table.get("table") or "?",
                                 due=fen(self.table["bill"]["due"])), classes="c-heading")
-            with Grid(id="manager-list"):
-                for m in self.managers:
-                    yield ToggleButton(m["name"], id=safe_id("mgr", m["staff_id"]), classes="mgr",
-                                       value=m["staff_id"], selected=m["staff_id"] == self.manager)
+            yield from self.manager_list(lambda staff_id: safe_id("mgr", staff_id))
             yield Input(placeholder=self.tr("manager_pin"), password=True, id="force-pin", max_length=12)
             yield Label(self.message, id="force-message")
             with Horizontal(classes="c-actions"):
                 yield TouchButton(self.tr("force_close"), id="force-ok", variant="error")
                 yield TouchButton(self.tr("cancel"), id="force-cancel")
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.call("staff", self.client.staff_list)
-
     def done(self, tag, result, error) -> None:
         if tag == "staff" and error is None:
-            self.managers = [s for s in result if s["role"] in ("manager", "owner")]
-            if len(self.managers) == 1:
-                self.manager = self.managers[0]["staff_id"]
-            self.refresh(recompose=True)
+            self.managers_loaded(result)
         elif tag == "close":
             if error is None:
                 self.dismiss(result)
                 return
-            detail = getattr(error, "detail", {}) or {}
-            known = {"locked": self.tr("locked", seconds=detail.get("retry_after_s", "?")),
-                     "manager_pin": self.tr("bad_pin", left=detail.get("attempts_left", "?"))}
-            self.message = known.get(error.code, self.tr("error", message=error.message))
+            self.message = self.refusal(error)
             self.query_one("#force-message", Label).update(self.message)
         else:
             super().done(tag, result, error)
-
-    @on(Button.Pressed, ".mgr")
-    def choose(self, event: Button.Pressed) -> None:
-        self.manager = event.button.value
-        for button in self.query(".mgr").results(ToggleButton):
-            button.selected = button.value == self.manager
 
     @on(Button.Pressed, "#force-ok")
     @on(Input.Submitted, "#force-pin")
