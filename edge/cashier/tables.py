@@ -29,6 +29,16 @@ OFFLINE = "the store's server cannot be reached now, so tables cannot be opened 
           "marked: nothing was changed; try again when it is back (taking a table's money works offline)"
 
 
+def _ask(call, *args):
+    """Upstream's answer to `call(*args)`; its silence or refusal as the cashier's ActionRefused."""
+    try:
+        return call(*args)
+    except Offline as exc:
+        raise offline(exc) from None
+    except Refused as exc:
+        raise _refused(exc) from None
+
+
 def offline(exc: Exception) -> ActionRefused:
     return ActionRefused(409, "upstream_offline", OFFLINE, detail=str(exc)[:200])
 
@@ -109,12 +119,7 @@ class TableDesk:
         """开台: upstream opens the table's session (or returns the one that is open)."""
         if not isinstance(table, str) or not TABLE_RE.fullmatch(table):
             raise ActionRefused(422, "bad_table", "a table is 1-8 letters or digits", "table")
-        try:
-            doc = self.link.open_table(table)
-        except Offline as exc:
-            raise offline(exc) from None
-        except Refused as exc:
-            raise _refused(exc) from None
+        doc = _ask(self.link.open_table, table)
         session = {k: v for k, v in doc.items() if k != "tables"} if isinstance(doc, dict) else {}
         at, _ = self.ledger.now()
         with self.ledger.step() as db:
@@ -136,12 +141,7 @@ class TableDesk:
             self.send_notices()  # a bill paid a moment ago: upstream knows it before it is asked to close
         except Offline:
             pass
-        try:
-            doc = self.link.close_table(session_id, body)
-        except Offline as exc:
-            raise offline(exc) from None
-        except Refused as exc:
-            raise _refused(exc) from None
+        doc = _ask(self.link.close_table, session_id, body)
         at, _ = self.ledger.now()
         with self.ledger.step() as db:
             record_action(db, staff, "table_close", session_id, {"due": here["due"], "force": bool(force and manager)},
@@ -152,12 +152,7 @@ class TableDesk:
 
     def call_handled(self, staff: Staff, call_id: str) -> dict:
         """A guest's call (呼叫服务员 / 请求结账) was seen to: upstream marks it handled."""
-        try:
-            doc = self.link.call_handled(call_id)
-        except Offline as exc:
-            raise offline(exc) from None
-        except Refused as exc:
-            raise _refused(exc) from None
+        doc = _ask(self.link.call_handled, call_id)
         at, _ = self.ledger.now()
         with self.ledger.step() as db:
             record_action(db, staff, "call_handled", call_id, {}, at.wall_ms)
