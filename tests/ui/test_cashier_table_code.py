@@ -22,6 +22,9 @@ from upstream.errors import now_ms
 SIZES = [(80, 24), (120, 40)]
 
 
+# serial: on a busy machine a burst of typed keys can meet the table view's redraw (it rebuilds the
+# screen when the tables change) and lose the first keys; a known race of the screen, see docs/cashier.md
+@pytest.mark.serial
 @pytest.mark.parametrize("how", ["typed", "scanned"])
 @pytest.mark.parametrize("size", SIZES)
 async def test_a_code_pays_the_whole_table(device, gw_upstream, sandboxes, ui, size, how):  # noqa: F811
