@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,24 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from edge.demo.setup import MENU_FILE  # noqa: E402
 from upstream.gateway.sandbox import SandboxTimings, start_sandboxes  # noqa: E402
-from benchlib import free_port, percentile  # noqa: E402
+from benchlib import free_port, percentile, start_server  # noqa: E402
 
 TARGET_P95_MS = 50.0
-
-
-def start(args: list[str], env: dict, log: Path, health: str) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", *args], stdout=open(log, "ab"), stderr=subprocess.STDOUT,
-                               env={**os.environ, **env}, cwd=ROOT)
-    end = time.monotonic() + 30
-    while time.monotonic() < end:
-        if process.poll() is not None:
-            raise SystemExit(f"{args[0]} exited; see {log}")
-        try:
-            if requests.get(health, timeout=0.5).ok:
-                return process
-        except requests.RequestException:
-            time.sleep(0.05)
-    raise SystemExit(f"{args[0]} did not start; see {log}")
 
 
 class Scans:
@@ -90,9 +73,9 @@ def main() -> None:
         add_store(db, "bench", "基准茶楼")
         publish_menu_file(db, "bench", str(MENU_FILE))
         gateway = sandboxes.write_config(root / "gateway")
-        processes.append(start(["upstream", "serve", "--database", str(root / "upstream.sqlite"), "--port",
-                                str(up_port)], {"EDGE_UPSTREAM_GATEWAY": str(gateway)}, root / "upstream.log",
-                               f"http://127.0.0.1:{up_port}/v1/health"))
+        processes.append(start_server(["upstream", "serve", "--database", str(root / "upstream.sqlite"), "--port",
+                                       str(up_port)], root / "upstream.log", f"http://127.0.0.1:{up_port}/v1/health",
+                                      {"EDGE_UPSTREAM_GATEWAY": str(gateway)}, timeout=30))
         config = root / "edge.toml"
         config.write_text(f'[device]\ndata_dir = "{root / "data"}"\n[core]\nport = {core_port}\n[menu]\n'
                           f'file = "{MENU_FILE}"\n[payments]\nmode = "pay_first"\n'
@@ -103,7 +86,8 @@ def main() -> None:
 
         enroll(load_config(config), make_token(db, "bench", "kiosk", f"http://127.0.0.1:{up_port}")[0])
         url = f"http://127.0.0.1:{core_port}"
-        processes.append(start(["edge", "core", "--config", str(config)], {}, root / "core.log", f"{url}/v1/health"))
+        processes.append(start_server(["edge", "core", "--config", str(config)], root / "core.log", f"{url}/v1/health",
+                                      timeout=30))
         scans = Scans(url)
         time.sleep(0.3)
         session = requests.Session()

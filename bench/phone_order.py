@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import random
 import re
 import shutil
@@ -46,7 +45,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchlib import free_port, percentile  # noqa: E402
+from benchlib import free_port, percentile, start_server  # noqa: E402
 from edge.demo.setup import MENU_FILE  # noqa: E402
 from edge.printer_sim.simulator import PrinterSimulator  # noqa: E402
 
@@ -88,21 +87,6 @@ class Printers:
     def stop(self) -> None:
         for sim in self.sims.values():
             sim.stop()
-
-
-def start(args: list[str], log: Path, health: str) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", *args], stdout=open(log, "ab"), stderr=subprocess.STDOUT,
-                               env=dict(os.environ), cwd=ROOT)
-    end = time.monotonic() + 60
-    while time.monotonic() < end:
-        if process.poll() is not None:
-            raise SystemExit(f"{args[0]} exited; see {log}")
-        try:
-            if requests.get(health, timeout=0.5).ok:
-                return process
-        except requests.RequestException:
-            time.sleep(0.05)
-    raise SystemExit(f"{args[0]} did not start; see {log}")
 
 
 class PageFiles(HTMLParser):
@@ -211,8 +195,8 @@ def main() -> None:
         set_phone_limits(db, STORE, {"client_per_minute": 1_000_000, "table_per_minute": 1_000_000})
         up_port = free_port()
         up = f"http://127.0.0.1:{up_port}"
-        processes.append(start(["upstream", "serve", "--database", str(root / "upstream.sqlite"), "--port",
-                                str(up_port)], root / "upstream.log", f"{up}/v1/health"))
+        processes.append(start_server(["upstream", "serve", "--database", str(root / "upstream.sqlite"), "--port",
+                                       str(up_port)], root / "upstream.log", f"{up}/v1/health"))
         core_port = free_port()  # chosen once the upstream holds its port: never the same one
         config = root / "edge.toml"
         config.write_text(
@@ -222,7 +206,8 @@ def main() -> None:
             + "[stations]\n" + "".join(f'{s} = "{s}"\n' for s in DISHES), encoding="utf-8")
         enroll(load_config(config), make_token(db, STORE, "cashier", up)[0])
         core = f"http://127.0.0.1:{core_port}"
-        processes.append(start(["edge", "core", "--config", str(config)], root / "core.log", f"{core}/v1/health"))
+        processes.append(start_server(["edge", "core", "--config", str(config)], root / "core.log",
+                                      f"{core}/v1/health"))
 
         tables = [str(10 + i) for i in range(m)]
         codes = {t: up + urlsplit(table_code(db, STORE, t, "bench.example")).path + "?"

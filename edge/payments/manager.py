@@ -44,6 +44,14 @@ class PaymentError(Refused):
     """A payment request the core refuses (HTTP 4xx/5xx), with the code and plain words."""
 
 
+def _require_payment_code(code: ScannedCode | None) -> None:
+    """Refuse starting a payment without a code, or with a code that does not pay."""
+    if code is None:
+        raise PaymentError(409, "no_code", "no payment code was scanned in the last minute: show it again")
+    if not code.is_payment:
+        raise PaymentError(422, "not_a_payment_code", "this is not an Alipay, WeChat Pay or UnionPay payment code")
+
+
 class PaymentManager:
     def __init__(self, ledger: Ledger, *, config: Callable[[], Config], menu: Callable[[], Menu | None],
                  wake_spool: Callable[[], None], wake_sync: Callable[[], None],
@@ -135,10 +143,7 @@ class PaymentManager:
     def pay(self, order_id: str, code: ScannedCode | None) -> tuple[dict, bool]:
         """Start paying `order_id` with `code`; (attempt view, created). The same order while an
         attempt is open: that attempt again (a double scan is one attempt)."""
-        if code is None:
-            raise PaymentError(409, "no_code", "no payment code was scanned in the last minute: show it again")
-        if not code.is_payment:
-            raise PaymentError(422, "not_a_payment_code", "this is not an Alipay, WeChat Pay or UnionPay payment code")
+        _require_payment_code(code)
         client = self._client()
         with self.ledger.reading():
             order = self._order(order_id)
@@ -196,10 +201,7 @@ class PaymentManager:
         """Start paying every unpaid order of a table session with one code: ONE attempt for the
         whole bill (its orders and amounts recorded with it, before the gateway is asked); while
         it is open, the same bill gets that attempt again (at most one open attempt per bill)."""
-        if code is None:
-            raise PaymentError(409, "no_code", "no payment code was scanned in the last minute: show it again")
-        if not code.is_payment:
-            raise PaymentError(422, "not_a_payment_code", "this is not an Alipay, WeChat Pay or UnionPay payment code")
+        _require_payment_code(code)
         client = self._client()
         with self.ledger.reading():
             existing = store.open_for_bill(self.ledger.db, session_id)

@@ -1,2 +1,2 @@
-from tests.sync.fixtures import (make_device, pg_cluster, sqlite_upstream, sqlite_upstream_db, upstream,  # noqa: F401
-                                 upstream_db)
+from tests.sync.fixtures import (make_device, pg_cluster, printers, sqlite_upstream, sqlite_upstream_db,  # noqa: F401
+                                 upstream, upstream_db)

@@ -208,3 +208,16 @@ def batch(*events) -> bytes:
     import json
 
     return json.dumps({"events": list(events)}, ensure_ascii=False).encode()
+
+
+@pytest.fixture
+def printers():
+    """Three printer simulators (dimsum, kitchen, bar) on free loopback ports."""
+    from edge.printer_sim.simulator import PrinterSimulator
+
+    sims = {name: PrinterSimulator(port=0, name=name) for name in ("dimsum", "kitchen", "bar")}
+    for sim in sims.values():
+        sim.start()
+    yield sims
+    for sim in sims.values():
+        sim.stop()

@@ -8,21 +8,10 @@ import pytest
 import requests
 
 from edge.ledger.code_keys import table_keyring
-from edge.printer_sim.simulator import PrinterSimulator
 from edge.sync import downstream
 from tests.sync.faultproxy import FaultProxy
 from tests.support import wait_for
 from upstream.store_settings import publish_menu, set_staff, store_menu, table_code
-
-
-@pytest.fixture
-def printers(tmp_path):
-    sims = {name: PrinterSimulator(port=0, name=name) for name in ("dimsum", "kitchen", "bar")}
-    for sim in sims.values():
-        sim.start()
-    yield sims
-    for sim in sims.values():
-        sim.stop()
 
 
 def phone_order(up, token="phone-1", lines=None, table="12"):

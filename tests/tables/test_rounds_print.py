@@ -3,21 +3,11 @@ lines, 第2轮 加菜 on the ticket, 已下厨 back on the phones; a call prints
 
 from __future__ import annotations
 
-import pytest
 
-from edge.printer_sim.simulator import PrinterSimulator
 from tests.support import wait_for
 from tests.tables.helpers import add, phone, state, submit
 
 
-@pytest.fixture
-def printers():
-    sims = {name: PrinterSimulator(port=0, name=name) for name in ("dimsum", "kitchen", "bar")}
-    for sim in sims.values():
-        sim.start()
-    yield sims
-    for sim in sims.values():
-        sim.stop()
 
 
 def test_each_round_prints_once_with_only_its_lines(sqlite_upstream, make_device, printers):
