@@ -44,8 +44,15 @@ def test_kill_9_mid_batch_and_between_commit_and_ack(tmp_path, sqlite_upstream):
     kills = 0
     try:
         for _ in range(25):
+            seen = len(proxy.requests("/v1/ingest"))
             process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.5, 1.3))
+            # kill once its batches flow (a busy machine may take seconds just to start it), at a
+            # random moment of the answer held back: between upstream's commit and the local ack
+            deadline = time.monotonic() + 60
+            while len(proxy.requests("/v1/ingest")) == seen and process.poll() is None \
+                    and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, 0.6))
             if kill9(process):
                 kills += 1
             process.wait()

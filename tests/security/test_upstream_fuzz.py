@@ -29,19 +29,13 @@ from edge.protocol.enroll_code import parse_enroll_code
 from edge.protocol.signing import generate_key, public_key_text, sign_headers
 from upstream.enroll import add_store, make_token
 from upstream.schema import open_database
-from tests.support import stop_process
+from tests.support import free_port, stop_process
 from upstream.store_settings import publish_menu_file, table_code
 
 STORE = "s1"
 RSS_GROWTH_LIMIT_KB = 96 * 1024  # the fuzz run may not grow the server's peak RSS by more than this
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _vm_hwm_kb(pid: int) -> int:
@@ -58,7 +52,7 @@ class Upstream:
         add_store(db, STORE, "测试茶楼")
         add_store(db, "s2", "对面")
         publish_menu_file(db, STORE, str(MENU_FILE))
-        self.port = _free_port()
+        self.port = free_port()  # below the ephemeral range: its own sandboxes bind port 0 first
         self.url = f"http://127.0.0.1:{self.port}"
         self.token = parse_enroll_code(make_token(db, STORE, "cashier", self.url)[0]).token
         self.table_code = table_code(db, STORE, "12", "order.example.com")
