@@ -31,7 +31,7 @@ from edge.ledger.outbox import unsynced_count
 from edge.ledger.placement import Placed, order_view, place_order
 from edge.ledger.print_jobs import route_waiting_jobs
 from edge.ledger.steps import Ledger
-from edge.ledger.table_rounds import note_round_printed, order_of_job, queue_call_slip, unprinted_rounds
+from edge.ledger.table_rounds import note_round_printed, queue_call_slip, round_of_job, unprinted_rounds
 from edge.orders import CHANNELS
 from edge.payments.bills import settle_bill
 from edge.payments.bills import unpaid as unpaid_orders
@@ -272,9 +272,14 @@ class EdgeService:
     def _round_printed(self, job_id: str) -> None:
         """When a kitchen ticket printed the last station of a table round: `order.printed`, once."""
         try:
+            with self.ledger.reading() as db:  # most printed jobs are not a table round's: no write for them
+                order_id = round_of_job(db, job_id)
+            if order_id is None:
+                return
             with self.ledger.step() as db:
-                order_id = order_of_job(db, job_id)
-                told = note_round_printed(db, order_id, self.clock.now()) if order_id else None
+                told = note_round_printed(db, order_id, self.clock.now())
+        except StorageError:  # the core is stopping: the start-up sweep tells it
+            return
         except sqlite3.Error as error:  # try again in a moment (and the start-up sweep catches it anyway)
             log.warning("round printed, not recorded yet (trying again): %s", error)
             retry = threading.Timer(1.0, self._sweep_printed_rounds)
@@ -290,6 +295,8 @@ class EdgeService:
         try:
             with self.ledger.step() as db:
                 told = [note_round_printed(db, order_id, self.clock.now()) for order_id in unprinted_rounds(db)]
+        except StorageError:  # stopped meanwhile
+            return
         except sqlite3.Error as error:
             log.error("printed rounds not recorded: %s", error)
             return

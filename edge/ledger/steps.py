@@ -67,7 +67,9 @@ class Ledger:
         return self.db is None
 
     def close(self) -> None:
-        """Close the shared connection; later steps fail (a stopped core writes nothing)."""
-        if self.db is not None:
-            self.db.close()
-            self.db = None
+        """Close the shared connection once no step holds it (a worker thread may be in one while
+        the core stops); later steps fail (a stopped core writes nothing)."""
+        with self.write_lock:
+            if self.db is not None:
+                self.db.close()
+                self.db = None
