@@ -7,9 +7,8 @@ import pytest
 
 from edge.orders import new_id
 from edge.ui.cashier.cashier_app import create_cashier_app
-from edge.ui.cashier.report_screen import ReportScreen
 from tests.cashier.helpers import place, seed
-from tests.ui.test_cashier_flows import login
+from tests.ui.test_cashier_flows import login, report_shown
 
 
 @pytest.fixture
@@ -28,8 +27,7 @@ async def test_report_screen_shows_unpaid_apart_in_the_cashiers_words(report_cor
     async with app.run_test(size=size, notifications=True) as pilot:
         await login(pilot, ui)
         await ui.tap(pilot, "#open-report")
-        await ui.wait_for(pilot, lambda: isinstance(app.screen, ReportScreen)
-                          and bool(app.screen.query("#report-title")), what="report")
+        await ui.wait_for(pilot, lambda: report_shown(app), what="report")
         text = ui.text_of(app, "#report-text")
         revenue = next(line for line in text.splitlines() if line.startswith("营业额（实收）"))
         assert f"¥{paid['total'] / 100:.2f}" in revenue

@@ -13,13 +13,13 @@ from edge.ui.cashier.cashier_app import create_cashier_app
 from edge.ui.cashier.cashier_home import HomeScreen
 from edge.ui.cashier.login import LoginScreen
 from edge.ui.cashier.order import OrderScreen
-from edge.ui.cashier.report_screen import ReportScreen
 from edge.ui.cashier.soldout import SoldOutScreen
 from edge.ui.kiosk_app import create_app
 from edge.ui.screens.payments import UnresolvedPaymentsScreen
 from tests.cashier.helpers import CASHIER, MANAGER, place, seed
 from tests.support import wait_for as wait_until
 from tests.ui.cashier_fit import assert_all_reachable, printer_config, start_printers
+from tests.ui.test_cashier_flows import report_shown
 
 SIZES = [(80, 24), (120, 40)]
 LINES = (("har_gow", 2), ("milk_tea", 1), ("char_siu_bao", 1), ("cheung_fun", 1), ("lemon_tea", 2))
@@ -93,8 +93,7 @@ async def test_every_cashier_screen_fits_and_every_button_is_reachable(printed_c
         app.clear_notifications()
         await ui.tap(pilot, "#soldout-back")
         await ui.tap(pilot, "#open-report")
-        await ui.wait_for(pilot, lambda: isinstance(app.screen, ReportScreen)
-                          and bool(app.screen.query("#report-title")), what="the day report")
+        await ui.wait_for(pilot, lambda: report_shown(app), what="the day report")
         await assert_all_reachable(pilot)
         app.clear_notifications()
         await ui.tap(pilot, "#report-back")

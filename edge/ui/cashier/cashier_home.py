@@ -40,6 +40,8 @@ class HomeScreen(HomeLike, CashierScreen):
         self.query_doc: dict = {"open": False, "since_ms": None}
         self.scan: dict = {}  # the last scan: kind, title, detail, action, severity, ids
         self.orders_title = ""
+        self._orders_stale = False  # a newer order list arrived than the one on screen
+        self._rebuilding = False  # a rebuild of the list is under way (never cancelled half-way)
 
     # -- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -77,6 +79,24 @@ class HomeScreen(HomeLike, CashierScreen):
                                     f"  {status_word(self, o)}  {o['created_local'][11:16]}",
                                     id=f"order-{o['id']}", classes="order-row", value=o["id"]))
         return rows or [Label(self.tr("no_orders"), id="no-orders")]
+
+    def show_orders_soon(self) -> None:
+        """Rebuild the order list once the rebuild under way (if any) has finished.
+
+        A rebuild is never cancelled half-way: a cancelled ``remove_children`` can leave widgets
+        whose messages are never processed, and the screen stops answering."""
+        self._orders_stale = True
+        if not self._rebuilding:
+            self._rebuilding = True
+            self.run_worker(self._rebuild_orders(), group="show-orders")
+
+    async def _rebuild_orders(self) -> None:
+        try:
+            while self._orders_stale:
+                self._orders_stale = False
+                await self.show_orders()
+        finally:
+            self._rebuilding = False
 
     async def show_orders(self) -> None:
         try:
@@ -233,7 +253,7 @@ class HomeScreen(HomeLike, CashierScreen):
         scan = self.scan
         if tag == "orders" and error is None:
             self.orders = result
-            self.run_worker(self.show_orders(), group="show-orders", exclusive=True)
+            self.show_orders_soon()
         elif tag in ("verify", "redeem") and error is None:
             detail, severity = self.voucher_text(result)
             action = "redeem" if result["status"] == "valid" else None
