@@ -197,6 +197,69 @@ STEPS: list[str] = [
     ALTER TABLE gateway_attempts ADD COLUMN settled_ms BIGINT;
     CREATE INDEX gateway_attempts_to_settle ON gateway_attempts (kind, state, settled_ms)
     """,
+    # members (upstream/members.py): who paid, from the providers' payer ids (never a payment code).
+    # A member belongs to a store; member_payers maps each (channel, app id, payer id) to it (a merge
+    # repoints them and deletes the other member); member_payments: one row per settled attempt;
+    # erased_payers keeps only a keyed hash, so an erased member's later payments make no member again.
+    # member_tokens: the phone's member cookie (hash only). Phone numbers: ciphertext, a keyed hash for
+    # lookup and the masked form (upstream/member_phones.py). sms_outbox: the one-time codes the demo /
+    # test sender "sends" (upstream/sms.py). Campaigns and coupons (upstream/campaigns.py, coupons.py):
+    # a coupon is a store voucher (vouchers.voucher_id = coupons.coupon_id) with its campaign's terms.
+    """
+    ALTER TABLE gateway_attempts ADD COLUMN payer_id TEXT;
+    ALTER TABLE gateway_attempts ADD COLUMN payer_app TEXT;
+    ALTER TABLE gateway_attempts ADD COLUMN payer_masked TEXT;
+    ALTER TABLE gateway_attempts ADD COLUMN payer_subscribed INTEGER;
+    ALTER TABLE stores ADD COLUMN member_settings TEXT;
+    CREATE TABLE members (
+        member_id TEXT PRIMARY KEY, store_id TEXT NOT NULL REFERENCES stores(store_id),
+        phone_cipher TEXT, phone_hash TEXT, phone_masked TEXT, points BIGINT NOT NULL DEFAULT 0,
+        visits BIGINT NOT NULL DEFAULT 0, spend BIGINT NOT NULL DEFAULT 0, first_visit_ms BIGINT,
+        last_visit_ms BIGINT, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL, joined_ms BIGINT,
+        UNIQUE (store_id, phone_hash));
+    CREATE INDEX members_by_store ON members (store_id, last_visit_ms);
+    CREATE TABLE member_payers (
+        store_id TEXT NOT NULL, channel TEXT NOT NULL, app_id TEXT NOT NULL, payer_id TEXT NOT NULL,
+        member_id TEXT NOT NULL REFERENCES members(member_id), payer_masked TEXT NOT NULL, subscribed INTEGER,
+        created_ms BIGINT NOT NULL, PRIMARY KEY (store_id, channel, app_id, payer_id));
+    CREATE INDEX member_payers_by_member ON member_payers (member_id);
+    CREATE TABLE member_payments (
+        attempt_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, member_id TEXT NOT NULL REFERENCES members(member_id),
+        order_id TEXT NOT NULL, channel TEXT NOT NULL, kind TEXT NOT NULL, amount BIGINT NOT NULL,
+        refunded BIGINT NOT NULL DEFAULT 0, points BIGINT NOT NULL DEFAULT 0, paid_ms BIGINT NOT NULL);
+    CREATE INDEX member_payments_by_member ON member_payments (member_id, paid_ms);
+    CREATE INDEX member_payments_by_store ON member_payments (store_id, paid_ms);
+    CREATE TABLE erased_payers (
+        payer_hash TEXT PRIMARY KEY, store_id TEXT NOT NULL, erased_ms BIGINT NOT NULL);
+    CREATE TABLE member_tokens (
+        token_sha256 TEXT PRIMARY KEY, member_id TEXT NOT NULL REFERENCES members(member_id),
+        store_id TEXT NOT NULL, created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL);
+    CREATE INDEX member_tokens_by_member ON member_tokens (member_id);
+    CREATE TABLE member_otps (
+        otp_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, phone_hash TEXT NOT NULL, code_hash TEXT NOT NULL,
+        claim_ref TEXT, tries INTEGER NOT NULL DEFAULT 0, created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL,
+        used_ms BIGINT);
+    CREATE INDEX member_otps_by_phone ON member_otps (store_id, phone_hash, created_ms);
+    CREATE TABLE sms_outbox (
+        id {id}, store_id TEXT NOT NULL, phone_hash TEXT NOT NULL, phone_cipher TEXT NOT NULL,
+        phone_masked TEXT NOT NULL, text TEXT NOT NULL, created_ms BIGINT NOT NULL, sent_ms BIGINT);
+    CREATE TABLE campaigns (
+        campaign_id TEXT PRIMARY KEY, store_id TEXT NOT NULL REFERENCES stores(store_id), name TEXT NOT NULL,
+        kind TEXT NOT NULL, amount_off BIGINT, percent_off BIGINT, min_spend BIGINT NOT NULL DEFAULT 0,
+        max_off BIGINT, starts_ms BIGINT NOT NULL, ends_ms BIGINT NOT NULL, valid_days BIGINT NOT NULL,
+        per_member BIGINT NOT NULL, quota BIGINT NOT NULL, issued BIGINT NOT NULL DEFAULT 0,
+        delivery TEXT NOT NULL, state TEXT NOT NULL, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL);
+    CREATE INDEX campaigns_by_store ON campaigns (store_id, state, ends_ms);
+    CREATE TABLE campaign_claims (
+        campaign_id TEXT NOT NULL REFERENCES campaigns(campaign_id), member_id TEXT NOT NULL,
+        claimed BIGINT NOT NULL, PRIMARY KEY (campaign_id, member_id));
+    CREATE TABLE coupons (
+        coupon_id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL REFERENCES campaigns(campaign_id),
+        store_id TEXT NOT NULL, member_id TEXT, source TEXT NOT NULL, issued_ms BIGINT NOT NULL,
+        expires_ms BIGINT NOT NULL, used_ms BIGINT, used_where TEXT, used_order TEXT, discount BIGINT);
+    CREATE INDEX coupons_by_member ON coupons (member_id, issued_ms);
+    CREATE INDEX coupons_by_campaign ON coupons (campaign_id)
+    """,
 ]
 
 

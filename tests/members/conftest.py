@@ -1,0 +1,1 @@
+from tests.sync.fixtures import pg_cluster, upstream_db  # noqa: F401
