@@ -48,6 +48,8 @@ class TablesScreen(CashierScreen):
         super().__init__()
         self.doc: dict | None = None  # GET /v1/tables
         self.selected: str | None = None  # session id
+        self.stale = False  # the lists show an older answer than `doc`
+        self.rebuilding = False  # a rebuild of the lists is under way
 
     # -- what shows ---------------------------------------------------------------------------------
     @property
@@ -59,29 +61,35 @@ class TablesScreen(CashierScreen):
         return next((t for t in self.tables if t["session_id"] == self.selected), None)
 
     def compose(self) -> ComposeResult:
+        if self.doc is not None:  # composed again (the language switched): fill it in once mounted
+            self.call_after_refresh(self.redraw)
         yield CashierBar(self.tr("tables_title"))
-        doc = self.doc
-        if doc is not None and not doc.get("online"):
-            yield Label(self.tr("tables_offline"), id="tables-offline", classes="-bad")
+        yield Vertical(id="tables-banner")
         with Horizontal(id="tables-body"):
             with VerticalScroll(id="table-list"):
-                if doc is None:
-                    yield Label("…", id="tables-loading")
-                for t in self.tables:
-                    yield ToggleButton(self.row_text(t), id=safe_id("table", t["session_id"]), classes="table-row",
-                                       value=t["session_id"], selected=t["session_id"] == self.selected)
-                if doc is not None and not self.tables:
-                    yield Label(self.tr("no_tables"), id="no-tables")
+                yield Label("…", id="tables-loading")
             with VerticalScroll(id="table-detail"):
-                yield from self.detail()
+                yield Vertical(id="table-info")
+                with Horizontal(classes="c-actions", id="bill-money"):  # stays mounted: a code is typed here
+                    yield TouchButton(self.tr("take_bill_cash", due=fen(0)), id="bill-cash", variant="success",
+                                      disabled=True)
+                    yield Input(placeholder=self.tr("bill_code_hint"), password=True, id="bill-code", max_length=32,
+                                disabled=True)
+                    yield TouchButton(self.tr("take_code"), id="bill-take-code", variant="primary", disabled=True)
         with Horizontal(id="tables-actions", classes="c-bottom"):
             yield Input(placeholder=self.tr("table_no"), id="open-table-no", max_length=8)
-            yield TouchButton(self.tr("open_table"), id="open-table", variant="primary",
-                              disabled=doc is not None and not doc.get("online"))
-            yield TouchButton(self.tr("close_table"), id="close-table", variant="error",
-                              disabled=self.table is None or not (self.doc or {}).get("online"))
+            yield TouchButton(self.tr("open_table"), id="open-table", variant="primary")
+            yield TouchButton(self.tr("close_table"), id="close-table", variant="error", disabled=True)
             yield TouchButton(self.tr("refresh"), id="tables-refresh")
             yield TouchButton(self.tr("back"), id="tables-back")
+
+    def list_rows(self) -> list:
+        if self.doc is None:
+            return [Label("…", id="tables-loading")]
+        rows: list = [ToggleButton(self.row_text(t), id=safe_id("table", t["session_id"]), classes="table-row",
+                                   value=t["session_id"], selected=t["session_id"] == self.selected)
+                      for t in self.tables]
+        return rows or [Label(self.tr("no_tables"), id="no-tables")]
 
     def row_text(self, t: dict) -> str:
         if any(not c.get("handled_ms") for c in t.get("calls") or []):
@@ -119,19 +127,15 @@ class TablesScreen(CashierScreen):
         paying = t.get("paying")
         if paying:
             out.append(Label(self.tr("bill_paying", amount=fen(paying.get("amount"))), id="table-paying"))
-        due = bill["due"] > 0
-        if due and phone_paid(t):  # the store's server saw it paid on a phone: never take it twice
+        if bill["due"] > 0 and phone_paid(t):  # the store's server saw it paid on a phone: never take it twice
             out.append(Label(self.tr("bill_paid_on_phone", paid=fen(t["upstream_bill"]["paid"])),
                              id="table-phone-paid", classes="-bad"))
-            due = False
-        out.append(Horizontal(
-            TouchButton(self.tr("take_bill_cash", due=fen(bill["due"])), id="bill-cash", variant="success",
-                        disabled=not due),
-            Input(placeholder=self.tr("bill_code_hint"), password=True, id="bill-code", max_length=32,
-                  disabled=not due),
-            TouchButton(self.tr("take_code"), id="bill-take-code", variant="primary", disabled=not due),
-            classes="c-actions", id="bill-money"))
         return out
+
+    def money_due(self) -> bool:
+        """The chosen table owes money this device may take."""
+        t = self.table
+        return t is not None and t["bill"]["due"] > 0 and not phone_paid(t)
 
     def round_text(self, r: dict) -> str:
         state = r.get("state")
@@ -214,16 +218,53 @@ class TablesScreen(CashierScreen):
         ids = [t["session_id"] for t in self.tables]
         if self.selected not in ids:
             self.selected = ids[0] if ids else None
-        focused = self.app.focused
-        if isinstance(focused, Input) and focused.value:
-            return  # the cashier is typing (a table number, a code): the next answer shows it
-        self.refresh(recompose=True)
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Show `doc` and `selected`. The fields and buttons at the bottom and of the bill stay mounted
+        (updated in place), so a redraw never takes the keys a cashier is typing; the lists are
+        rebuilt one rebuild at a time, never cancelled half-way."""
+        online = bool((self.doc or {}).get("online")) if self.doc is not None else True
+        t = self.table
+        due = self.money_due()
+        money = self.query_one("#bill-money")
+        money.display = t is not None
+        cash = self.query_one("#bill-cash", TouchButton)
+        cash.label = self.tr("take_bill_cash", due=fen(t["bill"]["due"] if t else 0))
+        for widget in (cash, self.query_one("#bill-code", Input), self.query_one("#bill-take-code", TouchButton)):
+            widget.disabled = not due
+        self.query_one("#open-table", TouchButton).disabled = self.doc is not None and not online
+        self.query_one("#close-table", TouchButton).disabled = t is None or not online
+        self.stale = True
+        if not self.rebuilding:
+            self.rebuilding = True
+            self.run_worker(self._rebuild_lists(), group="tables-redraw")
+
+    async def _rebuild_lists(self) -> None:
+        try:
+            while self.stale:
+                self.stale = False
+                online = self.doc is None or bool(self.doc.get("online"))
+                banner = self.query_one("#tables-banner", Vertical)
+                await banner.remove_children()
+                if not online:
+                    await banner.mount(Label(self.tr("tables_offline"), id="tables-offline", classes="-bad"))
+                listing = self.query_one("#table-list", VerticalScroll)
+                await listing.remove_children()
+                await listing.mount_all(self.list_rows())
+                info = self.query_one("#table-info", Vertical)
+                await info.remove_children()
+                await info.mount_all(self.detail())
+        except NoMatches:  # the screen closed meanwhile
+            pass
+        finally:
+            self.rebuilding = False
 
     # -- actions ----------------------------------------------------------------------------------------
     @on(Button.Pressed, ".table-row")
     def choose(self, event: Button.Pressed) -> None:
         self.selected = event.button.value
-        self.refresh(recompose=True)
+        self.redraw()
 
     @on(Button.Pressed, ".round-row")
     def open_round(self, event: Button.Pressed) -> None:
