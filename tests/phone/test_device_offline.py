@@ -8,7 +8,7 @@ import pytest
 from tests.phone.conftest import wait_text
 from tests.support import wait_for
 
-pytestmark = pytest.mark.serial  # stops and starts the core: timing-sensitive on a busy machine
+pytestmark = [pytest.mark.chaos, pytest.mark.serial]  # kills and restarts the core: one at a time, beside the rest
 
 
 def submit(phone, item: str) -> None:
