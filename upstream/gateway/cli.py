@@ -60,11 +60,13 @@ def gateway_list(database, store, states, only_open, as_json):
 @DB_OPTION
 @click.argument("attempt_id")
 def gateway_show(database, attempt_id):
-    """One attempt and its history (every state and provider answer, never a code)."""
+    """One attempt and its history (every state and provider answer, never a code; the payer masked)."""
     db = _db(database)
     row = gw_store.get(db, attempt_id)
     if row is None:
         raise click.ClickException(f"no attempt {attempt_id}")
+    if row.get("payer_id"):
+        row["payer_id"] = row["payer_masked"]
     click.echo(json.dumps({"attempt": row, "history": gw_store.history(db, attempt_id)}, ensure_ascii=False,
                           indent=2, default=str))
 

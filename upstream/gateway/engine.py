@@ -26,6 +26,7 @@ import time
 
 from edge.codes import payment_kind
 from edge.protocol import failpoints
+from upstream import members
 from upstream.errors import ApiError, now_ms
 from upstream.gateway import store
 from upstream.gateway.config import GatewayConfig
@@ -38,6 +39,15 @@ log = logging.getLogger(__name__)
 ID_CHARS = set("abcdefghijklmnopqrstuvwxyz234567")
 ABANDON_REASONS = {"customer_cancelled": "cancelled", "cancelled": "cancelled", "cash": "cash",
                    "unknown_delivery": "unknown_delivery", "order_paid": "duplicate"}
+
+
+def payer_fields(row: dict, payer: base.Payer | None) -> dict:
+    """The attempt's payer columns from a provider's answer. UnionPay names nobody reusable, so a
+    UnionPay attempt keeps none whatever an acquirer's answer carries."""
+    if payer is None or row.get("channel") == "unionpay":
+        return {}
+    return {"payer_id": payer.payer_id, "payer_app": payer.app_id, "payer_masked": payer.masked,
+            "payer_subscribed": None if payer.subscribed is None else int(payer.subscribed)}
 
 
 def _is_id(value: object) -> bool:
@@ -328,6 +338,8 @@ class Gateway:
                     fields = {"state": state, "detail": (outcome.note or outcome.kind)[:200],
                               "tries": fresh["tries"] + 1}
                     store.update_refund(self.db, refund_id, fields, now_ms())
+                    if state == "succeeded":  # the member's spend and points go back with the money
+                        members.record_refund(self.db, attempt_id, amount, now_ms())
                     store.log(self.db, attempt_id, row["state"], "merchant_refund", outcome.kind,
                               f"{refund_id} {state}", now_ms())
         return self.refund_view(refund_id), status
@@ -383,7 +395,7 @@ class Gateway:
                         f.update(state=REFUNDING, reason=row["abandon_reason"] or "cancelled", open_order=None,
                                  tries=0, next_action_ms=now)
                     else:
-                        f.update(state=SUCCEEDED, detail=None, reason=None)
+                        f.update(state=SUCCEEDED, detail=None, reason=None, **payer_fields(row, outcome.payer))
                 elif k == base.FAILED:
                     f.update(state=FAILED, reason=outcome.reason or "declined", detail=None, open_order=None)
                 elif k == base.CLOSED:  # an in-app order closes by itself at its time_expire
@@ -425,6 +437,8 @@ class Gateway:
                     f.update(state=CANCELLING, tries=0, next_action_ms=now)
             store.update(self.db, attempt_id, f, now)
             store.log(self.db, attempt_id, f.get("state", row["state"]), action, k, outcome.note, now)
+            if f.get("state") == SUCCEEDED:  # the payer becomes (or stays) the store's member, in this transaction
+                members.record_settled(self.db, {**row, **f}, now)
             return f.get("state")
 
     def _retry(self, row: dict, now: int, retry_s: float) -> dict:

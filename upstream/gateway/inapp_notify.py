@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import logging
 
+from upstream import members
 from upstream.errors import ApiError, now_ms
 from upstream.gateway import store
+from upstream.gateway.engine import payer_fields
 from upstream.gateway.states import (CANCELLING, CLOSED, FAILED, PAYING, QUERYING, RECONCILE, RUNNING,
                                      SUCCEEDED, REFUNDING)
 
@@ -72,7 +74,7 @@ def _apply(gateway, attempt_id: str, notice) -> str:
         if notice.trade_no:
             fields["provider_trade_no"] = notice.trade_no
         if row["state"] in (PAYING, QUERYING) and not row["abandoned"]:
-            fields.update(state=SUCCEEDED, detail=None, reason=None)
+            fields.update(state=SUCCEEDED, detail=None, reason=None, **payer_fields(row, notice.payer))
             note = "paid"
         elif row["state"] in (PAYING, QUERYING, CANCELLING, RECONCILE, CLOSED, FAILED):
             # paid on the provider's page after the attempt was given up: give the money back
@@ -85,4 +87,6 @@ def _apply(gateway, attempt_id: str, notice) -> str:
             return row["state"]
         store.update(db, attempt_id, fields, now)
         store.log(db, attempt_id, fields["state"], "notify", "paid", note, now)
+        if fields["state"] == SUCCEEDED:
+            members.record_settled(db, {**row, **fields}, now)
         return fields["state"]

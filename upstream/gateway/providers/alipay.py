@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 
 from upstream.gateway.providers.base import (CLOSED, FAILED, NOT_FOUND, PREPARED, REFUND_NEEDED, REFUNDED, RETRY,
                                              SUCCESS, UNKNOWN, USER_PAYING, Notice, Outcome, beijing_time, describe,
-                                             fen, yuan)
+                                             alipay_payer, fen, yuan)
 
 FAILURES = {  # 40004 sub_code -> reason (definite: nothing was taken)
     "ACQ.BUYER_BALANCE_NOT_ENOUGH": "insufficient_funds",
@@ -87,7 +87,8 @@ class AlipayProvider:
         c, sub = r.get("code"), r.get("sub_code", "")
         note = f"{c} {sub}".strip()
         if c == "10000":
-            return Outcome(SUCCESS, trade_no=r.get("trade_no"), amount=fen(r.get("total_amount")), note=note)
+            return Outcome(SUCCESS, trade_no=r.get("trade_no"), amount=fen(r.get("total_amount")), note=note,
+                           payer=alipay_payer(r, self.app_id))
         if c == "10003":
             return Outcome(USER_PAYING, note=note)
         if c == "40004" and sub not in UNKNOWN_40004:
@@ -104,7 +105,8 @@ class AlipayProvider:
         note = f"{c} {sub or status}".strip()
         if c == "10000":
             if status in ("TRADE_SUCCESS", "TRADE_FINISHED"):
-                return Outcome(SUCCESS, trade_no=r.get("trade_no"), amount=fen(r.get("total_amount")), note=note)
+                return Outcome(SUCCESS, trade_no=r.get("trade_no"), amount=fen(r.get("total_amount")), note=note,
+                               payer=alipay_payer(r, self.app_id))
             if status == "WAIT_BUYER_PAY":
                 return Outcome(USER_PAYING, note=note)
             if status == "TRADE_CLOSED":
@@ -180,7 +182,8 @@ class AlipayProvider:
             return None
         status = data.get("trade_status", "")
         return Notice(data.get("out_trade_no", ""), fen(data.get("total_amount")),
-                      status in ("TRADE_SUCCESS", "TRADE_FINISHED"), data.get("trade_no") or None, status)
+                      status in ("TRADE_SUCCESS", "TRADE_FINISHED"), data.get("trade_no") or None, status,
+                      alipay_payer(data, self.app_id, "buyer_id"))
 
     def notice_answer(self, ok: bool) -> tuple[bytes, str]:
         return (b"success" if ok else b"fail"), "text/plain; charset=utf-8"

@@ -44,6 +44,49 @@ def describe(exc: BaseException, *secrets: str) -> str:
     return safe_text(f"{type(exc).__name__}: {exc}", *secrets)
 
 
+_ALIPAY_USER = re.compile(r"2088[0-9]{12}")
+_OPENID = re.compile(r"[A-Za-z0-9_-]{6,64}")
+
+
+@dataclass(frozen=True)
+class Payer:
+    """Who paid, as the provider named them: a reusable id under one app id (Alipay buyer_user_id,
+    WeChat openid / sub_openid). Never logged: its repr is masked."""
+
+    payer_id: str
+    app_id: str
+    masked: str                   # what may be shown: 2088********1234, or Alipay's masked logon id
+    subscribed: bool | None = None  # WeChat is_subscribe
+
+    def __repr__(self) -> str:
+        return f"Payer({self.masked})"
+
+
+def mask_id(text: str) -> str:
+    return text[:4] + "*" * (len(text) - 8) + text[-4:] if len(text) > 8 else "*" * len(text)
+
+
+def alipay_payer(fields: dict, app_id: str, id_field: str = "buyer_user_id") -> Payer | None:
+    """The payer of an Alipay answer or notify; None when it names nobody or not in Alipay's form."""
+    user = str(fields.get(id_field) or fields.get("buyer_open_id") or "")
+    if not _ALIPAY_USER.fullmatch(user):
+        return None
+    logon = safe_text(fields.get("buyer_logon_id") or "", limit=40)
+    return Payer(user, app_id, logon if "*" in logon else mask_id(user))
+
+
+def wechat_payer(fields: dict, appid: str) -> Payer | None:
+    """The payer of a WeChat Pay answer or notify: sub_openid under the sub app id in
+    service-provider mode, else openid under the app id; None when absent or malformed."""
+    if _OPENID.fullmatch(str(fields.get("sub_openid") or "")):
+        openid, app, flag = fields["sub_openid"], str(fields.get("sub_appid") or appid), fields.get("sub_is_subscribe")
+    elif _OPENID.fullmatch(str(fields.get("openid") or "")):
+        openid, app, flag = fields["openid"], appid, fields.get("is_subscribe")
+    else:
+        return None
+    return Payer(openid, app, mask_id(openid), {"Y": True, "N": False}.get(str(flag or "")))
+
+
 @dataclass(frozen=True)
 class Outcome:
     kind: str
@@ -52,6 +95,7 @@ class Outcome:
     amount: int | None = None     # fen, when the provider said how much was paid
     note: str = ""                # provider code / safe message, for the gateway log
     pay_url: str | None = None    # PREPARED: the provider's page the customer's phone opens
+    payer: Payer | None = None    # SUCCESS: who paid, when the provider says (never UnionPay)
 
     def __repr__(self) -> str:
         return f"Outcome({self.kind}, reason={self.reason}, note={self.note!r})"
@@ -66,6 +110,7 @@ class Notice:
     paid: bool                    # the trade is paid (TRADE_SUCCESS / result_code SUCCESS)
     trade_no: str | None = None
     note: str = ""
+    payer: Payer | None = None
 
 
 class Provider(Protocol):

@@ -27,7 +27,8 @@ from urllib.parse import quote
 
 from upstream.gateway.config import ProviderConfig
 from upstream.gateway.providers.base import (CLOSED, FAILED, NOT_FOUND, PREPARED, REFUND_NEEDED, REFUNDED, RETRY,
-                                             SUCCESS, UNKNOWN, USER_PAYING, Notice, Outcome, beijing_time, describe)
+                                             SUCCESS, UNKNOWN, USER_PAYING, Notice, Outcome, beijing_time, describe,
+                                             wechat_payer)
 
 FAILURES = {
     "NOTENOUGH": "insufficient_funds",
@@ -125,7 +126,8 @@ class WechatProvider:
             return r
         err = r.get("err_code", "")
         if r.get("result_code") == "SUCCESS":
-            return Outcome(SUCCESS, trade_no=r.get("transaction_id"), amount=_int(r.get("total_fee")), note="SUCCESS")
+            return Outcome(SUCCESS, trade_no=r.get("transaction_id"), amount=_int(r.get("total_fee")), note="SUCCESS",
+                           payer=wechat_payer(r, self.appid))
         if err == "USERPAYING":
             return Outcome(USER_PAYING, note=err)
         if err in FAILURES:
@@ -141,7 +143,8 @@ class WechatProvider:
             return Outcome(NOT_FOUND if err == "ORDERNOTEXIST" else UNKNOWN, note=err)
         state = r.get("trade_state", "")
         if state == "SUCCESS":
-            return Outcome(SUCCESS, trade_no=r.get("transaction_id"), amount=_int(r.get("total_fee")), note=state)
+            return Outcome(SUCCESS, trade_no=r.get("transaction_id"), amount=_int(r.get("total_fee")), note=state,
+                           payer=wechat_payer(r, self.appid))
         if state == "USERPAYING":
             return Outcome(USER_PAYING, note=state)
         if state in ("CLOSED", "REVOKED"):
@@ -226,7 +229,7 @@ class WechatProvider:
             return None
         paid = data.get("result_code") == "SUCCESS"
         return Notice(data.get("out_trade_no", ""), _int(data.get("total_fee")), paid,
-                      data.get("transaction_id") or None, data.get("result_code", ""))
+                      data.get("transaction_id") or None, data.get("result_code", ""), wechat_payer(data, self.appid))
 
     def notice_answer(self, ok: bool) -> tuple[bytes, str]:
         code, msg = ("SUCCESS", "OK") if ok else ("FAIL", "not accepted")

@@ -30,8 +30,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from upstream.gateway.providers.base import fen, yuan
-from upstream.gateway.sandbox.cashier import confirm_page, result_page
-from upstream.gateway.sandbox.ledger import Ledger
+from upstream.gateway.sandbox.cashier import confirm_page, page_customer, result_page
+from upstream.gateway.sandbox.ledger import Ledger, alipay_logon_id, alipay_user_id
 from upstream.gateway.sandbox.notifier import Notifier
 
 BEIJING = timezone(timedelta(hours=8))
@@ -125,7 +125,7 @@ class AlipaySandbox:
         if result in ("success", "duplicate") and t and t.paid:
             return self._reply(h, method, {"code": "10000", "msg": "Success", "out_trade_no": out,
                                            "trade_no": t.trade_no, "total_amount": yuan(t.amount),
-                                           "buyer_logon_id": "sandbox***@example.com"})
+                                           **self.payer(t)})
         if result in ("user_paying", "duplicate"):
             return self._reply(h, method, {"code": "10003", "msg": "order success pay inprocess",
                                            "out_trade_no": out})
@@ -142,7 +142,17 @@ class AlipaySandbox:
             return self._reply(h, method, self._fail("ACQ.TRADE_NOT_EXIST"))
         status = {"USERPAYING": "WAIT_BUYER_PAY", "SUCCESS": "TRADE_SUCCESS"}.get(t.state, "TRADE_CLOSED")
         self._reply(h, method, {"code": "10000", "msg": "Success", "out_trade_no": out, "trade_no": t.trade_no,
-                                "trade_status": status, "total_amount": yuan(t.amount)})
+                                "trade_status": status, "total_amount": yuan(t.amount),
+                                **(self.payer(t) if t.paid else {})})
+
+    @staticmethod
+    def payer(t, notify: bool = False) -> dict:
+        """Who paid, as Alipay says it: buyer_user_id (buyer_id in a notify) and the masked
+        buyer_logon_id. A UnionPay code through the acquirer route names nobody."""
+        if not t.customer:
+            return {}
+        return {"buyer_id" if notify else "buyer_user_id": alipay_user_id(t.customer),
+                "buyer_logon_id": alipay_logon_id(t.customer)}
 
     def cancel(self, h, method, app, out, biz) -> None:
         result = self.ledger.cancel(out)
@@ -189,7 +199,7 @@ class AlipaySandbox:
             return h.html(200, result_page("alipay", "交易已关闭", GONE + "，请回到商家重新下单", return_url or None))
         if t.paid:
             return h.html(200, result_page("alipay", "已付款", "这笔订单已经付过了", return_url or None))
-        h.html(200, confirm_page("alipay", "/cashier/confirm", t.page_token, t.subject, t.amount))
+        h.html(200, confirm_page("alipay", "/cashier/confirm", t.page_token, t.subject, t.amount, page_customer(h)))
 
     def confirm(self, h) -> None:
         form = dict(parse_qsl(h.body().decode("utf-8", "replace"), keep_blank_values=True))
@@ -200,7 +210,7 @@ class AlipaySandbox:
             if t.return_url:
                 return h.redirect(t.return_url)
             return h.html(200, result_page("alipay", "已取消", "没有付款"))
-        result, t = self.ledger.confirm(form.get("token", ""))
+        result, t = self.ledger.confirm(form.get("token", ""), form.get("customer", ""))
         if result == "closed":
             return h.html(200, result_page("alipay", "交易已关闭", GONE + "，没有付款", t.return_url or None))
         if result == "paid" and t.notify_url:
@@ -220,7 +230,7 @@ class AlipaySandbox:
             "app_id": t.app, "charset": "utf-8", "version": "1.0", "sign_type": "RSA2", "trade_no": t.trade_no,
             "out_trade_no": t.out_trade_no, "seller_id": SELLER_ID, "trade_status": "TRADE_SUCCESS",
             "total_amount": yuan(t.amount), "receipt_amount": yuan(t.amount), "buyer_pay_amount": yuan(t.amount),
-            "subject": t.subject, "gmt_create": now, "gmt_payment": now})).encode()
+            "subject": t.subject, "gmt_create": now, "gmt_payment": now, **self.payer(t, notify=True)})).encode()
 
     def notify(self, t) -> None:
         self.notifier.send(t.out_trade_no, t.notify_url, self.notify_body(t), "application/x-www-form-urlencoded;"

@@ -6,6 +6,7 @@ as a plain form (no script). Result pages say that the order is paid, closed or 
 
 from __future__ import annotations
 
+import secrets
 from html import escape
 
 from upstream.gateway.providers.base import yuan
@@ -28,12 +29,27 @@ def _page(provider: str, title: str, body: str) -> bytes:
             f"<body><header>{brand} · 沙箱</header><main>{body}</main></body></html>").encode()
 
 
-def confirm_page(provider: str, action: str, token: str, subject: str, amount: int) -> bytes:
-    """The page with the two buttons; the form posts `token` and `choice` (pay | cancel) to `action`."""
+CUSTOMER_COOKIE = "sandbox_customer"
+
+
+def page_customer(h) -> str:
+    """This phone's sandbox customer (six digits): its cookie, or a new one remembered from now on."""
+    customer = h.cookie(CUSTOMER_COOKIE)
+    if not (customer.isdigit() and len(customer) == 6):
+        customer = f"{secrets.randbelow(10**6):06d}"
+        h.set_cookie(CUSTOMER_COOKIE, customer)
+    return customer
+
+
+def confirm_page(provider: str, action: str, token: str, subject: str, amount: int, customer: str = "") -> bytes:
+    """The page with the two buttons; the form posts `token`, `customer` and `choice` (pay | cancel)
+    to `action`."""
+    account = f"<p class=\"note\">付款账户 沙箱顾客 {escape(customer)}</p>" if customer else ""
     return _page(provider, "确认付款", (
-        f"<p class=\"subject\">{escape(subject)}</p><p class=\"amount\">¥{yuan(amount)}</p>"
+        f"<p class=\"subject\">{escape(subject)}</p><p class=\"amount\">¥{yuan(amount)}</p>{account}"
         f"<form method=\"post\" action=\"{escape(action)}\">"
         f"<input type=\"hidden\" name=\"token\" value=\"{escape(token)}\">"
+        f"<input type=\"hidden\" name=\"customer\" value=\"{escape(customer)}\">"
         "<button class=\"pay\" type=\"submit\" name=\"choice\" value=\"pay\">确认付款</button>"
         "<button class=\"cancel\" type=\"submit\" name=\"choice\" value=\"cancel\">取消</button></form>"
         "<p class=\"note\">沙箱支付：不会扣真实的钱 (sandbox: no real money)</p>"))

@@ -15,6 +15,13 @@ channel's shape: Alipay 16-24 digits starting 25-30, WeChat 18 digits starting 1
   06 code expired             pay fails (ACQ.PAYMENT_AUTH_CODE_INVALID / AUTHCODEEXPIRE)
   anything else               instant success
 
+Who pays: digits 3-8 of an Alipay or WeChat code are the sandbox customer's number (the rest is
+the one-time part), so one customer pays twice with two codes and two numbers are two people; a
+UnionPay code has no customer the merchant learns (anonymous). A customer's payer ids are stable:
+Alipay's buyer_user_id `2088` + 12 digits and a masked buyer_logon_id; WeChat's openid per app id
+(and sub_openid per sub app id in service-provider mode). On an in-app page the customer is the
+phone's own (the page's `customer` cookie, made on its first visit, or a `customer` form field).
+
 A code already used for another trade is refused (code_invalid). A cancel / reverse of a trade
 the sandbox has never seen closes that out_trade_no for good (a late pay with it is refused), as
 the real providers do. Codes are kept in memory only, as keyed hashes.
@@ -27,6 +34,7 @@ page (Alipay's wap pay), waiting for the customer (USERPAYING) until confirmed o
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import itertools
@@ -46,6 +54,36 @@ TEST_CODES = {channel: {name: prefix + suffix for suffix, name in SCENARIOS.item
 
 def scenario_of(code: str) -> str:
     return SCENARIOS.get(code[-2:], "instant_success")
+
+
+def customer_of(code: str) -> str:
+    """The sandbox customer behind an Alipay / WeChat payment code ("" for UnionPay: anonymous)."""
+    if code.startswith("62") or len(code) < 10 or not code.isdigit():
+        return ""
+    return code[2:8]
+
+
+def _digest(*parts: str) -> bytes:
+    return hashlib.sha256("\x1f".join(("matou-sandbox", *parts)).encode()).digest()
+
+
+def alipay_user_id(customer: str) -> str:
+    """The customer's Alipay user id (2088 + 12 digits), the same for every merchant."""
+    return "2088" + f"{int.from_bytes(_digest('alipay', customer)[:8], 'big') % 10**12:012d}"
+
+
+def alipay_logon_id(customer: str) -> str:
+    """Alipay's masked buyer_logon_id: a phone number with its middle starred."""
+    return f"13{customer[0]}****{customer[-4:]}"
+
+
+def wechat_openid(appid: str, customer: str) -> str:
+    """The customer's openid under one app id (28 characters, like WeChat's)."""
+    return "o" + base64.urlsafe_b64encode(_digest("wechat", appid, customer)).decode()[:27]
+
+
+def wechat_subscribed(customer: str) -> str:
+    return "Y" if int(customer) % 2 == 0 else "N"
 
 
 @dataclass
@@ -80,6 +118,7 @@ class Trade:
     return_url: str = ""
     expire_at: float = 0.0      # inapp: wall-clock time after which it can no longer be paid
     page_token: str = ""        # inapp: names the order on its confirmation page
+    customer: str = ""          # who paid (six digits; "" = anonymous: UnionPay)
 
 
 class Ledger:
@@ -137,7 +176,7 @@ class Ledger:
                 return "code_used", None
             self._codes[digest] = out_trade_no
             scenario = scenario_of(code)
-            t = Trade(out_trade_no, app, amount, scenario, time.monotonic())
+            t = Trade(out_trade_no, app, amount, scenario, time.monotonic(), customer=customer_of(code))
             if scenario in ("insufficient_funds", "code_expired"):
                 t.state = "PAYERROR"
                 self.trades[out_trade_no] = t
@@ -231,7 +270,7 @@ class Ledger:
                     return t
             return None
 
-    def confirm(self, page_token: str) -> tuple[str, Trade | None]:
+    def confirm(self, page_token: str, customer: str = "") -> tuple[str, Trade | None]:
         """The customer pressed 确认付款: -> (paid | already_paid | closed | unknown, trade)."""
         t = self.by_page(page_token)
         with self.lock:
@@ -243,6 +282,7 @@ class Ledger:
                 return "already_paid", t
             if t.state != "USERPAYING":
                 return "closed", t
+            t.customer = customer if customer.isdigit() and len(customer) == 6 else f"{secrets.randbelow(10**6):06d}"
             self._pay(t)
             return "paid", t
 

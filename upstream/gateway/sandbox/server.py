@@ -10,12 +10,31 @@ import io
 import socket
 import struct
 import threading
+from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
     sandbox = None  # set per server class
+    cookies_out: list[str]
+
+    def cookie(self, name: str) -> str:
+        """A cookie the browser sent ("" when none)."""
+        jar = SimpleCookie()
+        try:
+            jar.load(self.headers.get("Cookie") or "")
+        except CookieError:
+            return ""
+        return jar[name].value if name in jar else ""
+
+    def set_cookie(self, name: str, value: str) -> None:
+        """Sent with the answer (the sandbox page remembers which customer this phone is)."""
+        self.cookies_out = [*getattr(self, "cookies_out", []), f"{name}={value}; Path=/; Max-Age=31536000; HttpOnly"]
+
+    def _send_cookies(self) -> None:
+        for cookie in getattr(self, "cookies_out", []):
+            self.send_header("Set-Cookie", cookie)
 
     def log_message(self, format, *args) -> None:  # noqa: A002 - never log requests
         return
@@ -26,6 +45,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
+        self._send_cookies()
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -34,6 +54,7 @@ class Handler(BaseHTTPRequestHandler):
     def redirect(self, url: str) -> None:
         """302 to `url` (the browser goes back to the merchant)."""
         self.send_response(302)
+        self._send_cookies()
         self.send_header("Location", url)
         self.send_header("Content-Length", "0")
         self.end_headers()

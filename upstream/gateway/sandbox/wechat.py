@@ -26,8 +26,8 @@ from urllib.parse import parse_qsl
 
 from xml.etree import ElementTree
 
-from upstream.gateway.sandbox.cashier import confirm_page, result_page
-from upstream.gateway.sandbox.ledger import Ledger
+from upstream.gateway.sandbox.cashier import confirm_page, page_customer, result_page
+from upstream.gateway.sandbox.ledger import Ledger, wechat_openid, wechat_subscribed
 from upstream.gateway.sandbox.notifier import Notifier
 
 BEIJING = timezone(timedelta(hours=8))
@@ -108,13 +108,13 @@ class WechatSandbox:
             return self._reply(h, mch_id, self._fail("PARAM_ERROR"))
         result, t = self.ledger.pay(mch_id, out, int(fee), code)
         del code
-        req.clear()
+        req.pop("auth_code", None)
         if result == "drop":
             return h.drop()
         if result in ("success", "duplicate") and t and t.paid:
             if result == "duplicate":
                 return self._reply(h, mch_id, self._fail("ORDERPAID", "订单已支付"))
-            return self._reply(h, mch_id, {"result_code": "SUCCESS", "openid": "sandbox-openid",
+            return self._reply(h, mch_id, {"result_code": "SUCCESS", **self.payer(t, req),
                                            "trade_type": "MICROPAY", "bank_type": "OTHERS", "total_fee": str(t.amount),
                                            "fee_type": "CNY",
                                            "transaction_id": t.trade_no, "out_trade_no": out,
@@ -135,7 +135,20 @@ class WechatSandbox:
         state = "NOTPAY" if t.kind == "inapp" and t.state == "USERPAYING" else t.state
         self._reply(h, mch_id, {"result_code": "SUCCESS", "trade_state": state, "out_trade_no": out,
                                 "trade_type": "MWEB" if t.kind == "inapp" else "MICROPAY",
-                                "transaction_id": t.trade_no, "total_fee": str(t.amount)})
+                                "transaction_id": t.trade_no, "total_fee": str(t.amount),
+                                **(self.payer(t, req) if t.paid else {})})
+
+    def payer(self, t, req: dict) -> dict:
+        """Who paid, as WeChat Pay says it: openid under the merchant's app id, is_subscribe; in
+        service-provider mode (sub_mch_id) also sub_openid under the sub app id. None for UnionPay."""
+        if not t.customer:
+            return {}
+        fields = {"openid": wechat_openid(self.appid, t.customer), "is_subscribe": wechat_subscribed(t.customer)}
+        if req.get("sub_mch_id"):
+            sub_appid = req.get("sub_appid") or self.appid
+            fields.update(sub_mch_id=req["sub_mch_id"], sub_appid=sub_appid,
+                          sub_openid=wechat_openid(sub_appid, t.customer), sub_is_subscribe="N")
+        return fields
 
     def reverse(self, h, mch_id, out, req) -> None:
         result = self.ledger.cancel(out, wechat=True)
@@ -200,7 +213,7 @@ class WechatSandbox:
         if t.state != "USERPAYING":
             return h.html(200, result_page("wechat", "交易已关闭", "订单已超时或已关闭，请回到商家重新下单",
                                            t.return_url or None))
-        h.html(200, confirm_page("wechat", CONFIRM, t.page_token, t.subject, t.amount))
+        h.html(200, confirm_page("wechat", CONFIRM, t.page_token, t.subject, t.amount, page_customer(h)))
 
     def confirm(self, h) -> None:
         form = dict(parse_qsl(h.body().decode("utf-8", "replace"), keep_blank_values=True))
@@ -208,7 +221,7 @@ class WechatSandbox:
         if t is None:
             return h.html(404, result_page("wechat", "找不到订单", "这个付款页面已失效"))
         if form.get("choice") == "pay":
-            result, t = self.ledger.confirm(form.get("token", ""))
+            result, t = self.ledger.confirm(form.get("token", ""), form.get("customer", ""))
             if result == "closed":
                 return h.html(200, result_page("wechat", "交易已关闭", "订单已超时或已关闭，没有付款",
                                                t.return_url or None))
@@ -220,7 +233,7 @@ class WechatSandbox:
 
     def notify_body(self, t) -> bytes:
         doc = {"return_code": "SUCCESS", "appid": self.appid, "mch_id": t.app, "nonce_str": secrets.token_hex(8),
-               "sign_type": "HMAC-SHA256", "result_code": "SUCCESS", "openid": "sandbox-openid", "is_subscribe": "N",
+               "sign_type": "HMAC-SHA256", "result_code": "SUCCESS", **self.payer(t, {}),
                "trade_type": "MWEB", "bank_type": "OTHERS", "total_fee": str(t.amount), "fee_type": "CNY",
                "cash_fee": str(t.amount), "transaction_id": t.trade_no, "out_trade_no": t.out_trade_no,
                "time_end": datetime.now(BEIJING).strftime("%Y%m%d%H%M%S")}
