@@ -183,6 +183,15 @@ _PUBLIC = {"voucher": {"s": "store", "id": "voucher_id", "v": "value", "x": "exp
            "enroll": {"u": "upstream", "s": "store", "r": "role", "x": "expires"}}
 
 
+# optional signed fields shown when present and well-formed: a member's coupon (upstream/coupons.py) is a
+# voucher with its campaign's terms
+_OPTIONAL: dict[str, dict[str, tuple[str, Validator]]] = {
+    "voucher": {"c": ("campaign", _text(r"[A-Za-z0-9]{1,32}")),
+                "k": ("coupon_kind", lambda v: v in ("amount", "percent")),
+                "p": ("percent_off", _int(1, 90)), "m": ("min_spend", _int(0, 10_000_000))},
+}
+
+
 def _valid_fields(fields: object, kind: str) -> TypeGuard[dict[str, Any]]:
     return isinstance(fields, dict) and all(name in fields and ok(fields[name]) for name, ok in _FIELDS[kind].items())
 
@@ -237,7 +246,11 @@ def _check_signed(text: str, keys: Mapping[str, bytes] | None,
             return kind, "unknown key id", {}
         if not macs_equal(sig, mac(keys[kid], head.encode("ascii"))):
             return kind, f"forged {kind} code", {}
-    return kind, None, {public: fields[name] for name, public in _PUBLIC[kind].items()}
+    shown = {public: fields[name] for name, public in _PUBLIC[kind].items()}
+    for name, (public, ok) in _OPTIONAL.get(kind, {}).items():
+        if name in fields and ok(fields[name]):
+            shown[public] = fields[name]
+    return kind, None, shown
 
 
 def classify(text: str, table_keys: TableKeyring | None = None, store_id: str | None = None, *,

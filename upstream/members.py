@@ -19,6 +19,7 @@ from upstream.member_keys import keyed_hash
 from upstream.sql import Database
 
 DEFAULT_SETTINGS = {"points_per_yuan": 1}
+BILL_PREFIX = "session:"  # a table's bill paid on a phone (upstream/table_pay.py)
 MAX_POINTS_PER_YUAN = 100
 # called as hook(db, member_id, attempt, now) inside the transaction, once per newly credited payment
 # (upstream/coupons.py gives the store's return coupons this way)
@@ -148,6 +149,39 @@ def record_refund(db: Database, attempt_id: str, amount: int, now: int) -> str |
     db.execute("UPDATE members SET spend = spend - ?, points = points - ?, updated_ms = ? WHERE member_id = ?",
                [taken_spend, taken_points, now, row["member_id"]])
     return row["member_id"]
+
+
+# -- what a member orders -------------------------------------------------------------------------
+def favourites(db: Database, member_id: str, limit: int = 3) -> list[dict]:
+    """The dishes a member's paid orders held most often: [{"item_id", "name", "name_en", "qty"}].
+    A counter payment pays one order (orders.order_id); a phone's bill pays its table's rounds."""
+    orders: list[str] = []
+    for pay in db.query("SELECT order_id, store_id FROM member_payments WHERE member_id = ?", [member_id]):
+        ref = pay["order_id"]
+        if ref.startswith(BILL_PREFIX):  # upstream/table_pay.py: a table session's bill
+            orders += [r["device_order_id"] for r in db.query(
+                "SELECT device_order_id FROM table_rounds WHERE session_id = ? AND device_order_id IS NOT NULL",
+                [ref.removeprefix(BILL_PREFIX)])]
+        else:
+            round_order = db.scalar("SELECT device_order_id FROM table_rounds WHERE round_id = ?", [ref])
+            orders.append(round_order or ref)
+    counts: dict[str, dict] = {}
+    for order_id in orders:
+        row = db.one("SELECT lines FROM orders WHERE order_id = ?", [order_id])
+        try:
+            doc = json.loads(row["lines"]) if row else {}
+        except ValueError:
+            doc = {}
+        lines = doc.get("lines") if isinstance(doc, dict) else doc
+        for line in lines if isinstance(lines, list) else []:
+            if not isinstance(line, dict) or not line.get("item_id"):
+                continue
+            item = counts.setdefault(str(line["item_id"]), {
+                "item_id": str(line["item_id"]), "name": str(line.get("name_zh") or line["item_id"]),
+                "name_en": str(line.get("name_en") or line.get("name_zh") or line["item_id"]), "qty": 0})
+            item["qty"] += max(0, int(line.get("qty") or 0) - int(line.get("voided_qty") or 0))
+    ranked = sorted((c for c in counts.values() if c["qty"] > 0), key=lambda c: (-c["qty"], c["item_id"]))
+    return ranked[:limit]
 
 
 # -- one person, two payer identities -------------------------------------------------------------

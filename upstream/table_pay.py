@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 from upstream import table_rounds, table_sessions
 from upstream.errors import ApiError, now_ms
 from upstream.gateway import inapp, inapp_settle
+from upstream.members import BILL_PREFIX
 from upstream.sql import Database
 from upstream.store_settings import table_code
 
 log = logging.getLogger(__name__)
-BILL_PREFIX = "session:"
 
 
 def register() -> None:

@@ -116,7 +116,12 @@ def claim(db: Database, store_id: str, device_id: str, fields: dict, redemption_
     held = redemption(db, store_id, fields["voucher_id"])
     if held is None:  # the redemption id was used for another voucher: refuse, never overwrite
         raise ApiError(409, "redemption_id_reused", "this redemption_id belongs to another voucher", "redemption_id")
-    return held["redemption_id"] == redemption_id, held
+    ours = held["redemption_id"] == redemption_id
+    if ours:  # a member's coupon (upstream/coupons.py) is a voucher: it is used now
+        db.execute("UPDATE coupons SET used_ms = ?, used_where = ?, used_order = ? WHERE store_id = ?"
+                   " AND coupon_id = ? AND used_ms IS NULL", [at_ms, f"counter:{mode}", order_id, store_id,
+                                                              fields["voucher_id"]])
+    return ours, held
 
 
 def redeem(db: Database, device: dict, doc: object) -> tuple[int, dict]:

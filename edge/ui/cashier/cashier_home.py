@@ -199,8 +199,9 @@ class HomeScreen(HomeLike, CashierScreen):
         kind = data.get("kind")
         if kind == "voucher":
             value = fen(data.get("value"))
-            self.set_scan(kind="voucher", voucher_id=data.get("voucher_id"),
-                          title=self.tr("voucher", id=data.get("voucher_id"), value=value), detail="…")
+            title = (self.tr("coupon", id=data.get("voucher_id"), terms=self.coupon_terms(data))
+                     if data.get("coupon_kind") else self.tr("voucher", id=data.get("voucher_id"), value=value))
+            self.set_scan(kind="voucher", voucher_id=data.get("voucher_id"), title=title, detail="…")
             self.call("verify", self.client.verify_voucher, data.get("voucher_id"))
         elif kind == "pickup":
             self.set_scan(kind="pickup", order_id=data.get("order_id"), ticket=data.get("ticket_no"),
@@ -225,6 +226,14 @@ class HomeScreen(HomeLike, CashierScreen):
         else:
             self.set_scan(kind="unknown", title=self.tr("unknown_code"), detail=str(data.get("reason") or ""),
                           severity="-bad")
+
+    def coupon_terms(self, data: dict) -> str:
+        """A member coupon's terms, signed into its code: 满¥100.00减¥20.00, 满¥100.00 打9折 最多减¥20.00."""
+        spend, value = int(data.get("min_spend") or 0), data.get("value")
+        if data.get("coupon_kind") == "percent":
+            pct = int(data.get("percent_off") or 0)
+            return self.tr("coupon_percent", spend=fen(spend), rate=f"{(100 - pct) / 10:g}", pct=pct, cap=fen(value))
+        return self.tr("coupon_amount_over" if spend else "coupon_amount", spend=fen(spend), off=fen(value))
 
     def voucher_text(self, doc: dict) -> tuple[str, str]:
         status = doc["status"]

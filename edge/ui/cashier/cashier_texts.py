@@ -33,6 +33,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "refresh": ("刷新", "Refresh"),
     # scan results
     "voucher": ("券 {id}  面值 {value}", "Voucher {id}  value {value}"),
+    "coupon": ("会员券 {id}  {terms}", "Member coupon {id}  {terms}"),
+    "coupon_amount": ("立减{off}", "{off} off"),
+    "coupon_amount_over": ("满{spend}减{off}", "{off} off over {spend}"),
+    "coupon_percent": ("满{spend} 打{rate}折 最多减{cap}", "{pct}% off over {spend}, up to {cap}"),
     "redeem": ("核销", "Redeem"),
     "v_valid": ("有效，可核销", "Valid: can be redeemed"),
     "v_redeemed": ("核销成功", "Redeemed"),
