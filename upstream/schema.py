@@ -205,6 +205,7 @@ STEPS: list[str] = [
     # lookup and the masked form (upstream/member_phones.py). sms_outbox: the one-time codes the demo /
     # test sender "sends" (upstream/sms.py). Campaigns and coupons (upstream/campaigns.py, coupons.py):
     # a coupon is a store voucher (vouchers.voucher_id = coupons.coupon_id) with its campaign's terms.
+    # The owner's dashboard (upstream/dashboard/): sessions (hash only) and failed PIN tries.
     """
     ALTER TABLE gateway_attempts ADD COLUMN payer_id TEXT;
     ALTER TABLE gateway_attempts ADD COLUMN payer_app TEXT;
@@ -258,7 +259,15 @@ STEPS: list[str] = [
         store_id TEXT NOT NULL, member_id TEXT, source TEXT NOT NULL, issued_ms BIGINT NOT NULL,
         expires_ms BIGINT NOT NULL, used_ms BIGINT, used_where TEXT, used_order TEXT, discount BIGINT);
     CREATE INDEX coupons_by_member ON coupons (member_id, issued_ms);
-    CREATE INDEX coupons_by_campaign ON coupons (campaign_id)
+    CREATE INDEX coupons_by_campaign ON coupons (campaign_id);
+    CREATE TABLE owner_sessions (
+        token_sha256 TEXT PRIMARY KEY, store_id TEXT NOT NULL, staff_id TEXT NOT NULL, created_ms BIGINT NOT NULL,
+        expires_ms BIGINT NOT NULL);
+    CREATE TABLE owner_logins (
+        store_id TEXT NOT NULL, staff_id TEXT NOT NULL, failures BIGINT NOT NULL, locked_until_ms BIGINT,
+        updated_ms BIGINT NOT NULL, PRIMARY KEY (store_id, staff_id));
+    CREATE INDEX phone_orders_by_device_order ON phone_orders (store_id, device_order_id);
+    CREATE INDEX table_sessions_by_close ON table_sessions (store_id, closed_ms)
     """,
 ]
 
