@@ -75,8 +75,9 @@ def totals(db: Database, store_id: str, p: Period) -> dict:
 
 def hours(db: Database, store_id: str, p: Period) -> list[dict]:
     found = {int(r["hour"]): r for r in db.query(HOURS, [store_id, p.start_ms, p.end_ms])}
-    return [{"hour": h, "orders": _int(found.get(h, {}).get("orders")), "revenue": _int(found.get(h, {}).get("revenue"))}
-            for h in range(24)]
+    empty: dict = {}
+    return [{"hour": h, "orders": _int(found.get(h, empty).get("orders")),
+             "revenue": _int(found.get(h, empty).get("revenue"))} for h in range(24)]
 
 
 def mix(db: Database, sql: str, key: str, store_id: str, p: Period) -> list[dict]:

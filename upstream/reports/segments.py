@@ -14,8 +14,8 @@ from upstream.sql import Database
 
 DAY_MS = 24 * 3600 * 1000
 NAMES = ("new", "returning", "lapsed", "high_value")
-LABELS = {"new": ("新客", "New"), "returning": ("回头客", "Returning"), "lapsed": ("30天未到店", "Not seen for 30 days"),
-          "high_value": ("高价值", "High value")}
+LABELS = {"new": ("新客", "New"), "returning": ("回头客", "Returning"),
+          "lapsed": ("30天未到店", "Not seen for 30 days"), "high_value": ("高价值", "High value")}
 
 
 def member_ids(db: Database, store_id: str, name: str, now: int) -> list[str]:
