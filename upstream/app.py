@@ -21,6 +21,7 @@ from upstream import clock as device_clock
 from upstream import code_signing, enroll, ingest, phone_orders, proxies, store_settings
 from upstream.errors import ApiError, now_ms
 from upstream.gateway.api import add_payment_routes, gateway_from_env
+from upstream.dashboard.routes import dashboard_router
 from upstream.phone_page import phone_page_router
 from upstream.sql import Database
 from upstream.table_api import tables_router
@@ -181,5 +182,6 @@ def create_app(db: Database, gateway=None, *, trusted_proxies=None, clock=now_ms
     app.include_router(tables_router(db, device_of, clock, trusted))  # table sessions: upstream/table_api.py
     app.include_router(phone_page_router(db, trusted, clock))  # the table code's page: upstream/phone_page.py
     app.include_router(vouchers_router(db))  # vouchers: upstream/vouchers.py
+    app.include_router(dashboard_router(db))  # the owner's dashboard: upstream/dashboard/routes.py
     add_payment_routes(app, db, gateway if gateway is not None else gateway_from_env(db))  # payments: upstream/gateway
     return app
