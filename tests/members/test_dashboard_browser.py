@@ -21,7 +21,7 @@ def test_log_in_see_the_figures_switch_period_download(shop, browser, tmp_path):
         context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
         page = context.new_page()
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
         page.goto(f"{shop.url}/owner/{STORE}")
         page.fill("#staff_id", "boss")
         page.fill("#pin", "000000")
