@@ -25,7 +25,7 @@ from upstream.clock import describe, is_off
 from upstream.enroll import add_store, make_token, require_store, revoke
 from upstream.errors import ApiError, now_ms
 from upstream.gateway.cli import gateway_group
-from upstream.members_cli import campaigns_group, members_group
+from upstream.members_cli import campaigns_group, dashboard_group, members_group
 from upstream.phone_guard import refusals
 from upstream.phone_limits import DEFAULT_LIMITS, NAMES
 from upstream.phone_orders import list_orders
@@ -451,6 +451,7 @@ def alarms(database, store, as_json):
 cli.add_command(gateway_group, "gateway")
 cli.add_command(members_group, "members")
 cli.add_command(campaigns_group, "campaigns")
+cli.add_command(dashboard_group, "dashboard")
 
 
 def main() -> None:

@@ -200,3 +200,34 @@ def campaigns_stop(database, campaign_id):
     if not campaigns.stop(_db(database), campaign_id, int(time.time() * 1000)):
         raise click.ClickException(f"no campaign {campaign_id}")
     click.echo(f"campaign {campaign_id} stopped")
+
+
+# -- the dashboard ---------------------------------------------------------------------------------
+@click.group("dashboard")
+def dashboard_group() -> None:
+    """The store owner's dashboard (经营数据), served by `edge-upstream serve` at /owner/<store>."""
+
+
+@dashboard_group.command("open")
+@DB_OPTION
+@click.argument("store")
+@click.option("--url", default="http://127.0.0.1:8800", show_default=True, envvar="EDGE_UPSTREAM_URL",
+              help="This upstream's base URL as the owner's browser reaches it.")
+@click.option("--no-browser", is_flag=True, help="Only print the address.")
+def dashboard_open(database, store, url, no_browser):
+    """Print STORE's dashboard address and open it in a browser when there is a screen. A store
+    manager logs in there with their staff id and PIN (`edge-upstream staff set … --role manager`)."""
+    import os
+    import webbrowser
+
+    db = _db(database)
+    if db.one("SELECT 1 AS x FROM stores WHERE store_id = ?", [store]) is None:
+        raise click.ClickException(f"no store {store}")
+    managers = db.scalar("SELECT count(*) FROM staff WHERE store_id = ? AND role = 'manager'", [store])
+    address = f"{url.rstrip('/')}/owner/{store}"
+    click.echo(address)
+    if not managers:
+        click.echo(f"note: {store} has no manager yet: edge-upstream staff set {store} <id> --name … --role manager"
+                   " --pin …", err=True)
+    if not no_browser and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        webbrowser.open(address)
