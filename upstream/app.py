@@ -22,6 +22,7 @@ from upstream import code_signing, enroll, ingest, phone_orders, proxies, store_
 from upstream.errors import ApiError, now_ms
 from upstream.gateway.api import add_payment_routes, gateway_from_env
 from upstream.dashboard.routes import dashboard_router
+from upstream.member_page import member_router
 from upstream.phone_page import phone_page_router
 from upstream.sql import Database
 from upstream.table_api import tables_router
@@ -183,5 +184,6 @@ def create_app(db: Database, gateway=None, *, trusted_proxies=None, clock=now_ms
     app.include_router(phone_page_router(db, trusted, clock))  # the table code's page: upstream/phone_page.py
     app.include_router(vouchers_router(db))  # vouchers: upstream/vouchers.py
     app.include_router(dashboard_router(db))  # the owner's dashboard: upstream/dashboard/routes.py
+    app.include_router(member_router(db, trusted, clock))  # the member page: upstream/member_page.py
     add_payment_routes(app, db, gateway if gateway is not None else gateway_from_env(db))  # payments: upstream/gateway
     return app

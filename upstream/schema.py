@@ -206,11 +206,14 @@ STEPS: list[str] = [
     # test sender "sends" (upstream/sms.py). Campaigns and coupons (upstream/campaigns.py, coupons.py):
     # a coupon is a store voucher (vouchers.voucher_id = coupons.coupon_id) with its campaign's terms.
     # The owner's dashboard (upstream/dashboard/): sessions (hash only) and failed PIN tries.
+    # gateway_attempts.started_by: the hash of the table cookie of the phone that asked for an in-app
+    # payment's page (upstream/member_join.py binds that payment's payer when the phone joins).
     """
     ALTER TABLE gateway_attempts ADD COLUMN payer_id TEXT;
     ALTER TABLE gateway_attempts ADD COLUMN payer_app TEXT;
     ALTER TABLE gateway_attempts ADD COLUMN payer_masked TEXT;
     ALTER TABLE gateway_attempts ADD COLUMN payer_subscribed INTEGER;
+    ALTER TABLE gateway_attempts ADD COLUMN started_by TEXT;
     ALTER TABLE stores ADD COLUMN member_settings TEXT;
     CREATE TABLE members (
         member_id TEXT PRIMARY KEY, store_id TEXT NOT NULL REFERENCES stores(store_id),

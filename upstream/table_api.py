@@ -42,6 +42,10 @@ def tables_router(db: Database, device_of: Callable[..., Awaitable[dict]], clock
             raise ApiError(403, "foreign_origin", "this page may only be used from the store's own site")
         return parse_json(await read_body(request, MAX_PHONE_BODY))
 
+    def phone_of(request: Request) -> str | None:
+        """This phone, as the hash of its table cookie."""
+        return table_sessions.token_hash(request.cookies.get(table_sessions.COOKIE))
+
     async def phone_session(request: Request) -> dict:
         token = request.cookies.get(table_sessions.COOKIE)
         return await run_in_threadpool(table_sessions.session_of_token, db, token, clock())
@@ -91,13 +95,13 @@ def tables_router(db: Database, device_of: Callable[..., Awaitable[dict]], clock
     async def table_round_pay(round_no: int, request: Request):
         doc = await phone_body(request)
         session = await phone_session(request)
-        return await run_in_threadpool(table_pay.pay_round, db, session, round_no, doc, clock())
+        return await run_in_threadpool(table_pay.pay_round, db, session, round_no, doc, clock(), phone_of(request))
 
     @router.post("/v1/table/bill/pay")
     async def table_bill_pay(request: Request):
         doc = await phone_body(request)
         session = await phone_session(request)
-        return await run_in_threadpool(table_pay.pay_bill, db, session, doc, clock())
+        return await run_in_threadpool(table_pay.pay_bill, db, session, doc, clock(), phone_of(request))
 
     # -- the store's device (the cashier's table view) --------------------------------------
     async def device_json(request: Request) -> tuple[dict, object]:

@@ -64,7 +64,14 @@ def _answer(started: dict) -> dict:
             "expires_ms": started["expires_ms"]}
 
 
-def pay_round(db: Database, session: dict, round_no: object, doc: object, now: int) -> dict:
+def _started_by(db: Database, started: dict, phone: str | None) -> dict:
+    """The phone that asked for the page is the one that pays there: remember it (member_join.py)."""
+    if phone and started.get("attempt_id"):
+        db.execute("UPDATE gateway_attempts SET started_by = ? WHERE attempt_id = ?", [phone, started["attempt_id"]])
+    return started
+
+
+def pay_round(db: Database, session: dict, round_no: object, doc: object, now: int, phone: str | None = None) -> dict:
     """先付后吃: pay round `round_no` of the phone's table (it waits as `awaiting_payment`)."""
     table_sessions.require_open(session)
     channel = _channel(doc)
@@ -78,10 +85,10 @@ def pay_round(db: Database, session: dict, round_no: object, doc: object, now: i
         raise ApiError(409, "round_not_payable", f"round {round_no} does not wait for a payment ({rnd['state']})")
     started = inapp.start_inapp(db, session["store_id"], rnd["round_id"], rnd["total"], channel,
                                 _subject(db, session, f"第{rnd['round_no']}轮"), _return_url(db, session))
-    return _answer(started)
+    return _answer(_started_by(db, started, phone))
 
 
-def pay_bill(db: Database, session: dict, doc: object, now: int) -> dict:
+def pay_bill(db: Database, session: dict, doc: object, now: int, phone: str | None = None) -> dict:
     """先吃后付: pay what the table still owes (all its rounds, less voids and what was paid)."""
     table_sessions.require_open(session)
     channel = _channel(doc)
@@ -90,7 +97,7 @@ def pay_bill(db: Database, session: dict, doc: object, now: int) -> dict:
         raise ApiError(409, "nothing_due", "this table owes nothing now")
     started = inapp.start_inapp(db, session["store_id"], bill_ref(session["session_id"]), due, channel,
                                 _subject(db, session, "结账"), _return_url(db, session))
-    return _answer(started)
+    return _answer(_started_by(db, started, phone))
 
 
 def on_settled(db: Database, row: dict) -> None:

@@ -149,5 +149,10 @@ def open_sessions(db: Database, store_id: str) -> list[dict]:
                     [store_id])
 
 
+def token_hash(token: str | None) -> str | None:
+    """A phone's table cookie as it is stored (its SHA-256), or None without one."""
+    return _hash(token) if token and len(token) <= 100 else None
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -281,6 +281,13 @@
         billBox.appendChild(p);
       });
       (bill.payments || []).forEach(function (payment) { billBox.appendChild(receipt(payment)); });
+      if ((bill.payments || []).some(function (p) { return p.state === "paid"; })) {
+        /* 支付即会员: the payer joins on the store's member page with this phone's payments */
+        var join = el("a", "member-link"), store = location.pathname.split("/")[2];
+        join.href = "/m/" + encodeURIComponent(store);
+        join.appendChild(both("成为会员 · 领优惠", "Join · coupons"));
+        billBox.appendChild(join);
+      }
       if (bill.state === "paid") {
         var done = el("p", "st");
         done.appendChild(both(W.paid[0], W.paid[1]));
