@@ -51,14 +51,16 @@ def generate(db, stores: int, per_store: int, rng: random.Random) -> int:
             cur.execute("INSERT INTO stores (store_id, name, created_ms) VALUES (%s, %s, 0)", [store, f"分店{s}"])
             for role, dev in (("kiosk", "k"), ("cashier", "c")):
                 cur.execute("INSERT INTO devices (device_id, store_id, role, name, public_key, enrolled_ms)"
-                            " VALUES (%s, %s, %s, %s, %s, 0)", [f"{store}-{dev}", store, role, dev, f"pk-{store}-{dev}"])
+                            " VALUES (%s, %s, %s, %s, %s, 0)",
+                            [f"{store}-{dev}", store, role, dev, f"pk-{store}-{dev}"])
             members = [f"{store}m{n:05d}" for n in range(2000)]
             first_seen: dict[str, int] = {}
             orders, rounds, sessions, voids, payments = [], [], [], [], []
             session_no = 0
             for n in range(per_store):
                 day = YEAR_START + timedelta(days=rng.randrange(365))
-                at = _ms(day) + rng.choice((11, 12, 12, 13, 17, 18, 18, 19, 20)) * 3_600_000 + rng.randrange(3_600_000)
+                hour = rng.choice((11, 12, 12, 13, 17, 18, 18, 19, 20))
+                at = _ms(day) + hour * 3_600_000 + rng.randrange(3_600_000)
                 lines = []
                 for item_id, name, price in rng.sample(DISHES, rng.randint(1, 4)):
                     qty = rng.randint(1, 3)
@@ -85,8 +87,9 @@ def generate(db, stores: int, per_store: int, rng: random.Random) -> int:
                     rounds.append((f"{store}r{n}", f"{store}s{max(session_no, 1)}", store, table, n, f"t{n}", "[]",
                                    total, "printed", order_id, at, at))
                 if voided:
+                    payload = {"lines": [{"item_id": lines[0]["item_id"], "qty": 1, "amount": voided}]}
                     voids.append((f"v{order_id}", store, f"{store}-c", "cashier.void", order_id, voided, at,
-                                  json.dumps({"lines": [{"item_id": lines[0]["item_id"], "qty": 1, "amount": voided}]})))
+                                  json.dumps(payload)))
                 if status == "paid" and rng.random() < 0.6:
                     member = rng.choice(members[: 200 + n * 1800 // per_store])
                     first_seen[member] = min(first_seen.get(member, at), at)
@@ -161,11 +164,11 @@ QUERIES = {
 }
 
 
-def measure(db, stores: int, samples: int, rng: random.Random) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {name: [] for name in [*QUERIES, "page"]}
-    for kind, p in sample_periods(rng, samples):
+def measure(db, stores: int, samples: int, rng: random.Random, queries: bool = True) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {name: [] for name in [*(QUERIES if queries else ()), "page"]}
+    for _kind, p in sample_periods(rng, samples):
         store = f"b{rng.randrange(stores):03d}"
-        for name, fn in QUERIES.items():
+        for name, fn in (QUERIES.items() if queries else ()):
             times[name].append(timed(fn, db, store, p))
         times["page"].append(timed(whole_page, db, store, p))
     return times
@@ -176,7 +179,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100, help="stores (default 100: 5 million orders)")
     parser.add_argument("--orders", type=int, default=50_000, help="orders per store in the year")
     parser.add_argument("--samples", type=int, default=60, help="dashboard pages timed")
-    parser.add_argument("--baseline-samples", type=int, default=8, help="pages timed without the index")
+    parser.add_argument("--baseline-samples", type=int, default=3, help="pages timed without the index")
     args = parser.parse_args()
     from upstream.pgtemp import TempCluster
 
@@ -190,24 +193,23 @@ def main() -> None:
         version = db.scalar("SHOW server_version")
         measure(db, args.n, 5, random.Random(1))  # warm the cache
         times = measure(db, args.n, args.samples, rng)
-        db.execute("SET enable_indexscan = off")
-        db.execute("SET enable_bitmapscan = off")
-        base = measure(db, args.n, args.baseline_samples, random.Random(2))
-        db.execute("RESET enable_indexscan")
-        db.execute("RESET enable_bitmapscan")
         db.close()
+        plain = open_database(cluster.url)  # a new connection: no plan cached with the index
+        plain.execute("SET enable_indexscan = off")
+        plain.execute("SET enable_bitmapscan = off")
+        base = measure(plain, args.n, args.baseline_samples, random.Random(2), queries=False)
+        plain.close()
     finally:
         cluster.stop()
     print(f"reports: {args.n} stores x {args.orders} orders = {total:,} orders in one year on PostgreSQL {version}"
           f" (generated with COPY in {load_s:.1f} s); {args.samples} random day / week / month pages")
-    print(f"{'query':<10}{'p50 ms':>9}{'p95 ms':>9}{'| no index p95 ms':>19}{'ratio':>9}")
+    print(f"{'query':<10}{'p50 ms':>9}{'p95 ms':>9}")
     for name, values in times.items():
-        p95 = percentile(values, 95)
-        b95 = percentile(base[name], 95)
-        print(f"{name:<10}{statistics.median(values):>9.1f}{p95:>9.1f}{'| ':>4}{b95:>15.1f}{b95 / p95:>8.1f}x")
+        print(f"{name:<10}{statistics.median(values):>9.1f}{percentile(values, 95):>9.1f}")
     page_p95, base_p95 = percentile(times["page"], 95), percentile(base["page"], 95)
     ok = page_p95 < 500
-    print(f"dashboard page: p95 {page_p95:.1f} ms, {base_p95 / page_p95:.1f}x baseline (no index p95 {base_p95:.1f} ms)")
+    print(f"dashboard page: p95 {page_p95:.1f} ms; baseline, the same page with index scans off:"
+          f" p95 {base_p95:.1f} ms ({args.baseline_samples} pages) = {base_p95 / page_p95:.1f}x baseline speed")
     print(f"target dashboard page p95 < 500 ms{' at --n 100' if args.n != 100 else ''}: p95 {page_p95:.1f} ms  "
           f"{'OK' if ok else 'MISSED'}")
     sys.exit(0 if ok else 1)
