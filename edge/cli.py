@@ -206,6 +206,8 @@ def demo(demo_dir: str, core_port: int, printer_port: int, upstream_port: int, n
                            f"{phone_page_url(root / 'upstream.sqlite', upstream_port)}")
             except RuntimeError as error:  # the demo runs on without it; say why
                 click.echo(f"phone ordering: no table code ({error})", err=True)
+            click.echo(f"会员 member page: http://127.0.0.1:{upstream_port}/m/demo   经营数据 dashboard: "
+                       f"http://127.0.0.1:{upstream_port}/owner/demo (manager-1 / 135790)")
         if no_ui:
             click.echo("running without UI; Ctrl-C stops the demo")
             try:

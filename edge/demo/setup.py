@@ -90,6 +90,13 @@ def prepare_upstream(database: Path, upstream_url: str) -> None:
         return
     _run(["stores", "add", DEMO_STORE, "--name", "粤点茶楼", "--database", str(database)], "upstream")
     _run(["menu", "publish", DEMO_STORE, str(MENU_FILE), "--database", str(database)], "upstream")
+    # the owner's coupon campaigns (docs/members-and-data.md): one members claim, one return coupon
+    ends = time.strftime("%Y-%m-%d", time.localtime(time.time() + 90 * 24 * 3600))
+    for name, terms, delivery in (("会员立减", ["--amount-off", "5", "--min-spend", "30"], "claim"),
+                                  ("回头礼 9折", ["--percent-off", "10", "--max-off", "20", "--min-spend", "50"],
+                                   "after_payment")):
+        _run(["campaigns", "create", DEMO_STORE, "--name", name, *terms, "--ends", ends, "--quota", "1000",
+              "--delivery", delivery, "--database", str(database)], "upstream")
 
 
 DEMO_TABLE = "12"
