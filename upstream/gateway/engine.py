@@ -439,6 +439,8 @@ class Gateway:
             store.log(self.db, attempt_id, f.get("state", row["state"]), action, k, outcome.note, now)
             if f.get("state") == SUCCEEDED:  # the payer becomes (or stays) the store's member, in this transaction
                 members.record_settled(self.db, {**row, **f}, now)
+            elif f.get("state") == REFUNDED and row["paid_amount"]:  # a kept payment given back whole
+                members.record_refund(self.db, attempt_id, row["paid_amount"], now)
             return f.get("state")
 
     def _retry(self, row: dict, now: int, retry_s: float) -> dict:
