@@ -22,7 +22,7 @@ from upstream import campaigns, coupons, member_join, member_tokens, members, pr
 from upstream.errors import ApiError, now_ms
 from upstream.member_html import join_page, member_page
 from upstream.sql import Database
-from upstream.web import MAX_SMALL_BODY, parse_json, read_body
+from upstream.web import MAX_SMALL_BODY, page_json
 
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
@@ -51,12 +51,7 @@ def member_router(db: Database, trusted=(), clock=now_ms) -> APIRouter:
         return member_tokens.member_of(db, store_id, request.cookies.get(member_tokens.COOKIE), clock())
 
     async def body_of(request: Request) -> dict:
-        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-            raise ApiError(415, "json_only", "send the body as application/json")
-        origin = request.headers.get("origin")
-        if origin and origin.split("://", 1)[-1] != request.headers.get("host", ""):
-            raise ApiError(403, "foreign_origin", "this page may only be used from the store's own site")
-        doc = parse_json(await read_body(request, MAX_SMALL_BODY))
+        doc = await page_json(request, MAX_SMALL_BODY)
         return doc if isinstance(doc, dict) else {}
 
     @router.get("/m/{store_id}")

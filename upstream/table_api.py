@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from upstream import proxies, table_pay, table_rounds, table_sessions
 from upstream.errors import ApiError
 from upstream.sql import Database
-from upstream.web import MAX_SMALL_BODY, parse_json, read_body
+from upstream.web import MAX_SMALL_BODY, page_json, parse_json, read_body
 
 MAX_WAIT_S = 25.0
 POLL_S = 0.25
@@ -35,12 +35,7 @@ def tables_router(db: Database, device_of: Callable[..., Awaitable[dict]], clock
                                       request.headers.get("x-forwarded-for"), trusted)
 
     async def phone_body(request: Request) -> object:
-        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-            raise ApiError(415, "json_only", "send the body as application/json")
-        origin = request.headers.get("origin")
-        if origin and origin.split("://", 1)[-1] != request.headers.get("host", ""):
-            raise ApiError(403, "foreign_origin", "this page may only be used from the store's own site")
-        return parse_json(await read_body(request, MAX_PHONE_BODY))
+        return await page_json(request, MAX_PHONE_BODY)
 
     def phone_of(request: Request) -> str | None:
         """This phone, as the hash of its table cookie."""

@@ -44,6 +44,18 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+async def page_json(request: Request, limit: int) -> object:
+    """The JSON body a page of this upstream sent (the phones' table API, the member page, the
+    dashboard): `application/json` only (415), no foreign `Origin` (403: another site cannot post
+    for a guest or an owner), at most `limit` bytes (413), parsed by `parse_json`."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise ApiError(415, "json_only", "send the body as application/json")
+    origin = request.headers.get("origin")
+    if origin and origin.split("://", 1)[-1] != request.headers.get("host", ""):
+        raise ApiError(403, "foreign_origin", "this page may only be used from its own site")
+    return parse_json(await read_body(request, limit))
+
+
 class _Refused(ValueError):
     """A number JSON allows but no field here can hold."""
 
