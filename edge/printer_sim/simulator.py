@@ -26,9 +26,11 @@ Faults (`set_fault` / `clear_fault`, or the HTTP control API in `control`):
 from __future__ import annotations
 
 import logging
+import os
 import re
 import socket
 import struct
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -303,8 +305,7 @@ class PrinterSimulator:
             number = len(self._tickets) + 1
             path = None
             if self.out_dir is not None:
-                path = self._claim_file(file_label(ticket.text, self.name))
-                path.write_text(ticket.text + "\n", encoding="utf-8")
+                path = self._store_file(file_label(ticket.text, self.name), ticket.text + "\n")
                 path.with_suffix(".bin").write_bytes(ticket.raw)
                 if self.png:
                     self._write_png(ticket, path.with_suffix(".png"))
@@ -317,18 +318,26 @@ class PrinterSimulator:
         if self.on_ticket is not None:
             self.on_ticket(ticket, number, path)
 
-    def _claim_file(self, label: str) -> Path:
-        """The next ticket file, created empty and exclusively: a number already taken (by an
-        earlier run or another simulator writing to the same folder) is skipped, never reused."""
+    def _store_file(self, label: str, text: str) -> Path:
+        """The ticket's text under the next free number, appearing whole: written to a hidden
+        temporary file, then hard-linked to its name (exclusive, like open "x"). A number already
+        taken (an earlier run, another simulator on the same folder) is skipped, never reused, and
+        a reader never finds the file empty or half written."""
         assert self.out_dir is not None
-        while True:
-            number, self._next_file = self._next_file, self._next_file + 1
-            path = self.out_dir / f"{number:04d}-{label}.txt"
-            try:
-                with path.open("x", encoding="utf-8"):
+        fd, temporary = tempfile.mkstemp(prefix=".ticket-", suffix=".tmp", dir=self.out_dir)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            while True:
+                number, self._next_file = self._next_file, self._next_file + 1
+                path = self.out_dir / f"{number:04d}-{label}.txt"
+                try:
+                    os.link(temporary, path)
                     return path
-            except FileExistsError:
-                continue
+                except FileExistsError:
+                    continue
+        finally:
+            os.unlink(temporary)
 
     def _write_png(self, ticket: DecodedTicket, path: Path) -> None:
         try:

@@ -102,7 +102,10 @@ def test_a_repeated_notify_settles_once(world, channel):
     press(started["pay_url"])
     attempt_id = started["attempt_id"]
     world.wait_settled(attempt_id)
-    (sent,) = [n for n in world.sandboxes.ledger.notices if n["out_trade_no"] == attempt_id]
+    # the sandbox notes its notify once our answer reached it, which can be after the settle
+    sent = wait_for(lambda: next((n for n in world.sandboxes.ledger.notices if n["out_trade_no"] == attempt_id),
+                                 None), timeout=30, what="the provider's notify noted")
+    assert len([n for n in world.sandboxes.ledger.notices if n["out_trade_no"] == attempt_id]) == 1
     for _ in range(3):  # the provider did not hear our answer and sends it again
         again = post_notify(world, channel, sent["body"], sent["content_type"])
         assert again.status_code == 200 and (again.text == "success" or b"SUCCESS" in again.content)
