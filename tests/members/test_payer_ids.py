@@ -33,8 +33,10 @@ def code_of(channel: str, customer: str, scenario: str = "00") -> str:
 
 @pytest.fixture
 def up(upstream_db, sandboxes):
-    server = start_upstream(upstream_db, sandboxes, fast_timings(lease_s=10.0, provider_connect_s=5.0,
-                                                                 provider_timeout_s=10.0))
+    # a busy machine can take seconds to query: deadlines far past any query's answer
+    server = start_upstream(upstream_db, sandboxes, fast_timings(
+        lease_s=10.0, provider_connect_s=5.0, provider_timeout_s=10.0, query_interval_s=0.2,
+        deadline_s={"alipay": 60.0, "wechat": 60.0, "unionpay": 60.0}))
     yield server
     server.server.stop()
     server.gateway.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import wait_for
 from tests.payments.inapp_world import open_page, press, world  # noqa: F401
 from upstream.errors import ApiError
 
@@ -26,8 +27,10 @@ def test_pay_on_the_providers_page_settles_once(world, channel):
     assert row["paid_amount"] == 2800 and row["provider_trade_no"] and row["notified_ms"]
     assert world.settled == [attempt_id]
     assert world.sandboxes.ledger.charged(attempt_id) == 2800
-    notices = [n for n in world.sandboxes.ledger.notices if n["out_trade_no"] == attempt_id]
-    assert notices and notices[0]["ok"]  # the upstream answered the provider's success text
+    # the sandbox notes its notify once our answer reached it, which can be after the settle
+    notices = wait_for(lambda: [n for n in world.sandboxes.ledger.notices if n["out_trade_no"] == attempt_id],
+                       timeout=30, what="the provider's notify noted")
+    assert notices[0]["ok"]  # the upstream answered the provider's success text
     # settled: the bill is free again (open_order released) and the attempt is answered as paid
     assert world.row(attempt_id)["open_order"] is None
     assert world.sandboxes.ledger.calls.count(("confirm", attempt_id)) == 1

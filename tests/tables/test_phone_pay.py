@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.payments.inapp_world import SLOW, make_world, open_page, press
+from tests.support import wait_for
 from tests.sync.fixtures import raw_device
 from tests.tables.helpers import add, commands, phone, state, submit
 from upstream import table_sessions
@@ -58,7 +59,9 @@ def test_pay_first_round_is_sent_once_after_the_phone_pays(world, channel):
     assert receipt["channel"] == channel and receipt["provider_trade_no"] and receipt["paid_ms"]
     assert body["bill"]["paid"] == 5600 and body["bill"]["due"] == 0
     # the provider sends its notify again: nothing more is sent
-    (notice,) = [n for n in world.sandboxes.ledger.notices if n["out_trade_no"] == started["attempt_id"]]
+    (notice,) = wait_for(lambda: [n for n in world.sandboxes.ledger.notices
+                                  if n["out_trade_no"] == started["attempt_id"]], timeout=30,
+                         what="the provider's notify noted")  # noted once our answer reached it
     requests.post(f"{world.url}/v1/pay-notify/{channel}", data=notice["body"],
                   headers={"Content-Type": notice["content_type"]}, timeout=10)
     assert len(commands(world.device)) == 1 and world.settled == [started["attempt_id"]]
