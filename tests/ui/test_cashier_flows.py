@@ -131,6 +131,29 @@ async def test_two_cashier_screens_redeem_a_voucher_once(cashier_core, ui):
     assert len(rows) == 1 and events == 1
 
 
+@pytest.mark.parametrize("terms, shown", [
+    ({"k": "amount", "m": 3000}, "会员券 Q5OFF  满¥30.00减¥5.00"),
+    ({"k": "percent", "p": 10, "m": 10000}, "会员券 Q5OFF  满¥100.00 打9折 最多减¥5.00"),
+])
+async def test_a_members_coupon_shows_its_terms_and_is_redeemed_once(cashier_core, ui, terms, shown):
+    from edge.codes import make_signed_code
+    from tests.cashier.helpers import FAR, KEY, KID, STORE
+
+    code = make_signed_code("voucher", {"s": STORE, "id": "Q5OFF", "v": 500, "x": FAR, "c": "cdemo", **terms},
+                            KID, KEY)  # as upstream/coupons.py signs a member's coupon
+    app = create_cashier_app(cashier_core.url)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await login(pilot, ui)
+        await subscribed(pilot, ui, cashier_core)
+        app.client.scan(code)
+        await ui.wait_for(pilot, lambda: "有效，可核销" in detail(app), what="the coupon checked")
+        assert str(app.screen.query_one("#scan-title").render()) == shown
+        await ui.tap(pilot, "#scan-action")
+        await ui.wait_for(pilot, lambda: "已核销" in detail(app), what="redeemed")
+    with cashier_core.service.ledger.reading():
+        assert cashier_core.service.db.execute("SELECT count(*) FROM voucher_redemptions").fetchone()[0] == 1
+
+
 async def test_pickup_codes_and_table_codes(cashier_core, ui):
     from edge.tables import make_table_url
 
