@@ -17,6 +17,7 @@ PAYMENTS = ("counter", "code")  # pay at the counter (cash) / show a payment cod
 ROUND_PAYMENTS = ("table", "prepaid")
 CHANNELS = ("alipay", "wechat", "unionpay")
 MAX_TOKEN = 64
+COUPON_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def new_id() -> str:
@@ -45,12 +46,15 @@ class OrderRequest:
 @dataclass(frozen=True)
 class TableRound:
     """Which table session and round (加菜) an order from the phones is; how long it waited upstream
-    for this device; and, for a round paid on the phone, the gateway attempt that paid it."""
+    for this device; and, for a round paid on the phone, the gateway attempt that paid it and the
+    member's coupon applied there (what it took off: the round's total less it is what was paid)."""
     session_id: str
     round_no: int
     waited_ms: int = 0
     prepaid_attempt: str | None = None
     prepaid_channel: str | None = None
+    prepaid_discount: int = 0
+    prepaid_coupon: str | None = None
 
     @property
     def late_minutes(self) -> int:
@@ -89,14 +93,29 @@ def _table_round(doc: Mapping[str, object], payment: str) -> TableRound:
     assert isinstance(round_no, int) and isinstance(waited, int)
     if round_no < 1:
         raise CartError("bad_request", "'table_session.round' starts at 1", "table_session.round")
-    attempt = channel = None
+    attempt = channel = coupon = None
+    discount = 0
     if payment == "prepaid":
         paid = doc.get("prepaid")
         if not isinstance(paid, dict) or not isinstance(paid.get("attempt_id"), str) \
                 or paid.get("channel") not in CHANNELS:
             raise CartError("bad_request", "a prepaid round needs 'prepaid': {attempt_id, channel}", "prepaid")
         attempt, channel = str(paid["attempt_id"])[:MAX_TOKEN], str(paid["channel"])
-    return TableRound(session, round_no, waited, attempt, channel)
+        discount, coupon = parse_discount(paid, "prepaid")
+    return TableRound(session, round_no, waited, attempt, channel, discount, coupon)
+
+
+def parse_discount(doc: Mapping[str, object], field: str) -> tuple[int, str | None]:
+    """(discount fen, coupon id) of a payment made on a phone with a member's coupon: both, or
+    neither (0, None). CartError when they are malformed."""
+    discount, coupon = doc.get("discount", 0), doc.get("coupon_id")
+    if discount in (0, None) and coupon is None:
+        return 0, None
+    if not isinstance(discount, int) or isinstance(discount, bool) or not 0 < discount <= 10**9:
+        raise CartError("bad_request", f"'{field}.discount' must be whole fen above 0", f"{field}.discount")
+    if not isinstance(coupon, str) or not 1 <= len(coupon) <= 32 or not all(c in COUPON_ID_CHARS for c in coupon):
+        raise CartError("bad_request", f"'{field}.coupon_id' must be a coupon id", f"{field}.coupon_id")
+    return discount, coupon
 
 
 def parse_order_request(doc: object, *, from_upstream: bool = False) -> OrderRequest:

@@ -57,7 +57,7 @@ def load_orders(db: sqlite_utils.Database, day: str) -> list[ReportOrder]:
         lines[order_id].append(ReportLine(categories.get(item_id, OTHER), total, voids.get((order_id, line_no), 0)))
     out = []
     for o in db.query("SELECT id, client_token, payment, total, created_local, status, table_session,"
-                      " prepaid_channel FROM orders WHERE business_day = ? ORDER BY day_seq", [day]):
+                      " prepaid_channel, discount FROM orders WHERE business_day = ? ORDER BY day_seq", [day]):
         refunded, refund_count = refunds.get(o["id"], (0, 0))
         # a round paid on the phone counts under the channel that paid it
         channel = o["prepaid_channel"] if o["payment"] == "prepaid" and o["prepaid_channel"] else o["payment"]
@@ -66,6 +66,7 @@ def load_orders(db: sqlite_utils.Database, day: str) -> list[ReportOrder]:
                                source="phone" if phone else "kiosk",
                                total=o["total"], lines=tuple(lines[o["id"]]), refunded=refunded,
                                void_count=void_counts.get(o["id"], 0), refund_count=refund_count,
+                               discount=o["discount"],
                                paid=o["status"] != "awaiting_payment" and o["payment"] != UNPAID_PAYMENT))
     return out
 
@@ -95,12 +96,13 @@ def report_lines(report: DayReport, names: dict[str, str], device: str = "",
     kiosk = report.orders - report.scan_orders
     rows += [("", ""), (w("已收款", "Collected"), ""), (w("订单", "Orders"), str(report.orders)),
              (w("点单金额", "Ordered"), format_fen(report.gross)),
-             (w("营业额（实收）", "Revenue"), format_fen(report.net)),  # ordered − voided − refunded
+             (w("营业额（实收）", "Revenue"), format_fen(report.net)),  # ordered − voided − refunded − coupons
              ("", ""), (w("不计入营业额（笔数 金额）", "Not revenue (count, amount)"), ""),
              (w("待付款", "Not paid yet"), count_amount(report.unpaid["orders"], report.unpaid["amount"])),
              (w("退菜", "Voided"), count_amount(report.void_count, report.voids)),
              (w("整单退菜", "Fully voided orders"), str(report.voided_orders)),
              (w("退款", "Refunded"), count_amount(report.refund_count, report.refunds)),
+             (w("会员券抵扣", "Member coupons"), count_amount(report.discounts["count"], report.discounts["amount"])),
              ("", ""), (w("按来源", "By where ordered"), ""),
              (w("自助点餐", "Kiosk"), count_amount(kiosk, report.net - report.scan_net)),
              (w("扫码点餐", "Scan-ordered"),

@@ -10,7 +10,8 @@ Money model of an order (integer fen), the same in the day report:
               payment flow settled (refunds of those go through the upstream gateway:
               begin_code_refund / finish_code_refund, driven by edge.payments.refunds)
     refunded  money handed back; never above `paid`
-    net       total - voided - refunded (>= 0: a void is refused once the rest is refunded)
+    net       total - voided - refunded - discount (a member's coupon applied on the phone that paid it;
+              >= 0: a void is refused once the rest is refunded)
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ clean_reason = _reason  # what a reason is once cleaned ("" when none was given)
 
 
 def money(db: sqlite_utils.Database, order_id: str) -> dict | None:
-    row = db.execute("SELECT total, payment, status FROM orders WHERE id = ?", [order_id]).fetchone()
+    row = db.execute("SELECT total, payment, status, discount FROM orders WHERE id = ?", [order_id]).fetchone()
     if row is None:
         return None
     voided = voided_amount(db, order_id)
@@ -58,7 +59,8 @@ def money(db: sqlite_utils.Database, order_id: str) -> dict | None:
     total, channel = row[0], row[1]
     paid = total - voided if channel in CASH_CHANNELS else electronic_paid(db, order_id)
     return {"total": total, "voided": voided, "due": total - voided, "paid": paid, "refunded": refunded,
-            "refundable": max(0, paid - refunded), "net": total - voided - refunded, "channel": channel,
+            "refundable": max(0, paid - refunded), "net": total - voided - refunded - row[3], "discount": row[3],
+            "channel": channel,
             "electronic": channel not in CASH_CHANNELS}
 
 

@@ -7,11 +7,12 @@ payment (`awaiting_payment`: held, nothing made; or a table's round before the t
 paid) is not revenue: it is counted apart in `unpaid`, with what it still owes. Voided
 orders and refunds are shown apart as well.
 
-Per collected order: net = total - voided - refunded (the money model of
-edge/cashier/order_actions.py). The report's identities, checked by a property test over random
+Per collected order: net = total - voided - refunded - discount (the money model of
+edge/cashier/order_actions.py; `discount` is what a member's coupon took off an order paid on a
+phone: not money collected). The report's identities, checked by a property test over random
 days (over the collected orders):
 
-    gross - voids - refunds = net = sum(by_channel) = sum(by_hour)
+    gross - voids - refunds - discounts = net = sum(by_channel) = sum(by_hour)
     sum(by_category) = gross - voids       (refunds are per order, not per dish: shown apart)
     orders = sum(order counts by channel); scan_orders <= orders
     unpaid["orders"] = orders not paid; unpaid["amount"] = what they owe (total - voided)
@@ -49,6 +50,7 @@ class ReportOrder:
     void_count: int = 0
     refund_count: int = 0
     paid: bool = True  # False: still waiting for its payment (not revenue)
+    discount: int = 0  # what a member's coupon took off it on the phone that paid it
 
     @property
     def voided(self) -> int:
@@ -56,7 +58,7 @@ class ReportOrder:
 
     @property
     def net(self) -> int:
-        return self.total - self.voided - self.refunded
+        return self.total - self.voided - self.refunded - self.discount
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class DayReport:
     scan_orders: int = 0
     scan_net: int = 0
     unsynced: int = 0
+    discounts: dict = field(default_factory=lambda: {"count": 0, "amount": 0})  # coupons applied on phones
     vouchers: dict = field(default_factory=lambda: {"count": 0, "value": 0})
     unpaid: dict = field(default_factory=lambda: {"orders": 0, "amount": 0})  # not revenue
 
@@ -89,7 +92,8 @@ class DayReport:
         doc["by_hour"] = {f"{h:02d}": v for h, v in sorted(self.by_hour.items())}
         doc["scan_share"] = round(self.scan_share, 4)
         doc["collected"] = {"orders": self.orders, "gross": self.gross, "voids": self.voids,
-                            "refunds": self.refunds, "net": self.net, "by_payment": doc["by_channel"]}
+                            "refunds": self.refunds, "discounts": self.discounts["amount"], "net": self.net,
+                            "by_payment": doc["by_channel"]}
         doc["voided"] = {"orders": self.voided_orders, "count": self.void_count, "amount": self.voids}
         doc["refunded"] = {"count": self.refund_count, "amount": self.refunds}
         return doc
@@ -103,6 +107,7 @@ def compute_day(day: str, orders: list[ReportOrder], unsynced: int = 0,
     by_category: dict[str, int] = defaultdict(int)
     gross = voids = refunds = voided_orders = void_count = refund_count = scan_orders = scan_net = 0
     unpaid = {"orders": 0, "amount": 0}
+    discounts = {"count": 0, "amount": 0}
     collected = 0
     for order in orders:
         if order.source not in SOURCES:
@@ -111,11 +116,12 @@ def compute_day(day: str, orders: list[ReportOrder], unsynced: int = 0,
             raise ValueError(f"order {order.order_id}: hour must be 0-23")
         if sum(line.total for line in order.lines) != order.total:
             raise ValueError(f"order {order.order_id}: total is not the sum of its lines")
-        if order.net < 0 or any(line.voided > line.total or line.voided < 0 for line in order.lines):
-            raise ValueError(f"order {order.order_id}: voids and refunds exceed what was ordered")
+        if order.discount < 0 or order.net < 0 \
+                or any(line.voided > line.total or line.voided < 0 for line in order.lines):
+            raise ValueError(f"order {order.order_id}: voids, refunds and coupons exceed what was ordered")
         if not order.paid:  # not revenue: what it owes, or (voided in full) nothing
-            if order.refunded:
-                raise ValueError(f"order {order.order_id}: a refund of an order that was never paid")
+            if order.refunded or order.discount:
+                raise ValueError(f"order {order.order_id}: a refund or coupon on an order that was never paid")
             if order.total > order.voided:
                 unpaid["orders"] += 1
                 unpaid["amount"] += order.total - order.voided
@@ -128,6 +134,9 @@ def compute_day(day: str, orders: list[ReportOrder], unsynced: int = 0,
         refunds += order.refunded
         void_count += order.void_count
         refund_count += order.refund_count
+        if order.discount:
+            discounts["count"] += 1
+            discounts["amount"] += order.discount
         if order.total and order.voided == order.total:
             voided_orders += 1
         for bucket in (by_channel[order.channel], by_hour[order.hour]):
@@ -139,8 +148,9 @@ def compute_day(day: str, orders: list[ReportOrder], unsynced: int = 0,
             scan_orders += 1
             scan_net += order.net
     return DayReport(day=day, orders=collected, gross=gross, voids=voids, refunds=refunds,
-                     net=gross - voids - refunds, voided_orders=voided_orders, void_count=void_count,
+                     net=gross - voids - refunds - discounts["amount"], voided_orders=voided_orders,
+                     void_count=void_count,
                      refund_count=refund_count, by_channel=dict(sorted(by_channel.items())),
                      by_hour=dict(sorted(by_hour.items())), by_category=dict(sorted(by_category.items())),
-                     scan_orders=scan_orders, scan_net=scan_net, unsynced=unsynced,
+                     scan_orders=scan_orders, scan_net=scan_net, unsynced=unsynced, discounts=discounts,
                      vouchers={"count": vouchers[0], "value": vouchers[1]}, unpaid=unpaid)

@@ -32,8 +32,8 @@ from edge.ledger.placement import Placed, order_view, place_order
 from edge.ledger.print_jobs import route_waiting_jobs
 from edge.ledger.steps import Ledger
 from edge.ledger.table_rounds import note_round_printed, queue_call_slip, round_of_job, unprinted_rounds
-from edge.orders import CHANNELS
-from edge.payments.bills import settle_bill
+from edge.orders import CHANNELS, parse_discount
+from edge.payments.bills import settle_bill, with_coupon
 from edge.payments.bills import unpaid as unpaid_orders
 from edge.printer.call_slip import CALL_KINDS
 from edge.menu import Menu, MenuError, menu_from_dict, menu_to_dict
@@ -307,30 +307,35 @@ class EdgeService:
 
     def table_paid_on_phone(self, payload: dict) -> dict:
         """A table's bill paid on a phone (upstream's `table.bill_paid`): its unpaid rounds here paid
-        by that payment, in round order, up to its amount. ValueError for a malformed command;
-        StorageError when it cannot be stored now."""
+        by that payment, in round order, up to its amount and the member's coupon applied there
+        (`discount`, `coupon_id`: spread over the rounds it paid, so the day report counts only the
+        money collected). ValueError for a malformed command; StorageError when it cannot be stored now."""
         session, attempt, channel, amount = (payload.get(k) for k in ("session_id", "attempt_id", "channel",
                                                                        "amount"))
         if not (isinstance(session, str) and isinstance(attempt, str) and channel in CHANNELS
                 and isinstance(amount, int) and not isinstance(amount, bool) and amount > 0):
             raise ValueError("a bill paid on a phone is {session_id, attempt_id, channel, amount}")
+        discount, coupon_id = parse_discount(payload, "command")  # a CartError is a ValueError
         try:
             with self.ledger.step() as db:
-                covered, left = [], amount
+                covered, left = [], amount + discount
                 for order in unpaid_orders(db, session):
                     if order["due"] > left:
                         break
                     covered.append(order)
                     left -= order["due"]
-                paid = settle_bill(db, self.config, self.menu, session, covered, channel, self.clock.now(),
-                                   attempt_id=attempt, notify=False)
+                if discount > sum(o["due"] for o in covered):
+                    covered, left = [], amount + discount  # the coupon is worth more than what it paid: keep it apart
+                paid = settle_bill(db, self.config, self.menu, session, with_coupon(covered, discount, coupon_id),
+                                   channel, self.clock.now(), attempt_id=attempt, notify=False)
         except sqlite3.Error as error:
             raise StorageError(describe_error(error)) from error
         if left:
             log.warning("table %s: a phone payment of %d fen left %d fen that matched no unpaid round",
                         session, amount, left)
         if paid:
-            self.events.publish("table.paid", {"session_id": session, "amount": amount - left, "method": channel})
+            self.events.publish("table.paid", {"session_id": session, "amount": sum(p["amount"] for p in paid),
+                                               "method": channel})
             self._wake_spool()
             self._wake_sync()
         return {"orders": [p["order_id"] for p in paid], "unmatched": left}

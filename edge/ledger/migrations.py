@@ -280,3 +280,14 @@ def m009_table_bills(db: sqlite_utils.Database) -> None:
         attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, sent_ms INTEGER);
     CREATE INDEX table_bill_notices_queued ON table_bill_notices (created_ms) WHERE state = 'queued'
     """)
+
+
+@migrations()
+def m010_phone_coupons(db: sqlite_utils.Database) -> None:
+    """A member's coupon applied on a phone (upstream/coupons.py): what it took off an order that was
+    paid there (`discount`, fen: the order's money collected is its total less voids, refunds and
+    this) and which coupon it was. Counter vouchers stay `voucher_redemptions` rows."""
+    _run(db, """
+    ALTER TABLE orders ADD COLUMN discount INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE orders ADD COLUMN coupon_id TEXT
+    """)

@@ -76,6 +76,9 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
             raise TokenReused(order_id, existing_ticket)
         return Placed(order_id, created=False)
     cart = price_order(menu, request)
+    if request.table_round is not None and request.table_round.prepaid_discount > cart.total:
+        raise CartError("bad_request", f"a coupon took {request.table_round.prepaid_discount} fen off a round of"
+                        f" {cart.total} fen", "prepaid.discount")
     at = clock.now()
     day = clock.business_day(at.local)
     order_id = new_id()
@@ -98,7 +101,8 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
             **({} if table_round is None else {
                 "table_session": table_round.session_id, "table_round": table_round.round_no,
                 "waited_ms": table_round.waited_ms, "prepaid_attempt": table_round.prepaid_attempt,
-                "prepaid_channel": table_round.prepaid_channel}),
+                "prepaid_channel": table_round.prepaid_channel, "discount": table_round.prepaid_discount,
+                "coupon_id": table_round.prepaid_coupon}),
         })
         db.table("order_lines").insert_all(
             {"order_id": order_id, "line_no": n, **line,
@@ -115,10 +119,16 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
             **({} if table_round is None else {
                 "table_session": table_round.session_id, "round": table_round.round_no,
                 "late": table_round.late_minutes > 0,
-                **({"prepaid": {"attempt_id": table_round.prepaid_attempt, "channel": table_round.prepaid_channel}}
+                **({"prepaid": {"attempt_id": table_round.prepaid_attempt, "channel": table_round.prepaid_channel,
+                                **_coupon(table_round.prepaid_discount, table_round.prepaid_coupon)}}
                    if table_round.prepaid_attempt else {})}),
         }, at)
     return Placed(order_id, created=True)
+
+
+def _coupon(discount: int, coupon_id: str | None) -> dict:
+    """The event's record of a member's coupon applied on the phone (nothing when none was)."""
+    return {"discount": discount, "coupon_id": coupon_id} if discount else {}
 
 
 def _kitchen_jobs(db: sqlite_utils.Database, config: Config, menu: Menu, at: Instant, day: str, order_id: str,

@@ -50,18 +50,36 @@ def still_due(db: sqlite_utils.Database, attempt: dict) -> bool:
     return all(now.get(c["order_id"]) == c["amount"] for c in covered(db, attempt["attempt_id"]))
 
 
+def with_coupon(orders: list[dict], discount: int, coupon_id: str | None) -> list[dict]:
+    """The orders with a coupon's `discount` spread over them in order (each takes what it owes,
+    up to what is left of the discount) and its `coupon_id` on the orders it touched (pure)."""
+    out, left = [], discount
+    for order in orders:
+        share = min(left, order["due"])
+        left -= share
+        out.append({**order, "discount": share, "coupon_id": coupon_id} if share else dict(order))
+    if left:
+        raise ValueError(f"a coupon of {discount} fen is more than these orders owe")
+    return out
+
+
 def settle_bill(db: sqlite_utils.Database, config: Config, menu: Menu | None, session_id: str,
                 orders: list[dict], method: str, at: Instant, attempt_id: str | None = None,
                 staff: Staff | None = None, notify: bool = True) -> list[dict]:
     """Pay `orders` ([{order_id, due | amount}]) of the session by `method`, inside the caller's
     db.atomic(). Returns [{order_id, ticket_no, amount}] of the orders it paid. `notify`: queue the
-    notice to upstream (False for a bill upstream itself saw paid, e.g. on a phone)."""
+    notice to upstream (False for a bill upstream itself saw paid, e.g. on a phone). An order's
+    `discount` and `coupon_id`: a member's coupon applied on the phone that paid the bill (the
+    order's amount is then what was due less the discount)."""
     paid = []
     for order in orders:
-        amount = order.get("due", order.get("amount"))
+        discount = order.get("discount", 0)
+        amount = order.get("due", order.get("amount")) - discount
+        coupon = (discount, order["coupon_id"]) if discount else None
         ticket = db.execute("SELECT ticket_no FROM orders WHERE id = ?", [order["order_id"]]).fetchone()[0]
-        if settle_order(db, config, menu, order["order_id"], method, at, attempt_id, staff) is not None:
-            paid.append({"order_id": order["order_id"], "ticket_no": ticket, "amount": amount})
+        if settle_order(db, config, menu, order["order_id"], method, at, attempt_id, staff, coupon) is not None:
+            paid.append({"order_id": order["order_id"], "ticket_no": ticket, "amount": amount,
+                         **({"discount": discount} if discount else {})})
     total = sum(p["amount"] for p in paid)
     if not paid:
         return paid

@@ -58,20 +58,27 @@ def kitchen_jobs(db, config: Config, menu: Menu | None, order: dict, at: Instant
 
 
 def settle_order(db, config: Config, menu: Menu | None, order_id: str, method: str, at: Instant,
-                 attempt_id: str | None = None, staff: Staff | None = None) -> list[str] | None:
+                 attempt_id: str | None = None, staff: Staff | None = None,
+                 coupon: tuple[int, str] | None = None) -> list[str] | None:
     """Mark the order paid (inside the caller's db.atomic()); returns the new print jobs, or None
     when the order was paid or voided already (nothing changed). `staff`: who took the cash (the
-    event and an audit row name them). The event's `amount` is what was due."""
+    event and an audit row name them). The event's `amount` is what was collected: what was due,
+    less `coupon` = (discount, coupon id), a member's coupon applied on the phone that paid it."""
     rows = list(db.query("SELECT * FROM orders WHERE id = ?", [order_id]))
     if not rows or rows[0]["status"] in ("paid", "voided"):
         return None
     order = rows[0]
     _, due = amount_due(db, order_id)
-    db.execute("UPDATE orders SET status = 'paid', payment = ? WHERE id = ?", [method, order_id])
+    discount, coupon_id = coupon if coupon else (0, None)
+    if not 0 <= discount <= due:
+        raise ValueError(f"a coupon of {discount} fen on an order that owes {due} fen")
+    db.execute("UPDATE orders SET status = 'paid', payment = ?, discount = discount + ?,"
+               " coupon_id = coalesce(?, coupon_id) WHERE id = ?", [method, discount, coupon_id, order_id])
     jobs = kitchen_jobs(db, config, menu, order, at) if order["status"] == "awaiting_payment" else []
     append_event(db, "order.paid", {"order_id": order_id, "ticket_no": order["ticket_no"], "payment": method,
-                                    "amount": due, "attempt_id": attempt_id, "print_jobs": jobs,
-                                    "staff_id": staff.staff_id if staff else None}, at)
+                                    "amount": due - discount, "attempt_id": attempt_id, "print_jobs": jobs,
+                                    "staff_id": staff.staff_id if staff else None,
+                                    **({"discount": discount, "coupon_id": coupon_id} if discount else {})}, at)
     if staff is not None:
         record_action(db, staff, "cash", order_id, {"method": method, "amount": due, "print_jobs": jobs},
                       at.wall_ms)

@@ -94,7 +94,8 @@ def test_report_day_separates_collected_from_unpaid(served):
     assert held["status"] == paid["status"] == "awaiting_payment"
     core.service.payments.take_cash(paid["id"], CASHIER_STAFF)
     doc = json.loads(run(report_group, "day", "--json", "--date", paid["business_day"], "--core", core.url).output)
-    assert doc["collected"] == {"orders": 1, "gross": paid["total"], "voids": 0, "refunds": 0, "net": paid["total"],
+    assert doc["collected"] == {"orders": 1, "gross": paid["total"], "voids": 0, "refunds": 0, "discounts": 0,
+                                "net": paid["total"],
                                 "by_payment": {"cash": {"orders": 1, "net": paid["total"]}}}
     assert doc["unpaid"] == {"orders": 1, "amount": held["total"]}
     assert (doc["orders"], doc["net"]) == (1, paid["total"]) and set(doc["by_channel"]) == {"cash"}

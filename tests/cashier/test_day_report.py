@@ -30,10 +30,12 @@ def orders(draw, index: int) -> ReportOrder:
     total = sum(line.total for line in lines)
     left = total - sum(line.voided for line in lines)
     paid = draw(st.booleans()) or draw(st.booleans())  # about 3 in 4 paid; the rest still waiting (not revenue)
+    discount = draw(st.integers(0, left)) if paid and draw(st.booleans()) else 0  # a member's coupon on a phone
     return ReportOrder(order_id=f"o{index}", hour=draw(st.integers(0, 23)), channel=draw(st.sampled_from(CHANNELS)),
                        source=draw(st.sampled_from(("kiosk", "phone"))), total=total, lines=tuple(lines),
-                       refunded=draw(st.integers(0, left)) if paid else 0, void_count=draw(st.integers(0, 3)),
-                       refund_count=draw(st.integers(0, 3)), paid=paid)
+                       refunded=draw(st.integers(0, left - discount)) if paid else 0,
+                       void_count=draw(st.integers(0, 3)), refund_count=draw(st.integers(0, 3)), paid=paid,
+                       discount=discount)
 
 
 days = st.integers(0, 40).flatmap(lambda n: st.tuples(*[orders(i) for i in range(n)]))
@@ -52,9 +54,11 @@ def test_totals_equal_the_sum_of_the_orders(day, unsynced):
     gross = sum(o.total for o in day)
     voids = sum(line.voided for o in day for line in o.lines)
     refunds = sum(o.refunded for o in day)
-    nets = [o.total - sum(line.voided for line in o.lines) - o.refunded for o in day]
+    discounts = sum(o.discount for o in day)
+    nets = [o.total - sum(line.voided for line in o.lines) - o.refunded - o.discount for o in day]
     assert (report.orders, report.gross, report.voids, report.refunds) == (len(day), gross, voids, refunds)
-    assert report.net == sum(nets) == gross - voids - refunds
+    assert report.discounts == {"count": sum(1 for o in day if o.discount), "amount": discounts}
+    assert report.net == sum(nets) == gross - voids - refunds - discounts
     assert sum(v["net"] for v in report.by_channel.values()) == report.net
     assert sum(v["net"] for v in report.by_hour.values()) == report.net
     assert sum(v["orders"] for v in report.by_channel.values()) == len(day)
@@ -78,6 +82,10 @@ def test_inconsistent_orders_are_refused():
         compute_day("d", [ReportOrder("o", 12, "cash", "kiosk", 1000, (line,), refunded=1001)])  # refund > paid
     with pytest.raises(ValueError):
         compute_day("d", [ReportOrder("o", 24, "cash", "kiosk", 1000, (line,))])
+    with pytest.raises(ValueError):  # a coupon worth more than what the order kept
+        compute_day("d", [ReportOrder("o", 12, "alipay", "phone", 1000, (line,), refunded=500, discount=501)])
+    with pytest.raises(ValueError):  # a coupon on an order that was never paid
+        compute_day("d", [ReportOrder("o", 12, "table", "phone", 1000, (line,), paid=False, discount=100)])
 
 
 ITEMS = ("har_gow", "siu_mai", "milk_tea", "beef_chow_fun", "char_siu_bao")
