@@ -110,6 +110,14 @@ def _check_payload(kind: str, p: dict, f: str) -> None:
             line_sum += line["total"]
         if line_sum != p["total"]:
             raise Invalid("bad_payload", f"total {p['total']} is not the sum of the lines ({line_sum})", f + ".total")
+        prepaid = p.get("prepaid")
+        if prepaid is not None and not isinstance(prepaid, dict):
+            raise Invalid("bad_payload", "prepaid must be an object", f + ".prepaid")
+        if prepaid and prepaid.get("discount") is not None:
+            _money(prepaid["discount"], f + ".prepaid.discount")
+            if prepaid["discount"] > p["total"]:
+                raise Invalid("bad_payload", "a coupon cannot take off more than the order's total",
+                              f + ".prepaid.discount")
     elif kind.startswith("payment."):
         for key in ("attempt_id", "order_id"):
             if not (isinstance(p.get(key), str) and ID_RE.match(p[key])):
@@ -118,6 +126,8 @@ def _check_payload(kind: str, p: dict, f: str) -> None:
     elif kind.startswith("order."):
         if not (isinstance(p.get("order_id"), str) and ID_RE.match(p["order_id"])):
             raise Invalid("bad_payload", "order_id must be an id", f + ".order_id")
+        if kind == "order.paid" and p.get("discount") is not None:
+            _money(p["discount"], f + ".discount")
     if cashier_events.handles(kind):
         for key in ("amount", "value"):
             if key in p and p[key] is not None and not _int(p[key], 0, MAX_FEN):
@@ -171,8 +181,15 @@ def _alarm(db: Database, device: dict, kind: str, detail: str, now: int) -> None
 
 ORDER_PLACED = (
     "INSERT INTO orders (order_id, store_id, device_id, event_id, ticket_no, business_day, service, table_no,"
-    " payment, total, status, status_seq, lines, notes, menu_version, occurred_wall_ms, late)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'placed', ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING")
+    " payment, total, status, status_seq, lines, notes, menu_version, occurred_wall_ms, late, discount)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'placed', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING")
+
+
+def _discount(p: dict) -> int:
+    """What a member's coupon took off the order on the phone that paid it (a prepaid round's
+    `prepaid.discount`, a bill's `order.paid` `discount`): not money collected."""
+    prepaid = p.get("prepaid")
+    return int((prepaid.get("discount") if isinstance(prepaid, dict) else p.get("discount")) or 0)
 
 
 def _order_row(device: dict, ev: dict, late: bool) -> list:
@@ -180,7 +197,7 @@ def _order_row(device: dict, ev: dict, late: bool) -> list:
     return [p["order_id"], device["store_id"], device["device_id"], ev["event_id"], p["ticket_no"],
             p["business_day"], p["service"], p.get("table"), p["payment"], p["total"], ev["device_seq"],
             canonical_json({"lines": p["lines"]}), canonical_json({"notes": p.get("notes") or []}),
-            p.get("menu_version"), ev["occurred"]["wall_ms"], int(late)]
+            p.get("menu_version"), ev["occurred"]["wall_ms"], int(late), _discount(p)]
 
 
 class Projector:
@@ -229,6 +246,11 @@ def _project(db: Database, device: dict, ev: dict, late: bool, now: int) -> None
              ev["device_seq"], ev["event_id"]])
     elif kind == "order.printed":  # a table round printed in every kitchen: 已下厨 on the phones
         table_rounds.on_printed(db, device, p, now)
+    elif kind == "order.paid" and _discount(p):  # paid on a phone with a member's coupon
+        discount = min(_discount(p), MAX_FEN)
+        db.execute("UPDATE orders SET status = ?, status_seq = ?, discount = CASE WHEN ? < total THEN ? ELSE total END"
+                   " WHERE order_id = ? AND device_id = ? AND status_seq < ?",
+                   ["paid", ev["device_seq"], discount, discount, p["order_id"], device["device_id"], ev["device_seq"]])
     elif kind.startswith("order."):
         db.execute("UPDATE orders SET status = ?, status_seq = ?"
                    " WHERE order_id = ? AND device_id = ? AND status_seq < ?",

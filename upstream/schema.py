@@ -272,6 +272,12 @@ STEPS: list[str] = [
     CREATE INDEX phone_orders_by_device_order ON phone_orders (store_id, device_order_id);
     CREATE INDEX table_sessions_by_close ON table_sessions (store_id, closed_ms)
     """,
+    # a member's coupon applied at the phone checkout (upstream/phone_coupons.py): held and redeemed as
+    # the coupon's voucher_redemptions row (mode 'phone'); the device's order events say what it took
+    # off an order (orders.discount: not money collected, so never revenue)
+    """
+    ALTER TABLE orders ADD COLUMN discount BIGINT NOT NULL DEFAULT 0
+    """,
 ]
 
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from upstream import proxies, table_pay, table_rounds, table_sessions
+from upstream import member_tokens, phone_coupons, proxies, table_pay, table_rounds, table_sessions
 from upstream.errors import ApiError
 from upstream.sql import Database
 from upstream.web import MAX_SMALL_BODY, page_json, parse_json, read_body
@@ -36,6 +36,10 @@ def tables_router(db: Database, device_of: Callable[..., Awaitable[dict]], clock
 
     async def phone_body(request: Request) -> object:
         return await page_json(request, MAX_PHONE_BODY)
+
+    def member_of(request: Request, session: dict) -> dict | None:
+        """The member this phone proved to be at the table's store (its member cookie), or None."""
+        return member_tokens.member_of(db, session["store_id"], request.cookies.get(member_tokens.COOKIE), clock())
 
     def phone_of(request: Request) -> str | None:
         """This phone, as the hash of its table cookie."""
@@ -90,13 +94,27 @@ def tables_router(db: Database, device_of: Callable[..., Awaitable[dict]], clock
     async def table_round_pay(round_no: int, request: Request):
         doc = await phone_body(request)
         session = await phone_session(request)
-        return await run_in_threadpool(table_pay.pay_round, db, session, round_no, doc, clock(), phone_of(request))
+        member = await run_in_threadpool(member_of, request, session)
+        return await run_in_threadpool(table_pay.pay_round, db, session, round_no, doc, clock(), phone_of(request),
+                                       member)
 
     @router.post("/v1/table/bill/pay")
     async def table_bill_pay(request: Request):
         doc = await phone_body(request)
         session = await phone_session(request)
-        return await run_in_threadpool(table_pay.pay_bill, db, session, doc, clock(), phone_of(request))
+        member = await run_in_threadpool(member_of, request, session)
+        return await run_in_threadpool(table_pay.pay_bill, db, session, doc, clock(), phone_of(request), member)
+
+    @router.get("/v1/table/coupons")
+    async def table_coupons(request: Request, amount: int = 0):
+        """This phone's member's coupons and what each takes off `amount` fen (the pay sheet's choice)."""
+        session = await phone_session(request)
+
+        def work() -> dict:
+            member = member_of(request, session)
+            return {"member": member is not None,
+                    "coupons": phone_coupons.usable(db, member, max(0, min(amount, 10**9)), clock())}
+        return await run_in_threadpool(work)
 
     # -- the store's device (the cashier's table view) --------------------------------------
     async def device_json(request: Request) -> tuple[dict, object]:

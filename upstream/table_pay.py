@@ -1,9 +1,13 @@
 """Paying a table on the phone: a pay_first round before it is sent to the kitchen, or a pay_after
 table's bill at the end, as an in-app payment of the upstream's gateway (upstream/gateway/inapp.py).
 
-    pay_round(db, session, round_no, doc, now)  {"channel"} -> {"pay_url", "attempt_id", ...}
-    pay_bill(db, session, doc, now)             {"channel"} -> {"pay_url", "attempt_id", ...}
+    pay_round(db, session, round_no, doc, now)  {"channel", "coupon_id"?} -> {"pay_url", "attempt_id", ...}
+    pay_bill(db, session, doc, now)             {"channel", "coupon_id"?} -> {"pay_url", "attempt_id", ...}
     on_settled(db, attempt_row)                 the gateway's settle callback (registered by `register`)
+
+A member (the phone's member cookie) may apply one of their coupons (upstream/phone_coupons.py):
+the attempt is for the amount less the discount, the coupon is held by it, and on settle the
+round's command or the bill's payment carries the discount to the device.
 
 A round's bill reference is its round_id; the table's bill's is "session:<session_id>". On
 settle, a paid round gets its one `order.place` command (payment "prepaid", table_rounds.
@@ -18,7 +22,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from upstream import table_rounds, table_sessions
+from upstream import phone_coupons, table_rounds, table_sessions
 from upstream.errors import ApiError, now_ms
 from upstream.gateway import inapp, inapp_settle
 from upstream.members import BILL_PREFIX
@@ -43,6 +47,24 @@ def _channel(doc: object) -> object:
     return doc.get("channel")
 
 
+def _start(db: Database, session: dict, ref: str, amount: int, channel: object, subject: str, doc: object,
+           member: dict | None, now: int) -> dict:
+    """Start the in-app payment of `amount` for bill `ref`, less the member's coupon when the body
+    names one (held before the attempt starts, given back when it does not)."""
+    coupon_id = doc.get("coupon_id") if isinstance(doc, dict) else None
+    held = phone_coupons.hold(db, member, coupon_id, ref, amount, now) if coupon_id is not None else None
+    try:
+        started = inapp.start_inapp(db, session["store_id"], ref, amount - (held.discount if held else 0), channel,
+                                    subject, _return_url(db, session))
+    except BaseException:
+        if held is not None:
+            phone_coupons.drop(db, held)
+        raise
+    if held is not None:
+        phone_coupons.attach(db, held, started["attempt_id"], started["state"])
+    return {**started, "coupon": phone_coupons.of_attempt(db, started["attempt_id"])}
+
+
 def _return_url(db: Database, session: dict) -> str:
     """Where the provider's page sends the guest back: the table's own page (its signed code's URL)
     on this upstream as the phones reach it."""
@@ -61,7 +83,7 @@ def _subject(db: Database, session: dict, what: str) -> str:
 def _answer(started: dict) -> dict:
     return {"pay_url": started["pay_url"], "attempt_id": started["attempt_id"], "state": started["state"],
             "paid": started["paid"], "amount": started["amount"], "channel": started["channel"],
-            "expires_ms": started["expires_ms"]}
+            "expires_ms": started["expires_ms"], "coupon": started.get("coupon")}
 
 
 def _started_by(db: Database, started: dict, phone: str | None) -> dict:
@@ -71,7 +93,8 @@ def _started_by(db: Database, started: dict, phone: str | None) -> dict:
     return started
 
 
-def pay_round(db: Database, session: dict, round_no: object, doc: object, now: int, phone: str | None = None) -> dict:
+def pay_round(db: Database, session: dict, round_no: object, doc: object, now: int, phone: str | None = None,
+              member: dict | None = None) -> dict:
     """先付后吃: pay round `round_no` of the phone's table (it waits as `awaiting_payment`)."""
     table_sessions.require_open(session)
     channel = _channel(doc)
@@ -83,20 +106,21 @@ def pay_round(db: Database, session: dict, round_no: object, doc: object, now: i
         if rnd["payment"] == "prepaid":
             raise ApiError(409, "round_paid", f"round {round_no} is paid already")
         raise ApiError(409, "round_not_payable", f"round {round_no} does not wait for a payment ({rnd['state']})")
-    started = inapp.start_inapp(db, session["store_id"], rnd["round_id"], rnd["total"], channel,
-                                _subject(db, session, f"第{rnd['round_no']}轮"), _return_url(db, session))
+    subject = _subject(db, session, f"第{rnd['round_no']}轮")
+    started = _start(db, session, rnd["round_id"], rnd["total"], channel, subject, doc, member, now)
     return _answer(_started_by(db, started, phone))
 
 
-def pay_bill(db: Database, session: dict, doc: object, now: int, phone: str | None = None) -> dict:
+def pay_bill(db: Database, session: dict, doc: object, now: int, phone: str | None = None,
+             member: dict | None = None) -> dict:
     """先吃后付: pay what the table still owes (all its rounds, less voids and what was paid)."""
     table_sessions.require_open(session)
     channel = _channel(doc)
     due = table_rounds.bill(db, session["session_id"])["due"]
     if due <= 0:
         raise ApiError(409, "nothing_due", "this table owes nothing now")
-    started = inapp.start_inapp(db, session["store_id"], bill_ref(session["session_id"]), due, channel,
-                                _subject(db, session, "结账"), _return_url(db, session))
+    started = _start(db, session, bill_ref(session["session_id"]), due, channel, _subject(db, session, "结账"), doc,
+                     member, now)
     return _answer(_started_by(db, started, phone))
 
 
@@ -108,13 +132,17 @@ def on_settled(db: Database, row: dict) -> None:
         session = db.one("SELECT * FROM table_sessions WHERE session_id = ? AND store_id = ?",
                          [ref.removeprefix(BILL_PREFIX), row["store_id"]])
         if session is not None:
-            table_rounds.record_payment(db, session, row["attempt_id"], amount, row["channel"], "phone", None, now)
+            discount, coupon_id = phone_coupons.applied(db, row)
+            table_rounds.record_payment(db, session, row["attempt_id"], amount, row["channel"], "phone", None, now,
+                                        discount, coupon_id)
         return
     rnd = db.one("SELECT * FROM table_rounds WHERE round_id = ? AND store_id = ?", [ref, row["store_id"]])
     if rnd is None:
         return  # not a table's payment
     if rnd["state"] == "awaiting_payment":
-        table_rounds.send_paid_round(db, rnd["round_id"], row["attempt_id"], row["channel"], amount, now)
+        discount, coupon_id = phone_coupons.applied(db, row)
+        table_rounds.send_paid_round(db, rnd["round_id"], row["attempt_id"], row["channel"], amount, now,
+                                     discount, coupon_id)
     elif rnd["attempt_id"] != row["attempt_id"]:
         # the round can no longer be sent (the table was cleared) or another payment sent it: give it back
         log.warning("round %s paid by %s but it is %s: refunding", rnd["round_id"], row["attempt_id"], rnd["state"])
@@ -130,6 +158,7 @@ def payments_of(db: Database, session: dict) -> list[dict]:
                     f" ({', '.join('?' * len(refs))}) ORDER BY created_ms, attempt_id", [session["store_id"], *refs])
     return [{"attempt_id": r["attempt_id"], "round": rounds.get(r["order_id"]), "channel": r["channel"],
              "amount": r["paid_amount"] or r["amount"], "state": _phone_state(r["state"]),
+             "coupon": phone_coupons.of_attempt(db, r["attempt_id"]),
              "paid_ms": (r["notified_ms"] or r["final_ms"]) if r["state"] == "succeeded" else None,
              "provider_trade_no": r["provider_trade_no"]} for r in rows]
 

@@ -229,8 +229,11 @@ def _send(db: Database, round_id: str, device: dict, payment: str, prepaid: dict
     return True
 
 
-def send_paid_round(db: Database, round_id: str, attempt_id: str, channel: str, amount: int, now: int) -> bool:
-    """A pay_first round whose payment settled: its command, once (False when it was sent before)."""
+def send_paid_round(db: Database, round_id: str, attempt_id: str, channel: str, amount: int, now: int,
+                    discount: int = 0, coupon_id: str | None = None) -> bool:
+    """A pay_first round whose payment settled: its command, once (False when it was sent before).
+    `discount`, `coupon_id`: a member's coupon applied on the phone (the device counts the round's
+    total less it as collected)."""
     rnd = db.one("SELECT store_id FROM table_rounds WHERE round_id = ?", [round_id])
     if rnd is None:
         return False
@@ -239,7 +242,8 @@ def send_paid_round(db: Database, round_id: str, attempt_id: str, channel: str, 
         raise ApiError(503, "no_device", "this store has no device to print the order on", retry=False)
     with db.tx():
         return _send(db, round_id, device, "prepaid",
-                     {"attempt_id": attempt_id, "channel": channel, "amount": amount}, now)
+                     {"attempt_id": attempt_id, "channel": channel, "amount": amount,
+                      **({"discount": discount, "coupon_id": coupon_id} if discount else {})}, now)
 
 
 def on_ack(db: Database, payload: dict, status: str, result: dict, now: int) -> None:
@@ -341,25 +345,35 @@ def bill(db: Database, session_id: str) -> dict:
             "state": "paid" if total and not due else ("open" if total else "empty")}
 
 
+COUPON_METHOD = "coupon"  # a table_payments row of what a member's coupon took off a phone payment
+
+
 def record_payment(db: Database, session: dict, payment_id: str, amount: int, method: str, source: str,
-                   staff_id: str | None, now: int) -> bool:
+                   staff_id: str | None, now: int, discount: int = 0, coupon_id: str | None = None) -> bool:
     """A payment of the table's bill (at the counter by the device, or on a phone): once per id.
     A phone's payment also goes to the store's printing device (command `table.bill_paid`, in the
-    same transaction), so the counter's bill and day report count it as collected."""
+    same transaction), so the counter's bill and day report count it as collected. `discount`: a
+    member's coupon applied on the phone, recorded beside the money (method `coupon`, id
+    `<payment_id>:coupon`) so the bill is covered, and told to the device (not money collected)."""
     device = printing_device(db, session["store_id"]) if source == "phone" else None
+    insert = ("INSERT INTO table_payments (payment_id, session_id, store_id, amount, method, source, staff_id,"
+              " created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (payment_id) DO NOTHING")
     with db.tx():
-        cursor = db.execute(
-            "INSERT INTO table_payments (payment_id, session_id, store_id, amount, method, source, staff_id,"
-            " created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (payment_id) DO NOTHING",
-            [payment_id, session["session_id"], session["store_id"], amount, method, source, staff_id, now])
+        cursor = db.execute(insert, [payment_id, session["session_id"], session["store_id"], amount, method, source,
+                                     staff_id, now])
         if cursor.rowcount == 1:
+            if discount:
+                db.execute(insert, [f"{payment_id}:coupon", session["session_id"], session["store_id"], discount,
+                                    COUPON_METHOD, source, staff_id, now])
             table_sessions.touch(db, session["session_id"])
             if device is not None:
                 db.execute("INSERT INTO commands (command_id, store_id, device_id, type, payload, created_ms)"
                            " VALUES (?, ?, ?, 'table.bill_paid', ?, ?)",
                            [new_id(), session["store_id"], device["device_id"],
                             canonical_json({"session_id": session["session_id"], "attempt_id": payment_id,
-                                            "channel": method, "amount": amount}), now])
+                                            "channel": method, "amount": amount,
+                                            **({"discount": discount, "coupon_id": coupon_id} if discount else {})}),
+                            now])
     return cursor.rowcount == 1
 
 

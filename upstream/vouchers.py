@@ -30,6 +30,7 @@ from edge.orders import new_id
 from edge.protocol.canonical import canonical_json
 from edge.protocol.signing import b64e
 from edge.tables import Keyring, unb64url
+from upstream import coupon_holds
 from upstream.enroll import authenticate, require_store
 from upstream.errors import ApiError, now_ms
 from upstream.sql import Database
@@ -108,7 +109,9 @@ def redemption(db: Database, store_id: str, voucher_id: str) -> dict | None:
 def claim(db: Database, store_id: str, device_id: str, fields: dict, redemption_id: str, mode: str,
           staff_id: str | None, order_id: str | None, at_ms: int) -> tuple[bool, dict]:
     """Insert the one redemption of a voucher (in the caller's transaction or its own):
-    (True, it) when this redemption id holds the voucher, (False, the other one) when not."""
+    (True, it) when this redemption id holds the voucher, (False, the other one) when not. A
+    member's coupon held by a phone payment that ended unpaid is free again first."""
+    coupon_holds.release_ended(db, store_id, fields["voucher_id"], at_ms)
     db.execute(
         "INSERT INTO voucher_redemptions (store_id, voucher_id, redemption_id, device_id, value, mode, staff_id,"
         " order_id, redeemed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -149,6 +152,8 @@ def redeem(db: Database, device: dict, doc: object) -> tuple[int, dict]:
 def check(db: Database, device: dict, doc: object) -> dict:
     store_id = device["store_id"]
     status, fields = check_code(db, store_id, doc.get("code") if isinstance(doc, dict) else None)
+    if fields:
+        coupon_holds.release_ended(db, store_id, fields["voucher_id"], now_ms())
     held = redemption(db, store_id, fields["voucher_id"]) if fields else None
     if held and status == "valid":
         status = "already_used"

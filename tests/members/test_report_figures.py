@@ -29,7 +29,7 @@ order_st = st.fixed_dictionaries({
     "payment": st.sampled_from(["counter", "code", "table"]),
     "phone": st.booleans(),
     "lines": st.lists(st.tuples(st.sampled_from(ITEMS), st.integers(1, 3)), min_size=1, max_size=3),
-    "void": st.integers(0, 1), "refund": st.integers(0, 900),
+    "void": st.integers(0, 1), "refund": st.integers(0, 900), "coupon": st.sampled_from([0, 0, 300, 800, 5000]),
     "payer": st.sampled_from([None, "a", "b", "c"]),
 })
 
@@ -51,13 +51,16 @@ def load(db, orders: list[dict]) -> None:
                      for i, q in o["lines"]]
             total = sum(line["total"] for line in lines)
             voided = lines[0]["unit_price"] if o["void"] else 0
-            refunded = min(o["refund"], total - voided) if o["status"] == "paid" else 0
-            o.update(at=at, total=total, voided=voided, refunded=refunded, lines_doc=lines, id=f"o{n:04d}")
+            # a member's coupon applied at the phone checkout: not money collected
+            discount = min(o["coupon"], total - voided) if o["status"] == "paid" and o["phone"] else 0
+            refunded = min(o["refund"], total - voided - discount) if o["status"] == "paid" else 0
+            o.update(at=at, total=total, voided=voided, refunded=refunded, discount=discount, lines_doc=lines,
+                     id=f"o{n:04d}")
             db.execute("INSERT INTO orders (order_id, store_id, device_id, event_id, total, status, status_seq, lines,"
-                       " notes, occurred_wall_ms, late, voided, refunded, payment, table_no) VALUES"
-                       " (?, 's1', ?, ?, ?, ?, 1, ?, '{}', ?, 0, ?, ?, ?, ?)",
+                       " notes, occurred_wall_ms, late, voided, refunded, payment, table_no, discount) VALUES"
+                       " (?, 's1', ?, ?, ?, ?, 1, ?, '{}', ?, 0, ?, ?, ?, ?, ?)",
                        [o["id"], o["device"], f"e{n}", total, o["status"], canonical_json({"lines": lines}), at,
-                        voided, refunded, o["payment"], "1" if o["phone"] else None])
+                        voided, refunded, o["payment"], "1" if o["phone"] else None, discount])
             if o["void"]:
                 db.execute("INSERT INTO cashier_events (event_id, store_id, device_id, type, order_id, amount,"
                            " occurred_ms, payload) VALUES (?, 's1', 'till-1', 'cashier.void', ?, ?, ?, ?)",
@@ -70,7 +73,7 @@ def load(db, orders: list[dict]) -> None:
                            [f"r{n}", n, f"t{n}", total, o["id"], at, at])
             if o["payer"] and o["status"] == "paid":
                 first_seen[o["payer"]] = min(first_seen.get(o["payer"], at), at)
-                payments.append([f"a{n}", o["payer"], o["id"], total - voided, refunded, at])
+                payments.append([f"a{n}", o["payer"], o["id"], total - voided - discount, refunded, at])
         for payer, at in first_seen.items():
             db.execute("INSERT INTO members (member_id, store_id, first_visit_ms, created_ms, updated_ms)"
                        " VALUES (?, 's1', ?, 0, 0)", [payer, at])
@@ -82,7 +85,7 @@ def load(db, orders: list[dict]) -> None:
 def expected(orders: list[dict], period) -> dict:
     inside = [o for o in orders if period.start_ms <= o["at"] < period.end_ms]
     paid = [o for o in inside if o["status"] == "paid"]
-    kept = lambda o: o["total"] - o["voided"] - o["refunded"]  # noqa: E731
+    kept = lambda o: o["total"] - o["voided"] - o["refunded"] - o["discount"]  # noqa: E731
     hours: Counter = Counter(((o["at"] + 8 * 3_600_000) // 3_600_000) % 24 for o in paid)
     channels: Counter = Counter("phone" if o["phone"] else ("kiosk" if o["device"] == "kiosk-1" else "counter")
                                 for o in paid)
@@ -104,7 +107,7 @@ def expected(orders: list[dict], period) -> dict:
             "hours": {h: n for h, n in hours.items()}, "channels": dict(channels),
             "qty": {i: q for i, q in qty.items()}, "voids": {i: q for i, q in voids.items()},
             "members": len(seen), "new": sum(1 for p in seen if first[p] >= period.start_ms),
-            "member_revenue": sum(o["total"] - o["voided"] - o["refunded"] for ps in seen.values() for o in ps)}
+            "member_revenue": sum(kept(o) for ps in seen.values() for o in ps)}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

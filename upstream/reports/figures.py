@@ -3,8 +3,9 @@ PostgreSQL (the orders index `orders_by_store (store_id, occurred_wall_ms)` boun
 store's period: a month of a busy store is a few thousand rows, whatever the fleet holds).
 
 Counting rules (docs/members-and-data.md says them to the owner):
-- 营业额 revenue collected: paid orders' total minus what was voided and refunded. Unpaid orders
-  (still 待付) and wholly voided orders never count; a refund takes its money out.
+- 营业额 revenue collected: paid orders' total minus what was voided and refunded, and minus what a
+  member's coupon took off at the phone checkout (orders.discount). Unpaid orders (still 待付) and
+  wholly voided orders never count; a refund takes its money out.
 - 订单数: paid orders that still hold money; 客单价 = revenue / 订单数.
 - 桌均: revenue of table orders / table sessions closed; 人均: that revenue / the guests who scanned
   the table code (each phone that joined the session: a lower bound of the covers).
@@ -23,7 +24,7 @@ from upstream.sql import Database
 
 HOUR_MS, BEIJING_MS = 3_600_000, 8 * 3_600_000
 _RANGE = "o.store_id = ? AND o.occurred_wall_ms >= ? AND o.occurred_wall_ms < ?"
-_KEPT = "o.total - o.voided - o.refunded"
+_KEPT = "o.total - o.voided - o.refunded - o.discount"
 
 TOTALS = (f"SELECT count(*) AS placed,"
           f" SUM(CASE WHEN o.status = 'paid' AND {_KEPT} > 0 THEN 1 ELSE 0 END) AS orders,"
