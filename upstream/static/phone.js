@@ -231,6 +231,7 @@
 
   function showRounds(rounds, bill, session) {
     var list = $("rounds");
+    paymentCount = bill && bill.payments ? bill.payments.length : 0;  /* a new payment: ask for coupons again */
     list.textContent = "";
     $("n-rounds").textContent = rounds.length ? String(rounds.length) : "";
     rounds.forEach(function (round) {
@@ -310,6 +311,10 @@
     var row = el("p", "receipt"), left = el("span"), no = payment.provider_trade_no;
     left.appendChild(both(what[0] + " · " + how[0] + " · " + words[0] + when, what[1] + " · " + how[1] + " · " + words[1] + when));
     if (no) left.appendChild(both("交易号 " + no, "Trade no. " + no, "small"));
+    if (payment.coupon) {
+      left.appendChild(both("优惠券抵扣 " + yuan(payment.coupon.discount), "Coupon " + yuan(payment.coupon.discount) + " off",
+                            "small"));
+    }
     row.appendChild(left);
     row.appendChild(el("b", "", yuan(payment.amount)));
     return row;
@@ -322,24 +327,69 @@
     if (/AlipayClient/i.test(agent)) return ["alipay"];
     return ["wechat", "alipay"];
   }
+  /* A member's coupons for an amount (GET /v1/table/coupons: the member cookie says whose), asked
+     once per amount and table payment count; the guest's choice per payment path ("" = none;
+     unset = the coupon that takes off the most). The server checks the coupon again. */
+  var couponAnswers = {}, couponChoice = {}, paymentCount = 0;
+  function couponsFor(amount, then) {
+    var key = amount + ":" + paymentCount, known = couponAnswers[key];
+    if (known) return known.coupons ? known : null;
+    couponAnswers[key] = {};
+    call("GET", "/v1/table/coupons?amount=" + amount).then(function (answer) {
+      couponAnswers[key] = {coupons: answer.ok && answer.body && answer.body.coupons ? answer.body.coupons : []};
+      then();
+    }, function () { delete couponAnswers[key]; });
+    return null;
+  }
   function payButtons(path, amount) {
     var box = el("div", "pay");
-    channels().forEach(function (channel) {
-      var button = el("button", "primary");
-      button.type = "button";
-      button.appendChild(both(W.pay[0] + " " + yuan(amount) + (channels().length > 1 ? " · " + W[channel][0] : ""),
-                              W.pay[1] + " " + yuan(amount) + (channels().length > 1 ? " · " + W[channel][1] : "")));
-      button.onclick = async function () {
-        button.disabled = true;
-        var answer = await send("POST", path, {channel: channel});
-        if (answer && answer.ok && answer.body && answer.body.pay_url) {
-          window.location.href = answer.body.pay_url;
-          return;
-        }
-        button.disabled = false;
-      };
-      box.appendChild(button);
-    });
+    function draw() {
+      box.textContent = "";
+      var known = couponsFor(amount, draw);
+      var usable = known ? known.coupons.filter(function (c) { return c.discount > 0; }) : [];
+      usable.sort(function (a, b) { return b.discount - a.discount; });
+      var wanted = couponChoice[path] === undefined && usable.length ? usable[0].coupon_id : couponChoice[path];
+      var chosen = usable.filter(function (c) { return c.coupon_id === wanted; })[0] || null;
+      if (usable.length) {
+        var pick = el("select", "coupon");
+        pick.setAttribute("aria-label", en() ? "Coupon" : "优惠券");
+        var none = el("option", "", en() ? "No coupon" : "不使用优惠券");
+        none.value = "";
+        pick.appendChild(none);
+        usable.forEach(function (c) {
+          var option = el("option", "", (en() ? "Coupon: " + c.terms.en : "会员券：" + c.terms.zh) + "  -" + yuan(c.discount));
+          option.value = c.coupon_id;
+          pick.appendChild(option);
+        });
+        pick.value = chosen ? chosen.coupon_id : "";
+        pick.onchange = function () { couponChoice[path] = pick.value; draw(); };
+        box.appendChild(pick);
+      }
+      var toPay = amount - (chosen ? chosen.discount : 0);
+      channels().forEach(function (channel) {
+        var button = el("button", "primary");
+        button.type = "button";
+        button.appendChild(both(W.pay[0] + " " + yuan(toPay) + (channels().length > 1 ? " · " + W[channel][0] : ""),
+                                W.pay[1] + " " + yuan(toPay) + (channels().length > 1 ? " · " + W[channel][1] : "")));
+        button.onclick = async function () {
+          button.disabled = true;
+          var body = chosen ? {channel: channel, coupon_id: chosen.coupon_id} : {channel: channel};
+          var answer = await send("POST", path, body);
+          if (answer && answer.ok && answer.body && answer.body.pay_url) {
+            window.location.href = answer.body.pay_url;
+            return;
+          }
+          if (chosen) {  /* the coupon was refused (used meanwhile, ...): ask again */
+            couponAnswers = {};
+            delete couponChoice[path];
+            draw();
+          }
+          button.disabled = false;
+        };
+        box.appendChild(button);
+      });
+    }
+    draw();
     return box;
   }
 
