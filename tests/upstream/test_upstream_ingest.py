@@ -122,6 +122,9 @@ def test_wrong_types_refuse_the_whole_batch(upstream, mutate, code, field):
     (lambda p: p.update(total="28.00"), "bad_payload"),
     (lambda p: p["lines"][0].update(qty=0), "bad_payload"),
     (lambda p: p.update(lines=[]), "bad_payload"),
+    (lambda p: p.update(prepaid={"attempt_id": "a" * 26, "channel": "alipay", "discount": -5}), "negative_money"),
+    (lambda p: p.update(prepaid={"attempt_id": "a" * 26, "channel": "alipay", "discount": 2801}), "bad_payload"),
+    (lambda p: p.update(prepaid="paid"), "bad_payload"),
 ])
 def test_bad_money_is_refused_with_the_event_named(upstream, payload, code):
     client = raw_device(upstream)
@@ -183,3 +186,22 @@ def test_dedup_is_permanent_across_restarts(upstream):
         assert ingest(client, event).json()["results"][0]["status"] == "duplicate"
     finally:
         again.stop()
+
+
+def test_a_phone_coupon_is_kept_apart_from_the_money(upstream):
+    """A member's coupon applied on a phone: a prepaid round's `prepaid.discount` and a bill's
+    `order.paid` `discount` land in orders.discount (never above the total); a negative one is refused."""
+    client = raw_device(upstream)
+    round_paid = order_payload()
+    round_paid["prepaid"] = {"attempt_id": "a" * 26, "channel": "alipay", "discount": 800, "coupon_id": "Q1"}
+    by_bill = order_payload()
+    events = [make_event(1, round_paid), make_event(2, by_bill),
+              make_event(3, {"order_id": by_bill["order_id"], "payment": "wechat", "amount": 0, "discount": 9999,
+                             "coupon_id": "Q2"}, "order.paid")]
+    assert ingest(client, *events).status_code == 200
+    discount = lambda order_id: upstream.db.scalar("SELECT discount FROM orders WHERE order_id = ?",  # noqa: E731
+                                                   [order_id])
+    assert discount(round_paid["order_id"]) == 800
+    assert discount(by_bill["order_id"]) == 2800  # capped at the order's total
+    bad = ingest(client, make_event(4, {"order_id": by_bill["order_id"], "discount": -1}, "order.paid"))
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "negative_money"
