@@ -17,7 +17,7 @@ from __future__ import annotations
 from edge.codes import make_signed_code
 from edge.orders import new_id
 from edge.tables import unb64url
-from upstream import campaigns, members
+from upstream import campaigns, coupon_holds, members
 from upstream.errors import ApiError
 from upstream.sql import Database
 from upstream.vouchers import ensure_code_key
@@ -138,6 +138,7 @@ def of_member(db: Database, member_id: str, now: int) -> list[dict]:
                     " FROM coupons c JOIN campaigns g ON g.campaign_id = c.campaign_id WHERE c.member_id = ?"
                     " ORDER BY c.issued_ms DESC", [member_id])
     for row in rows:
+        coupon_holds.release_ended(db, row["store_id"], row["coupon_id"], now)  # a phone payment that ended unpaid
         used = db.one("SELECT redeemed_ms FROM voucher_redemptions WHERE store_id = ? AND voucher_id = ?",
                       [row["store_id"], row["coupon_id"]])
         row["state"] = "used" if (row["used_ms"] or used) else ("expired" if row["expires_ms"] <= now else "valid")
