@@ -126,7 +126,7 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
     return Placed(order_id, created=True)
 
 
-def _coupon(discount: int, coupon_id: str | None) -> dict:
+def _coupon(discount: int, coupon_id: str | None) -> dict[str, Any]:
     """The event's record of a member's coupon applied on the phone (nothing when none was)."""
     return {"discount": discount, "coupon_id": coupon_id} if discount else {}
 
