@@ -161,6 +161,7 @@ QUERIES = {
     "tables": lambda db, s, p: figures.tables(db, s, p),
     "members": lambda db, s, p: figures.member_figures(db, s, p),
     "segments": lambda db, s, p: segments.counts(db, s, p.end_ms),
+    "coupons": lambda db, s, p: figures.campaign_figures(db, s, p),
 }
 
 

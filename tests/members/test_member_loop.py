@@ -91,6 +91,10 @@ def test_pay_join_claim_redeem_count_erase(pay_world, tmp_path):  # noqa: F811
                      timeout=10).status_code == 200
     page = boss.get(f"{world.upstream.url}/owner/{STORE}", timeout=10).text
     assert "¥28.00" in page and "100.0%" in page  # all of the day's revenue is a member's
+    row = page.split(f'id="campaign-{offer["campaign_id"]}"', 1)[1].split("</tr>", 1)[0]
+    assert "会员立减" in row and "<td>1</td><td>1</td><td>¥5.00</td><td>1/100</td>" in row  # claimed, redeemed
+    csv = boss.get(f"{world.upstream.url}/owner/{STORE}/export/coupons.csv", timeout=10).content.decode("utf-8-sig")
+    assert f'{offer["campaign_id"]},会员立减,满¥20减¥5,1,1,5.00,1,100,active' in csv
 
     payer = attempt["payer_id"]
     member_id = db.scalar("SELECT member_id FROM members")

@@ -100,6 +100,9 @@ def test_a_member_pays_the_bill_with_a_coupon(pay_world, tmp_path):  # noqa: F81
     page = boss.get(f"{world.upstream.url}/owner/{STORE}", timeout=10).text
     revenue = page.split('id="card-revenue"', 1)[1].split("</div></div>", 1)[0]
     assert "¥23.00" in revenue and "¥28.00" not in revenue  # revenue is the money collected
+    assert "会员券抵扣 Coupons off ¥5.00" in page
+    row = page.split('id="campaign-', 1)[1].split("</tr>", 1)[0]
+    assert "<td>1</td><td>1</td><td>¥5.00</td>" in row  # issued and used today, ¥5.00 off
     assert phone.errors == []
 
 

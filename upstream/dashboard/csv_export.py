@@ -1,5 +1,5 @@
 """CSV exports of the dashboard's tables (pure): summary, hours, dishes, channels, payments,
-segments. Money in yuan with two decimals; a UTF-8 BOM so a spreadsheet opens the Chinese names
+coupons, segments. Money in yuan with two decimals; a UTF-8 BOM so a spreadsheet opens the Chinese names
 right. Nothing in them names a person: no payer id, no phone number, no member id."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
-TABLES = ("summary", "hours", "dishes", "channels", "payments", "segments")
+TABLES = ("summary", "hours", "dishes", "channels", "payments", "coupons", "segments")
 
 
 def _yuan(fen) -> str:
@@ -21,7 +21,7 @@ def _ratio(value) -> str:
 def rows(table: str, doc: dict, before: dict, segments: list[dict]) -> list[list]:
     if table == "summary":
         out = [["figure", "this_period", "previous_period"]]
-        for key in ("revenue", "avg_order", "per_table", "per_guest", "unpaid", "voided", "refunded"):
+        for key in ("revenue", "avg_order", "per_table", "per_guest", "unpaid", "voided", "refunded", "discounts"):
             out.append([key, _yuan(doc[key]), _yuan(before[key])])
         for key in ("orders", "placed", "unpaid_orders", "voided_orders", "table_sessions", "members_seen",
                     "new_members"):
@@ -39,6 +39,10 @@ def rows(table: str, doc: dict, before: dict, segments: list[dict]) -> list[list
     if table in ("channels", "payments"):
         key = "channel" if table == "channels" else "method"
         return [[key, "orders", "revenue_yuan"]] + [[r[key], r["orders"], _yuan(r["revenue"])] for r in doc[table]]
+    if table == "coupons":
+        return [["campaign_id", "name", "terms", "issued", "used", "off_yuan", "issued_all", "quota", "state"]] + [
+            [c["campaign_id"], c["name"], c["terms"], c["issued"], c["used"], _yuan(c["off"]), c["issued_all"],
+             c["quota"], c["state"]] for c in doc["coupons"]]
     if table == "segments":
         return [["segment", "label", "members"]] + [[s["segment"], s["label"], s["members"]] for s in segments]
     raise KeyError(table)

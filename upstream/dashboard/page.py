@@ -97,6 +97,10 @@ def dashboard(store_name: str, base: str, now_doc: dict, before_doc: dict, segme
                        f"<td>{r['orders'] * 100 / total:.1f}%</td><td>{escape(yuan(r['revenue']))}</td></tr>"
                        for r in rows)
 
+    coupon_rows = "".join(
+        f'<tr id="campaign-{escape(c["campaign_id"])}"><td>{escape(c["name"])} <small>{escape(c["terms"])}'
+        f'{"" if c["state"] == "active" else " · 已停止"}</small></td><td>{c["issued"]}</td><td>{c["used"]}</td>'
+        f'<td>{escape(yuan(c["off"]))}</td><td>{c["issued_all"]}/{c["quota"]}</td></tr>' for c in now_doc["coupons"])
     options = "".join(f'<option value="{escape(c["campaign_id"])}">{escape(c["name"])}</option>' for c in campaigns)
     seg_rows = "".join(
         f'<tr id="segment-{s["segment"]}"><td>{escape(s["label"])} <small>{escape(s["label_en"])}</small></td>'
@@ -113,6 +117,7 @@ def dashboard(store_name: str, base: str, now_doc: dict, before_doc: dict, segme
 <div class="cards">{cards}</div>
 <p class="same">未付 Unpaid: {now_doc["unpaid_orders"]} 单 {escape(yuan(now_doc["unpaid"]))} · 作废 Voided:
 {now_doc["voided_orders"]} 单 · 退菜 {escape(yuan(now_doc["voided"]))} · 退款 Refunded {escape(yuan(now_doc["refunded"]))}
+· 会员券抵扣 Coupons off {escape(yuan(now_doc["discounts"]))}
 （都不计入营业额 none of it is revenue）</p>
 <section><h2>时段客流 Orders by hour {_csv(base, "hours", kind, day)}</h2>{hours}</section>
 <section><h2>菜品销量排行 Top dishes {_csv(base, "dishes", kind, day)}</h2>{dish_chart}
@@ -123,6 +128,10 @@ def dashboard(store_name: str, base: str, now_doc: dict, before_doc: dict, segme
 <section><h2>支付方式 Payments {_csv(base, "payments", kind, day)}</h2><table id="payments">
 <tr><th>方式</th><th>单数 Orders</th><th>占比 Share</th><th>金额 Revenue</th></tr>
 {mix_rows(now_doc["payments"], "method", METHODS)}</table></section>
+<section><h2>优惠券 Coupons {_csv(base, "coupons", kind, day)}</h2><table id="coupons">
+<tr><th>活动 Campaign</th><th>发出 Issued</th><th>使用 Used</th><th>抵扣 Off</th><th>已发/总量 Quota</th></tr>
+{coupon_rows or '<tr><td colspan="5"><small>还没有活动 (no campaign yet: edge-upstream campaigns create)</small></td></tr>'}
+</table></section>
 <section><h2>会员分群 Customer segments {_csv(base, "segments", kind, day)}</h2><table id="segments">
 <tr><th>分群 Segment</th><th>人数 Members</th><th>发券 Coupon campaign</th></tr>{seg_rows}</table>
 <p id="sent" class="same"></p></section>

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 
+from upstream import campaigns
 from upstream.reports.periods import Period
 from upstream.sql import Database
 
@@ -33,7 +34,8 @@ TOTALS = (f"SELECT count(*) AS placed,"
           f" SUM(CASE WHEN o.status NOT IN ('paid', 'voided') THEN 1 ELSE 0 END) AS unpaid_orders,"
           f" SUM(CASE WHEN o.status NOT IN ('paid', 'voided') THEN o.total - o.voided ELSE 0 END) AS unpaid,"
           f" SUM(CASE WHEN o.status = 'voided' THEN 1 ELSE 0 END) AS voided_orders,"
-          f" SUM(o.voided) AS voided, SUM(o.refunded) AS refunded"
+          f" SUM(o.voided) AS voided, SUM(o.refunded) AS refunded,"
+          f" SUM(CASE WHEN o.status = 'paid' THEN o.discount ELSE 0 END) AS discounts"
           f" FROM orders o WHERE {_RANGE}")
 HOURS = (f"SELECT ((o.occurred_wall_ms + {BEIJING_MS}) / {HOUR_MS}) % 24 AS hour, count(*) AS orders,"
          f" SUM({_KEPT}) AS revenue FROM orders o WHERE {_RANGE} AND o.status = 'paid' GROUP BY 1 ORDER BY 1")
@@ -56,9 +58,20 @@ GUESTS = ("SELECT count(*) AS guests FROM table_tokens t JOIN table_sessions s O
 MEMBERS = ("SELECT p.member_id, count(*) AS visits, SUM(p.amount - p.refunded) AS spend, MIN(m.first_visit_ms) AS"
            " first_ms FROM member_payments p JOIN members m ON m.member_id = p.member_id"
            " WHERE p.store_id = ? AND p.paid_ms >= ? AND p.paid_ms < ? GROUP BY p.member_id")
+# each campaign of the store (the 20 newest): coupons issued and used in the period, and what they
+# took off (a phone coupon's own discount; a counter's redemption: the voucher's face value)
+COUPONS = ("SELECT g.campaign_id, g.name, g.kind, g.amount_off, g.percent_off, g.min_spend, g.max_off, g.quota,"
+           " g.issued AS issued_all, g.state, g.delivery,"
+           " SUM(CASE WHEN c.issued_ms >= ? AND c.issued_ms < ? THEN 1 ELSE 0 END) AS issued,"
+           " SUM(CASE WHEN c.used_ms >= ? AND c.used_ms < ? THEN 1 ELSE 0 END) AS used,"
+           " SUM(CASE WHEN c.used_ms >= ? AND c.used_ms < ? THEN coalesce(c.discount, r.value, 0) ELSE 0 END) AS off"
+           " FROM campaigns g LEFT JOIN coupons c ON c.campaign_id = g.campaign_id"
+           " AND ((c.issued_ms >= ? AND c.issued_ms < ?) OR (c.used_ms >= ? AND c.used_ms < ?))"
+           " LEFT JOIN voucher_redemptions r ON r.store_id = c.store_id AND r.voucher_id = c.coupon_id"
+           " WHERE g.store_id = ? GROUP BY g.campaign_id ORDER BY g.created_ms DESC, g.campaign_id LIMIT 20")
 
 QUERIES = {"totals": TOTALS, "hours": HOURS, "channels": CHANNELS, "payments": PAYMENTS, "lines": LINES,
-           "voids": VOIDS, "tables": TABLES, "guests": GUESTS, "members": MEMBERS}
+           "voids": VOIDS, "tables": TABLES, "guests": GUESTS, "members": MEMBERS, "coupons": COUPONS}
 
 
 def _int(value) -> int:
@@ -145,6 +158,18 @@ def member_figures(db: Database, store_id: str, p: Period) -> dict:
             "revenue": sum(_int(r["spend"]) for r in rows)}
 
 
+def campaign_figures(db: Database, store_id: str, p: Period) -> list[dict]:
+    """优惠券: each campaign's coupons issued and used in the period, and what they took off."""
+    span = [p.start_ms, p.end_ms]
+    out = []
+    for r in db.query(COUPONS, span * 5 + [store_id]):
+        out.append({"campaign_id": r["campaign_id"], "name": r["name"], "terms": campaigns.terms(r, "zh"),
+                    "terms_en": campaigns.terms(r, "en"), "delivery": r["delivery"], "state": r["state"],
+                    "quota": _int(r["quota"]), "issued_all": _int(r["issued_all"]), "issued": _int(r["issued"]),
+                    "used": _int(r["used"]), "off": _int(r["off"])})
+    return out
+
+
 def compute(db: Database, store_id: str, p: Period) -> dict:
     """The whole period: every figure the dashboard shows."""
     t = totals(db, store_id, p)
@@ -160,12 +185,13 @@ def compute(db: Database, store_id: str, p: Period) -> dict:
         "per_table": ratio(t["table_revenue"], tb["sessions"]), "per_guest": ratio(t["table_revenue"], tb["guests"]),
         "table_turns": ratio(tb["sessions"], tb["tables"] * p.days), "table_sessions": tb["sessions"],
         "unpaid_orders": t["unpaid_orders"], "unpaid": t["unpaid"], "voided_orders": t["voided_orders"],
-        "voided": t["voided"], "refunded": t["refunded"],
+        "voided": t["voided"], "refunded": t["refunded"], "discounts": t["discounts"],
         "scan_share": ratio(phone, paid),
         "new_share": ratio(m["new"], m["members"]), "repeat_rate": ratio(m["returning"], m["members"]),
         "member_share": ratio(m["revenue"], t["revenue"]), "members_seen": m["members"], "new_members": m["new"],
         "hours": hours(db, store_id, p), "channels": channels,
         "payments": mix(db, PAYMENTS, "method", store_id, p), "dishes": dishes(db, store_id, p),
+        "coupons": campaign_figures(db, store_id, p),
     }
 
 
