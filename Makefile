@@ -19,7 +19,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo )
 # mypy --strict (pyproject [tool.mypy]): the pure domain and the ledger
 MYPY_STRICT := edge/money.py edge/menu.py edge/cart.py edge/orders.py edge/codes.py edge/tables.py edge/screen_text.py edge/ledger
 
-.PHONY: run demo test lint system-deps install clean bench emupos
+.PHONY: run demo test lint system-deps install clean bench emupos arm64-check
 
 run: install
 	$(BIN)/edge demo
@@ -63,6 +63,13 @@ $(STAMP): pyproject.toml | system-deps
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[test]"
 	touch $(STAMP)
+
+# Matou on the Pi's architecture, proven here under qemu-user (docs/install-pi.md, "Proven on arm64
+# before the first Pi"): minutes and CPU-heavy, so not part of `make test`. ARM_ARCH=armhf tries
+# 32-bit ARM the same way.
+ARM_ARCH ?= arm64
+arm64-check:
+	bash hardware/arm64-check.sh --arch $(ARM_ARCH)
 
 # emupos (an independent ESC/POS emulator, the tests' second oracle) needs Python >= 3.13:
 # its own venv (pyenv's 3.13 here; the system python3.13 on Debian 13).
