@@ -21,6 +21,9 @@ STORE = "s1"
 INAPP = dict(inapp_expire_s=3.0, inapp_grace_s=1.0, inapp_query_interval_s=0.3, lease_s=10.0,
              provider_connect_s=5.0, provider_timeout_s=10.0)
 SLOW = dict(INAPP, inapp_expire_s=120.0)  # tests that must not see the deadline
+# tests of the notify's path: the gateway's own queries (every 30 s here) never learn of the payment
+# before the provider's notify does; with 0.3 s a busy machine now and then let a query win the race
+NOTIFY_FIRST = dict(SLOW, inapp_query_interval_s=30.0)
 
 
 @dataclass
@@ -98,6 +101,14 @@ def sandbox_of(server):
 @pytest.fixture
 def world(upstream_db):
     made, stop = make_world(upstream_db, SLOW)
+    yield made
+    stop()
+
+
+@pytest.fixture
+def notify_world(upstream_db):
+    """Long query intervals: a paid order is learned of by the provider's notify."""
+    made, stop = make_world(upstream_db, NOTIFY_FIRST)
     yield made
     stop()
 

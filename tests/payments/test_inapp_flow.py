@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 
 from tests.support import wait_for
-from tests.payments.inapp_world import open_page, press, world  # noqa: F401
+from tests.payments.inapp_world import notify_world, open_page, press, world  # noqa: F401
 from upstream.errors import ApiError
 
 
 @pytest.mark.parametrize("channel", ["alipay", "wechat"])
-def test_pay_on_the_providers_page_settles_once(world, channel):
+def test_pay_on_the_providers_page_settles_once(notify_world, channel):
+    world = notify_world
     started = world.start("round-1", 2800, channel)
     assert started["state"] == "querying" and not started["final"] and started["pay_url"]
     again = world.start("round-1", 2800, channel)

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests.payments.helpers import Crash, fast_timings, start_upstream
-from tests.payments.inapp_world import INAPP, SLOW, make_world, press, sandbox_of, world  # noqa: F401
+from tests.payments.inapp_world import INAPP, NOTIFY_FIRST, SLOW, make_world, press, sandbox_of, world  # noqa: F401
 from tests.support import wait_for
 from upstream.gateway.sandbox.keys import rsa_pair
 from upstream.gateway.sandbox.wechat import from_xml, hmac_sign, to_xml
@@ -127,7 +127,8 @@ def test_a_crash_between_the_commit_and_the_callback_settles_once_after_the_rest
             holder[0].up.gateway.kill()
         crash(name)
 
-    world, stop = make_world(upstream_db, SLOW, notify_retry_s=(0.5, 1.0, 2.0, 4.0, 8.0, 16.0), failpoint=kill_there)
+    world, stop = make_world(upstream_db, NOTIFY_FIRST, notify_retry_s=(0.5, 1.0, 2.0, 4.0, 8.0, 16.0),
+                             failpoint=kill_there)
     holder.append(world)
     try:
         started = world.start("round-5", 1800, channel)

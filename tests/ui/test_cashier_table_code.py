@@ -1,7 +1,8 @@
-"""The table view takes a payment code for a table's whole bill, read by the screen's own wedge
-scanner, at 80x24 and 120x40: a real core, an upstream with its payment gateway and sandbox
-providers over 127.0.0.1. The bill reads 待付 ¥0.00 and each round 已付; the provider charged the
-bill once, in ONE attempt."""
+"""The table view takes a payment code for a table's whole bill, typed into its masked field by a
+person or read by the screen's own wedge scanner, at 80x24 and 120x40: a real core, an upstream
+with its payment gateway and sandbox providers over 127.0.0.1. A typed code leaves the field at
+once; the bill reads 待付 ¥0.00 and each round 已付; the provider charged the bill once, in ONE
+attempt."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from edge.orders import new_id
 from edge.ui.cashier.cashier_app import create_cashier_app
 from edge.ui.cashier.cashier_home import HomeScreen
 from edge.ui.cashier.tables_screen import TablesScreen
+from edge.ui.wedge_decoder import WEDGE_GAP_S
 from tests.cashier.helpers import CASHIER, seed
 from tests.payments.conftest import device, gw_upstream, sandboxes  # noqa: F401
 from tests.payments.helpers import scenario_code
@@ -22,11 +24,15 @@ from upstream.errors import now_ms
 SIZES = [(80, 24), (120, 40)]
 
 
-# A code typed into the field is left out: under a full parallel run, about one run in five, the typed
-# keys and Enter reach no payment (no attempt is made) while the field keeps the focus; the cause is
-# not found yet (docs/cashier.md). The core's route for a typed bill code is tested in
-# tests/payments/test_table_bills.py.
-@pytest.mark.parametrize("how", ["scanned"])
+# typed: a person's keys, PERSON_GAP_S apart. Keys as fast as a scanner's (within WEDGE_GAP_S) are a
+# wedge burst to the app's decoder (edge/ui/wedge_decoder.py), and a burst whose Enter comes late is
+# machine input without its end, dropped: a pilot pressing 18 keys at once on a busy machine made
+# exactly that now and then (the "typed code that reached no payment" of the last sessions). A slower
+# machine only makes a person's gaps longer, so this stays a person's typing however busy it is.
+PERSON_GAP_S = 2 * WEDGE_GAP_S
+
+
+@pytest.mark.parametrize("how", ["typed", "scanned"])
 @pytest.mark.parametrize("size", SIZES)
 async def test_a_code_pays_the_whole_table(device, gw_upstream, sandboxes, ui, size, how):  # noqa: F811
     seed(device, code_key=False)
@@ -52,8 +58,15 @@ async def test_a_code_pays_the_whole_table(device, gw_upstream, sandboxes, ui, s
             due = sum(totals)
             assert ui.text_of(app, "#table-bill").endswith(f"待付 ¥{due / 100:.2f}")
             code = scenario_code("alipay", "instant_success")
-            # this screen's wedge scanner: the code is tied to this screen and pays the table shown
-            app.cashier_client.scan(code)
+            if how == "typed":
+                await ui.tap(pilot, "#bill-code")
+                for key in [*code, "enter"]:
+                    await pilot.pause(PERSON_GAP_S)
+                    await pilot.press(key)
+                await ui.wait_for(pilot, lambda: app.screen.query_one("#bill-code").value == "",
+                                  what="the code leaving the field")
+            else:  # this screen's wedge scanner: the code is tied to this screen and pays the table shown
+                app.cashier_client.scan(code)
             await ui.wait_for(pilot, lambda: ui.text_of(app, "#table-bill").endswith("待付 ¥0.00"), what="paid")
             assert "已付" in ui.text_of(app, "#round-0") and "已付" in ui.text_of(app, "#round-1")
             assert code not in ui.screen_text(app)
