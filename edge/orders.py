@@ -105,6 +105,12 @@ def _table_round(doc: Mapping[str, object], payment: str) -> TableRound:
     return TableRound(session, round_no, waited, attempt, channel, discount, coupon)
 
 
+def coupon_fields(discount: int, coupon_id: str | None) -> dict[str, object]:
+    """The `discount` and `coupon_id` of an event or command whose payment a member's coupon took
+    part of on a phone (nothing when none did)."""
+    return {"discount": discount, "coupon_id": coupon_id} if discount else {}
+
+
 def parse_discount(doc: Mapping[str, object], field: str) -> tuple[int, str | None]:
     """(discount fen, coupon id) of a payment made on a phone with a member's coupon: both, or
     neither (0, None). CartError when they are malformed."""

@@ -22,6 +22,9 @@ from upstream.errors import ApiError
 from upstream.sql import Database
 from upstream.vouchers import ensure_code_key
 
+# a coupon with its campaign's terms (what campaigns.terms / campaigns.discount read)
+WITH_TERMS = ("SELECT c.*, g.name, g.kind, g.amount_off, g.percent_off, g.min_spend, g.max_off"
+              " FROM coupons c JOIN campaigns g ON g.campaign_id = c.campaign_id")
 REFUSALS = {"sold_out": "这个活动的券已经领完了 (all claimed)", "limit": "你已经领过了 (already claimed)",
             "not_open": "活动未开始或已结束 (the campaign is not running)", "no_member": "先成为会员 (join first)"}
 
@@ -134,9 +137,7 @@ def code(db: Database, coupon_id: str) -> str:
 
 def of_member(db: Database, member_id: str, now: int) -> list[dict]:
     """A member's coupons, newest first, with their campaign's terms and whether they can be used."""
-    rows = db.query("SELECT c.*, g.name, g.kind, g.amount_off, g.percent_off, g.min_spend, g.max_off"
-                    " FROM coupons c JOIN campaigns g ON g.campaign_id = c.campaign_id WHERE c.member_id = ?"
-                    " ORDER BY c.issued_ms DESC", [member_id])
+    rows = db.query(WITH_TERMS + " WHERE c.member_id = ? ORDER BY c.issued_ms DESC", [member_id])
     for row in rows:
         coupon_holds.release_ended(db, row["store_id"], row["coupon_id"], now)  # a phone payment that ended unpaid
         used = db.one("SELECT redeemed_ms FROM voucher_redemptions WHERE store_id = ? AND voucher_id = ?",

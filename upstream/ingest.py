@@ -246,8 +246,7 @@ def _project(db: Database, device: dict, ev: dict, late: bool, now: int) -> None
              ev["device_seq"], ev["event_id"]])
     elif kind == "order.printed":  # a table round printed in every kitchen: 已下厨 on the phones
         table_rounds.on_printed(db, device, p, now)
-    elif kind == "order.paid" and _discount(p):  # paid on a phone with a member's coupon
-        discount = min(_discount(p), MAX_FEN)
+    elif kind == "order.paid" and (discount := min(_discount(p), MAX_FEN)):  # a member's coupon on a phone
         db.execute("UPDATE orders SET status = ?, status_seq = ?, discount = CASE WHEN ? < total THEN ? ELSE total END"
                    " WHERE order_id = ? AND device_id = ? AND status_seq < ?",
                    ["paid", ev["device_seq"], discount, discount, p["order_id"], device["device_id"], ev["device_seq"]])

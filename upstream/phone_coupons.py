@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from edge.orders import new_id
-from upstream import campaigns
+from upstream import campaigns, coupons
 from upstream.errors import ApiError
 from upstream.coupon_holds import HOLD_PREFIX, PHONE, release_ended
 from upstream.gateway.states import PAYING, QUERYING
@@ -56,9 +56,9 @@ def _refuse(status: int, code: str) -> ApiError:
     return ApiError(status, code, REFUSALS[code], "coupon_id")
 
 
-def _coupon_row(db: Database, coupon_id: str) -> dict | None:
-    return db.one("SELECT c.*, g.name, g.kind, g.amount_off, g.percent_off, g.min_spend, g.max_off FROM coupons c"
-                  " JOIN campaigns g ON g.campaign_id = c.campaign_id WHERE c.coupon_id = ?", [coupon_id])
+def _refusal(discount: int, amount: int) -> str | None:
+    """Why a coupon taking `discount` off `amount` cannot be used on a phone (None: it can)."""
+    return "below_min_spend" if discount <= 0 else "covers_all" if discount >= amount else None
 
 
 def usable(db: Database, member: dict | None, amount: int, now: int) -> list[dict]:
@@ -67,18 +67,16 @@ def usable(db: Database, member: dict | None, amount: int, now: int) -> list[dic
     if member is None:
         return []
     out = []
-    for row in db.query("SELECT c.*, g.name, g.kind, g.amount_off, g.percent_off, g.min_spend, g.max_off"
-                        " FROM coupons c JOIN campaigns g ON g.campaign_id = c.campaign_id WHERE c.member_id = ?"
-                        " AND c.used_ms IS NULL AND c.expires_ms > ? ORDER BY c.issued_ms DESC",
+    for row in db.query("SELECT t.*, r.mode AS taken FROM (" + coupons.WITH_TERMS + " WHERE c.member_id = ?"
+                        " AND c.used_ms IS NULL AND c.expires_ms > ?) t LEFT JOIN voucher_redemptions r"
+                        " ON r.store_id = t.store_id AND r.voucher_id = t.coupon_id ORDER BY t.issued_ms DESC",
                         [member["member_id"], now]):
-        taken = db.one("SELECT mode FROM voucher_redemptions WHERE store_id = ? AND voucher_id = ?",
-                       [row["store_id"], row["coupon_id"]])
-        if taken is not None and taken["mode"] != PHONE:
+        if row["taken"] is not None and row["taken"] != PHONE:
             continue  # redeemed at a counter
-        if taken is not None:
+        if row["taken"] is not None:
             release_ended(db, row["store_id"], row["coupon_id"], now)
         discount = campaigns.discount(row, amount)
-        refusal = "below_min_spend" if discount <= 0 else "covers_all" if discount >= amount else None
+        refusal = _refusal(discount, amount)
         out.append({"coupon_id": row["coupon_id"], "name": row["name"], "kind": row["kind"],
                     "terms": {"zh": campaigns.terms(row, "zh"), "en": campaigns.terms(row, "en")},
                     "min_spend": row["min_spend"], "expires_ms": row["expires_ms"],
@@ -92,7 +90,8 @@ def hold(db: Database, member: dict | None, coupon_id: object, bill_ref: str, am
     held for the same bill before (the guest paying again, another channel) is taken over."""
     if member is None:
         raise _refuse(403, "join_first")
-    row = _coupon_row(db, coupon_id) if isinstance(coupon_id, str) and len(coupon_id) <= 32 else None
+    row = db.one(coupons.WITH_TERMS + " WHERE c.coupon_id = ?", [coupon_id]) \
+        if isinstance(coupon_id, str) and len(coupon_id) <= 32 else None
     if row is None or row["member_id"] != member["member_id"] or row["store_id"] != member["store_id"]:
         raise _refuse(404, "no_coupon")
     if row["used_ms"] is not None:
@@ -100,10 +99,9 @@ def hold(db: Database, member: dict | None, coupon_id: object, bill_ref: str, am
     if row["expires_ms"] <= now:
         raise _refuse(409, "coupon_expired")
     discount = campaigns.discount(row, amount)
-    if discount <= 0:
-        raise _refuse(409, "below_min_spend")
-    if discount >= amount:
-        raise _refuse(409, "covers_all")
+    refusal = _refusal(discount, amount)
+    if refusal:
+        raise _refuse(409, refusal)
     store_id, hold_id = row["store_id"], HOLD_PREFIX + new_id()
     release_ended(db, store_id, row["coupon_id"], now)
     with db.tx():
@@ -156,8 +154,18 @@ def applied(db: Database, attempt: dict) -> tuple[int, str | None]:
     return row["value"], row["voucher_id"]
 
 
+# the coupon a phone payment (gateway_attempts `a`) holds or used: these columns with this join
+COUPON_COLUMNS = "v.voucher_id AS coupon_id, v.value AS coupon_discount"
+OF_ATTEMPT = "LEFT JOIN voucher_redemptions v ON v.redemption_id = a.attempt_id AND v.mode = 'phone'"
+
+
 def of_attempt(db: Database, attempt_id: str) -> dict | None:
     """The coupon a phone payment holds or used: {coupon_id, discount}, or None."""
-    row = db.one("SELECT voucher_id, value FROM voucher_redemptions WHERE redemption_id = ? AND mode = ?",
-                 [attempt_id, PHONE])
-    return None if row is None else {"coupon_id": row["voucher_id"], "discount": row["value"]}
+    row = db.one(f"SELECT {COUPON_COLUMNS} FROM gateway_attempts a {OF_ATTEMPT} WHERE a.attempt_id = ?",
+                 [attempt_id])
+    return coupon_of(row or {})
+
+
+def coupon_of(row: dict) -> dict | None:
+    """{coupon_id, discount} from a row joined with OF_ATTEMPT, or None."""
+    return None if row.get("coupon_id") is None else {"coupon_id": row["coupon_id"], "discount": row["coupon_discount"]}

@@ -154,11 +154,12 @@ def payments_of(db: Database, session: dict) -> list[dict]:
     rounds = {r["round_id"]: r["round_no"] for r in db.query(
         "SELECT round_id, round_no FROM table_rounds WHERE session_id = ?", [session["session_id"]])}
     refs = [bill_ref(session["session_id"]), *rounds]
-    rows = db.query(f"SELECT * FROM gateway_attempts WHERE store_id = ? AND kind = 'inapp' AND order_id IN"
-                    f" ({', '.join('?' * len(refs))}) ORDER BY created_ms, attempt_id", [session["store_id"], *refs])
+    rows = db.query(f"SELECT a.*, {phone_coupons.COUPON_COLUMNS} FROM gateway_attempts a {phone_coupons.OF_ATTEMPT}"
+                    f" WHERE a.store_id = ? AND a.kind = 'inapp' AND a.order_id IN ({', '.join('?' * len(refs))})"
+                    " ORDER BY a.created_ms, a.attempt_id", [session["store_id"], *refs])
     return [{"attempt_id": r["attempt_id"], "round": rounds.get(r["order_id"]), "channel": r["channel"],
              "amount": r["paid_amount"] or r["amount"], "state": _phone_state(r["state"]),
-             "coupon": phone_coupons.of_attempt(db, r["attempt_id"]),
+             "coupon": phone_coupons.coupon_of(r),
              "paid_ms": (r["notified_ms"] or r["final_ms"]) if r["state"] == "succeeded" else None,
              "provider_trade_no": r["provider_trade_no"]} for r in rows]
 

@@ -19,7 +19,7 @@ import json
 
 from edge.cart import MAX_QTY, CartError, CartLine, price_cart
 from edge.menu import Menu, menu_from_dict
-from edge.orders import new_id
+from edge.orders import coupon_fields, new_id
 from edge.protocol.canonical import canonical_json
 from upstream import table_sessions
 from upstream.errors import ApiError
@@ -243,7 +243,7 @@ def send_paid_round(db: Database, round_id: str, attempt_id: str, channel: str, 
     with db.tx():
         return _send(db, round_id, device, "prepaid",
                      {"attempt_id": attempt_id, "channel": channel, "amount": amount,
-                      **({"discount": discount, "coupon_id": coupon_id} if discount else {})}, now)
+                      **coupon_fields(discount, coupon_id)}, now)
 
 
 def on_ack(db: Database, payload: dict, status: str, result: dict, now: int) -> None:
@@ -372,7 +372,7 @@ def record_payment(db: Database, session: dict, payment_id: str, amount: int, me
                            [new_id(), session["store_id"], device["device_id"],
                             canonical_json({"session_id": session["session_id"], "attempt_id": payment_id,
                                             "channel": method, "amount": amount,
-                                            **({"discount": discount, "coupon_id": coupon_id} if discount else {})}),
+                                            **coupon_fields(discount, coupon_id)}),
                             now])
     return cursor.rowcount == 1
 

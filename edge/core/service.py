@@ -324,8 +324,6 @@ class EdgeService:
                         break
                     covered.append(order)
                     left -= order["due"]
-                if discount > sum(o["due"] for o in covered):
-                    covered, left = [], amount + discount  # the coupon is worth more than what it paid: keep it apart
                 paid = settle_bill(db, self.config, self.menu, session, with_coupon(covered, discount, coupon_id),
                                    channel, self.clock.now(), attempt_id=attempt, notify=False)
         except sqlite3.Error as error:

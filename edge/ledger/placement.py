@@ -20,7 +20,8 @@ from edge.ledger.code_keys import pickup_code_for
 from edge.ledger.outbox import append_event
 from edge.ledger.print_jobs import insert_job, printer_for_station, queue_receipt
 from edge.menu import Menu
-from edge.orders import OrderRequest, new_id, parse_order_request, price_order, split_by_station, ticket_number
+from edge.orders import (OrderRequest, coupon_fields, new_id, parse_order_request, price_order, split_by_station,
+                         ticket_number)
 from edge.printer.tickets import KitchenTicket, TicketLine
 
 
@@ -120,15 +121,10 @@ def place_order(db: sqlite_utils.Database, config: Config, menu: Menu, clock: Cl
                 "table_session": table_round.session_id, "round": table_round.round_no,
                 "late": table_round.late_minutes > 0,
                 **({"prepaid": {"attempt_id": table_round.prepaid_attempt, "channel": table_round.prepaid_channel,
-                                **_coupon(table_round.prepaid_discount, table_round.prepaid_coupon)}}
+                                **coupon_fields(table_round.prepaid_discount, table_round.prepaid_coupon)}}
                    if table_round.prepaid_attempt else {})}),
         }, at)
     return Placed(order_id, created=True)
-
-
-def _coupon(discount: int, coupon_id: str | None) -> dict[str, Any]:
-    """The event's record of a member's coupon applied on the phone (nothing when none was)."""
-    return {"discount": discount, "coupon_id": coupon_id} if discount else {}
 
 
 def _kitchen_jobs(db: sqlite_utils.Database, config: Config, menu: Menu, at: Instant, day: str, order_id: str,

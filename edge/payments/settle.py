@@ -20,6 +20,7 @@ from edge.ledger.staff import Staff, record_action
 from edge.ledger.voids import amount_due, voided_quantities
 from edge.ledger.print_jobs import insert_job, next_station_seq, printer_for_station, queue_receipt
 from edge.menu import Menu
+from edge.orders import coupon_fields
 from edge.printer.tickets import KitchenTicket, TicketLine
 
 
@@ -78,7 +79,7 @@ def settle_order(db, config: Config, menu: Menu | None, order_id: str, method: s
     append_event(db, "order.paid", {"order_id": order_id, "ticket_no": order["ticket_no"], "payment": method,
                                     "amount": due - discount, "attempt_id": attempt_id, "print_jobs": jobs,
                                     "staff_id": staff.staff_id if staff else None,
-                                    **({"discount": discount, "coupon_id": coupon_id} if discount else {})}, at)
+                                    **coupon_fields(discount, coupon_id)}, at)
     if staff is not None:
         record_action(db, staff, "cash", order_id, {"method": method, "amount": due, "print_jobs": jobs},
                       at.wall_ms)
