@@ -50,6 +50,7 @@ class CuttableAdapter(HTTPAdapter):
     def __init__(self, **kw):
         self.waiting: set = set()
         self.waiting_lock = threading.Lock()
+        self.cut_off = False  # cut: no request starts on this adapter any more (the worker is stopping)
         super().__init__(**kw)
 
     def init_poolmanager(self, *args, **kw) -> None:
@@ -63,6 +64,8 @@ class CuttableAdapter(HTTPAdapter):
         class TrackedPool(pool_cls):
             def _make_request(self, conn, *args, **kw):
                 with adapter.waiting_lock:
+                    if adapter.cut_off:  # cut between two requests: the next one must not wait either
+                        raise ConnectionAbortedError("the sync worker is stopping")
                     adapter.waiting.add(conn)
                 try:
                     return super()._make_request(conn, *args, **kw)
@@ -73,8 +76,10 @@ class CuttableAdapter(HTTPAdapter):
         return TrackedPool
 
     def cut(self) -> None:
-        """Shut the sockets of the requests in flight: they fail at once instead of waiting."""
+        """Shut the sockets of the requests in flight: they fail at once instead of waiting; a
+        request started afterwards fails at once too."""
         with self.waiting_lock:
+            self.cut_off = True
             sockets = [conn.sock for conn in self.waiting if getattr(conn, "sock", None) is not None]
         for sock in sockets:
             try:

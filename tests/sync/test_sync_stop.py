@@ -28,3 +28,18 @@ def test_stop_cuts_the_long_poll_in_flight(sqlite_upstream, make_device):
     assert not any(thread.is_alive() for thread in worker._threads)
     state = get_state(device.service.db)
     assert not state.get("last_error"), "a long poll cut by stop() is not recorded as the upstream failing"
+
+
+def test_a_request_after_the_cut_fails_at_once(sqlite_upstream):
+    """stop() may cut between two requests (a menu pull answered, the long poll not sent yet): the
+    next request on that session must not start a 60 s wait the worker's stop would sit out."""
+    import pytest
+    import requests
+
+    from edge.sync.upstream_client import new_session
+
+    session = new_session()
+    assert session.get(f"{sqlite_upstream.url}/v1/health", timeout=10).ok
+    session.get_adapter(sqlite_upstream.url).cut()
+    with pytest.raises(requests.RequestException):
+        session.get(f"{sqlite_upstream.url}/v1/health", timeout=10)
